@@ -1,0 +1,108 @@
+"""Posting a job's outcome into its thread, each piece exactly once.
+
+Idempotency scheme: every piece of a delivery (the contact sheet, each batch of images, the
+failure notice) has a key like ``job 1a2b3c4d · part 2/6`` that is part of the message text.
+Before posting, the key is recorded as *started*; after the platform confirms, as *posted*.
+A restart skips posted keys. A key left *started* means we died between the post and its
+record, so we ask the surface whether a message with that key is in the thread, and post only
+if it is not. Retries of a platform call (429, 5xx) happen inside the surface, before
+*posted* is written, and the surface's own search closes that window too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.chat import ChatSurface, OutgoingFile
+from bot.contact_sheet import render_contact_sheet
+from bot.jobs import Job, StoredResult
+from storage.blobs import FileBlobStore
+from storage.jobs import SqliteJobStore
+
+log = logging.getLogger(__name__)
+
+STARTED = "started"
+POSTED = "posted"
+
+
+async def post_once(
+    store: SqliteJobStore,
+    surface: ChatSurface,
+    job: Job,
+    key: str,
+    text: str,
+    files: Sequence[OutgoingFile] = (),
+) -> None:
+    """Post one keyed piece into the job's thread unless it is already there."""
+    state = await store.delivery_state(job.id, key)
+    if state == POSTED:
+        return
+    if state == STARTED and await surface.was_posted(job.thread, key):
+        log.info("job %s: %s was already in the thread", job.short_id, key)
+        await store.set_delivery(job.id, key, POSTED)
+        return
+    await store.set_delivery(job.id, key, STARTED)
+    await surface.post(job.thread, f"{text} · {key}", files, key)
+    await store.set_delivery(job.id, key, POSTED)
+
+
+def plan_batches(files: Sequence[OutgoingFile], max_files: int, max_bytes: int) -> list[list[OutgoingFile]]:
+    """Split files into posts of at most `max_files` files and `max_bytes` bytes each."""
+    batches: list[list[OutgoingFile]] = []
+    current: list[OutgoingFile] = []
+    size = 0
+    for item in files:
+        if current and (len(current) >= max_files or size + item.size > max_bytes):
+            batches.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item.size
+    if current:
+        batches.append(current)
+    return batches
+
+
+async def deliver_results(
+    store: SqliteJobStore, blobs: FileBlobStore, surface: ChatSurface, job: Job
+) -> int:
+    """Post every stored result of a job into its thread; returns how many images were posted."""
+    results = await store.results(job.id)
+    stored = [r for r in results if r.blob_key]
+    files = [_outgoing(blobs, r) for r in stored]
+    batches = plan_batches(files, surface.max_files_per_post, surface.max_bytes_per_post)
+    total = len(files)
+    if len(batches) > 1:
+        sheet_key = f"job {job.short_id} · contact sheet"
+        sheet_blob = f"jobs/{job.id}/contact-sheet.jpg"
+        if await store.delivery_state(job.id, sheet_key) != POSTED and not blobs.exists(sheet_blob):
+            await blobs.put(sheet_blob, render_contact_sheet([f.path for f in files]))
+        sheet = OutgoingFile("contact-sheet.jpg", blobs.path(sheet_blob), blobs.path(sheet_blob).stat().st_size) \
+            if blobs.exists(sheet_blob) else None
+        await post_once(
+            store, surface, job, sheet_key, f"All {total} headshots at a glance; the full images follow",
+            [sheet] if sheet else [],
+        )
+    first = 1
+    for number, batch in enumerate(batches, start=1):
+        last = first + len(batch) - 1
+        span = f"{first}" if first == last else f"{first}-{last}"
+        text = f"Headshot {span} of {total}" if first == last else f"Headshots {span} of {total}"
+        missing = len(results) - total
+        if number == len(batches) and missing:
+            text += f" ({missing} of {len(results)} could not be downloaded from the provider)"
+        await post_once(store, surface, job, f"job {job.short_id} · part {number}/{len(batches)}", text, batch)
+        first = last + 1
+    return total
+
+
+async def announce_failure(store: SqliteJobStore, surface: ChatSurface, job: Job) -> None:
+    """Tell the thread that the job failed, once."""
+    message = job.error or "Something went wrong while making your headshots."
+    await post_once(store, surface, job, f"job {job.short_id} · failed", f"❌ {message}")
+
+
+def _outgoing(blobs: FileBlobStore, result: StoredResult) -> OutgoingFile:
+    assert result.blob_key is not None
+    path = blobs.path(result.blob_key)
+    return OutgoingFile(name=f"headshot-{result.index + 1:02d}{path.suffix}", path=path, size=result.size)

@@ -1,0 +1,241 @@
+"""The job engine: moves each stored job one durable step at a time.
+
+Every step reads the job from the store, does one piece of work and records the new state
+before the next piece begins, so a process killed anywhere resumes from the last recorded
+state. Work that may be repeated after a crash (a provider call, a download) is harmless to
+repeat; work that must not be repeated (posting into a thread) goes through `bot.delivery`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.chat import ChatSurface
+from bot.delivery import announce_failure, deliver_results
+from bot.downloads import Downloader, DownloadError
+from bot.jobs import Job, JobState
+from bot.messages import status_text
+from bot.photos import Photo
+from bot.providers import Generated, GenerationInput, Provider, ProviderError, Submitted
+from bot.results import fetch_results, save_generated
+from storage.blobs import FileBlobStore
+from storage.jobs import SqliteJobStore
+
+log = logging.getLogger(__name__)
+
+MAX_PROVIDER_ATTEMPTS = 4
+MAX_STEP_ATTEMPTS = 8
+FAULT_MESSAGE = "Something went wrong on our side while making your headshots; please try again."
+
+
+def callback_hash(token: str) -> str:
+    """The stored form of a callback secret (the secret itself is never stored)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def backoff(attempt: int, base: float = 2.0, cap: float = 300.0) -> float:
+    """Seconds to wait before retry number `attempt` (1-based), bounded."""
+    return float(min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+class JobEngine:
+    """Advances jobs; shared by the job runner, the CLI and the webhook routes."""
+
+    def __init__(
+        self,
+        store: SqliteJobStore,
+        blobs: FileBlobStore,
+        providers: Mapping[str, Provider],
+        surfaces: Mapping[str, ChatSurface],
+        downloader: Downloader,
+        *,
+        callback_base: str | None,
+        callback_timeout: float,
+        max_result_bytes: int = 25 * 1024 * 1024,
+        clock: Callable[[], float] = time.time,
+        fault: Callable[[str], None] = lambda point: None,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.providers = providers
+        self.surfaces = surfaces
+        self.downloader = downloader
+        self.callback_base = callback_base.rstrip("/") if callback_base else None
+        self.callback_timeout = callback_timeout
+        self.max_result_bytes = max_result_bytes
+        self.clock = clock
+        self.fault = fault
+
+    async def advance(self, job_id: str) -> None:
+        """Run a job's steps until it finishes, waits for a callback, or is not due yet."""
+        while True:
+            job = await self.store.get(job_id)
+            if job is None or job.finished or job.not_before > self.clock():
+                return
+            if job.state is JobState.WAITING and (job.deadline is None or job.deadline > self.clock()):
+                return
+            before = (job.state, job.attempts, job.not_before)
+            try:
+                await self._step(job)
+            except Exception as exc:  # one bad step must not stop the runner
+                log.exception("job %s: step %s failed", job.short_id, job.state.value)
+                await self._retry_or_fail(job, exc)
+            after = await self.store.get(job_id)
+            if after is None or (after.state, after.attempts, after.not_before) == before:
+                return
+
+    async def _step(self, job: Job) -> None:
+        handlers = {
+            JobState.QUEUED: self._start,
+            JobState.GENERATING: self._generate,
+            JobState.WAITING: self._time_out,
+            JobState.FETCHING: self._fetch,
+            JobState.DELIVERING: self._deliver,
+            JobState.FAILING: self._announce_failure,
+        }
+        await handlers[job.state](job)
+
+    async def _start(self, job: Job) -> None:
+        provider = self.providers.get(job.provider)
+        if provider is None:
+            await self.fail(job, f"The {job.provider} provider is not configured on this bot any more.")
+            return
+        wait = provider.wait_seconds()
+        if wait > 0:
+            await self.store.update(job.id, expect=[JobState.QUEUED], not_before=self.clock() + wait)
+            return
+        await self._move(job, JobState.GENERATING, expect=JobState.QUEUED)
+
+    async def _generate(self, job: Job) -> None:
+        provider = self.providers[job.provider]
+        photos = [
+            Photo(data=await self.blobs.get(f"jobs/{job.id}/in/{n}.jpg"), width=0, height=0)
+            for n in range(job.photo_count)
+        ]
+        callback_url = None
+        if provider.capabilities.asynchronous:
+            if self.callback_base is None:
+                await self.fail(job, "Runflow needs a public address for its callback, and PUBLIC_BASE_URL is not set.")
+                return
+            token = secrets.token_urlsafe(32)
+            await self.store.update(job.id, callback_hash=callback_hash(token), remote_id=None)
+            callback_url = f"{self.callback_base}/webhooks/runflow/{token}"
+        task = GenerationInput(job_id=job.id, photos=photos, options=job.options, callback_url=callback_url)
+        self.fault("before-provider")
+        try:
+            outcome = await provider.generate(task)
+        except ProviderError as exc:
+            await self._provider_failed(job, exc)
+            return
+        self.fault("after-provider")
+        if isinstance(outcome, Submitted):
+            await self.store.update(
+                job.id,
+                expect=[JobState.GENERATING],
+                state=JobState.WAITING,
+                remote_id=outcome.remote_id,
+                deadline=self.clock() + self.callback_timeout,
+                attempts=0,
+                detail=outcome.raw,
+            )
+            await self._announce(job.id)
+            return
+        assert isinstance(outcome, Generated)
+        await self.store.update(job.id, remote_id=outcome.remote_id, detail=outcome.raw)
+        if not outcome.images:
+            await self.fail(job, f"{provider.capabilities.label} answered without any images.")
+            return
+        await save_generated(self, job, outcome.images)
+        await self._move(job, JobState.DELIVERING, expect=JobState.GENERATING)
+
+    async def _provider_failed(self, job: Job, exc: ProviderError) -> None:
+        if exc.raw:
+            await self.store.update(job.id, detail=exc.raw)
+        if exc.retryable and job.attempts + 1 < MAX_PROVIDER_ATTEMPTS:
+            delay = exc.retry_after if exc.retry_after is not None else backoff(job.attempts + 1)
+            log.warning("job %s: provider will be retried in %.0fs: %s", job.short_id, delay, exc)
+            await self.store.update(
+                job.id, state=JobState.QUEUED, attempts=job.attempts + 1, not_before=self.clock() + delay
+            )
+            return
+        await self.fail(job, str(exc))
+
+    async def _time_out(self, job: Job) -> None:
+        label = self.providers[job.provider].capabilities.label if job.provider in self.providers else job.provider
+        hours = self.callback_timeout / 3600
+        span = f"{hours:g} hours" if hours >= 1 else f"{self.callback_timeout:g} seconds"
+        await self.fail(job, f"{label} did not deliver the headshots within {span}; the job was given up.")
+
+    async def _fetch(self, job: Job) -> None:
+        stored = await fetch_results(self, job)
+        if stored == 0:
+            await self.fail(job, "None of the provider's images could be downloaded (the links may have expired).")
+            return
+        await self.store.forget_result_urls(job.id)
+        await self._move(job, JobState.DELIVERING, expect=JobState.FETCHING)
+
+    async def _deliver(self, job: Job) -> None:
+        surface = self.surfaces[job.surface]
+        await deliver_results(self.store, self.blobs, surface, job)
+        self.fault("after-delivery")
+        await self._finish(job, JobState.DELIVERED)
+
+    async def _announce_failure(self, job: Job) -> None:
+        surface = self.surfaces.get(job.surface)
+        if surface is not None:
+            await announce_failure(self.store, surface, job)
+        await self._finish(job, JobState.FAILED)
+
+    async def fail(self, job: Job, message: str) -> None:
+        """Fail a job with a sentence for the user; the thread is told by the next step."""
+        await self.store.update(job.id, state=JobState.FAILING, error=message, attempts=0, not_before=0)
+
+    async def _finish(self, job: Job, state: JobState) -> None:
+        if await self.store.update(job.id, expect=[job.state], state=state, attempts=0):
+            await self.blobs.delete_prefix(f"jobs/{job.id}/in")
+            await self._announce(job.id)
+
+    async def _move(self, job: Job, state: JobState, *, expect: JobState) -> None:
+        if await self.store.update(job.id, expect=[expect], state=state, attempts=0, not_before=0):
+            await self._announce(job.id)
+
+    async def _announce(self, job_id: str) -> None:
+        """Update the status message; a failure here is logged, never fatal."""
+        job = await self.store.get(job_id)
+        surface = self.surfaces.get(job.surface) if job else None
+        if job is None or surface is None:
+            return
+        provider = self.providers.get(job.provider)
+        try:
+            await surface.set_status(job.thread, status_text(job, provider.capabilities if provider else None))
+        except Exception:
+            log.warning("job %s: could not update the status message", job.short_id, exc_info=True)
+
+    async def _retry_or_fail(self, job: Job, exc: Exception) -> None:
+        attempts = job.attempts + 1
+        if attempts < MAX_STEP_ATTEMPTS:
+            await self.store.update(job.id, attempts=attempts, not_before=self.clock() + backoff(attempts))
+        elif job.state is JobState.FAILING:
+            await self.store.update(job.id, state=JobState.FAILED)  # nobody left to tell
+        else:
+            message = str(exc) if isinstance(exc, DownloadError) else FAULT_MESSAGE
+            await self.fail(job, message)
+
+    async def accept_callback(self, token: str, remote_id: str, urls: list[str]) -> bool | None:
+        """A provider's completion callback: None if no such job, else whether it changed anything."""
+        job = await self.store.by_callback(callback_hash(token))
+        if job is None or (job.remote_id is not None and not secrets.compare_digest(job.remote_id, remote_id)):
+            return None
+        changed = await self.store.accept_result_urls(job.id, remote_id, urls)
+        if changed:
+            self.fault("after-callback")
+        return changed
+
+    def describe(self, job: Job) -> dict[str, Any]:
+        """A job as plain data, for logs and status listings."""
+        return {"id": job.id, "state": job.state.value, "provider": job.provider, "done": job.results_done}

@@ -1,0 +1,75 @@
+"""Jobs: the durable record of one headshot request, from acceptance to its thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.options import Options
+
+
+class JobState(StrEnum):
+    """Where a job stands. Every change is persisted before the work it announces begins."""
+
+    QUEUED = "queued"  # accepted, photos stored, waiting for a provider slot
+    GENERATING = "generating"  # the provider call is in flight
+    WAITING = "waiting"  # an asynchronous provider has it; waiting for its callback
+    FETCHING = "fetching"  # result URLs are known; downloading them into our storage
+    DELIVERING = "delivering"  # results stored; posting them into the thread
+    FAILING = "failing"  # the job failed; the user has not been told yet
+    DELIVERED = "delivered"  # terminal: every result is in the thread
+    FAILED = "failed"  # terminal: the failure is in the thread
+
+
+ACTIVE_STATES = frozenset(
+    {JobState.QUEUED, JobState.GENERATING, JobState.FETCHING, JobState.DELIVERING, JobState.FAILING}
+)
+TERMINAL_STATES = frozenset({JobState.DELIVERED, JobState.FAILED})
+
+
+@dataclass
+class Job:
+    """One headshot job as stored."""
+
+    id: str
+    owner: str  # opaque key of the requesting user, e.g. "<surface>:<team>:<user>"
+    surface: str  # name of the chat surface that delivers the results
+    thread: dict[str, Any]  # the surface's own address of the thread and status message
+    provider: str
+    options: Options
+    photo_count: int
+    state: JobState = JobState.QUEUED
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    attempts: int = 0
+    not_before: float = 0.0
+    remote_id: str | None = None
+    callback_hash: str | None = None
+    deadline: float | None = None
+    results_total: int = 0
+    results_done: int = 0
+    error: str | None = None
+    detail: str | None = None  # diagnostic text: a provider's raw answer, never shown to users
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def short_id(self) -> str:
+        """The first characters of the id, enough to tell a user's jobs apart."""
+        return self.id[:8]
+
+    @property
+    def finished(self) -> bool:
+        """Whether nothing more will happen to this job."""
+        return self.state in TERMINAL_STATES
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """One result image of a job: where it came from and where we keep it."""
+
+    job_id: str
+    index: int
+    url: str | None
+    blob_key: str | None
+    size: int = 0

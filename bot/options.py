@@ -1,0 +1,182 @@
+"""The headshot options shared by every surface and provider (the agent.ai enums)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from bot.errors import UserError
+
+
+class Style(StrEnum):
+    PROFESSIONAL = "professional"
+    CASUAL = "casual"
+    CREATIVE = "creative"
+    EXECUTIVE = "executive"
+    FRIENDLY = "friendly"
+    EDITORIAL = "editorial"
+
+
+class Background(StrEnum):
+    STUDIO_WHITE = "studio_white"
+    STUDIO_GRAY = "studio_gray"
+    OFFICE = "office"
+    OUTDOOR = "outdoor"
+    GRADIENT = "gradient"
+    ABSTRACT = "abstract"
+
+
+class Attire(StrEnum):
+    BUSINESS_FORMAL = "business_formal"
+    BUSINESS_CASUAL = "business_casual"
+    SMART_CASUAL = "smart_casual"
+    CASUAL = "casual"
+    SCRUBS = "scrubs"
+    KEEP_ORIGINAL = "keep_original"
+
+
+class Quality(StrEnum):
+    STANDARD = "standard"
+    HIGH = "high"
+
+
+class AspectRatio(StrEnum):
+    SQUARE = "1:1"
+    PORTRAIT_3_4 = "3:4"
+    LANDSCAPE_4_3 = "4:3"
+    PORTRAIT_2_3 = "2:3"
+    LANDSCAPE_3_2 = "3:2"
+    PORTRAIT_9_16 = "9:16"
+    LANDSCAPE_16_9 = "16:9"
+
+    @property
+    def ratio(self) -> float:
+        """Width divided by height."""
+        w, h = self.value.split(":")
+        return int(w) / int(h)
+
+
+MIN_COUNT = 1
+MAX_COUNT = 4
+MAX_PROMPT_CHARS = 1000
+
+
+class OptionError(UserError):
+    """An option value a user gave that is not one of the allowed ones."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for, independent of any provider."""
+
+    style: Style = Style.PROFESSIONAL
+    background: Background = Background.STUDIO_WHITE
+    attire: Attire = Attire.KEEP_ORIGINAL
+    count: int = 1
+    quality: Quality = Quality.STANDARD
+    aspect_ratio: AspectRatio = AspectRatio.SQUARE
+    prompt: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not MIN_COUNT <= self.count <= MAX_COUNT:
+            raise OptionError(f"count must be between {MIN_COUNT} and {MAX_COUNT}; you asked for {self.count}.")
+        if len(self.prompt) > MAX_PROMPT_CHARS:
+            raise OptionError(f"The prompt is limited to {MAX_PROMPT_CHARS} characters.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict, the shape stored in job records and user settings."""
+        return {
+            "style": self.style.value,
+            "background": self.background.value,
+            "attire": self.attire.value,
+            "count": self.count,
+            "quality": self.quality.value,
+            "aspect_ratio": self.aspect_ratio.value,
+            "prompt": self.prompt,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base: Options | None = None) -> Options:
+        """Build options from loose values (strings from forms or storage); unknown keys are ignored."""
+        result = base or cls()
+        changes: dict[str, Any] = {}
+        for name, kind in _ENUMS.items():
+            value = data.get(name)
+            if value not in (None, ""):
+                changes[name] = _parse_enum(kind, name, str(value))
+        if data.get("count") not in (None, ""):
+            try:
+                changes["count"] = int(str(data["count"]))
+            except ValueError:
+                raise OptionError(f"count must be a number from {MIN_COUNT} to {MAX_COUNT}.") from None
+        if data.get("prompt") is not None:
+            changes["prompt"] = str(data["prompt"]).strip()
+        return replace(result, **changes)
+
+
+_ENUMS: dict[str, type[StrEnum]] = {
+    "style": Style,
+    "background": Background,
+    "attire": Attire,
+    "quality": Quality,
+    "aspect_ratio": AspectRatio,
+}
+
+
+def _parse_enum(kind: type[StrEnum], name: str, value: str) -> Any:
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        label = name.replace("_", " ")
+        raise OptionError(f"“{value}” is not a {label}; choose one of: {allowed}.") from None
+
+
+def choices(name: str) -> list[str]:
+    """The allowed values of one enum option, in order."""
+    return [member.value for member in _ENUMS[name]]
+
+
+_COUNT_WORD = re.compile(r"^(?:x|×)?([0-9]+)(?:x|×)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ParsedWords:
+    """Options read from free words (a chat mention), with the words nobody understood."""
+
+    values: dict[str, str]
+    provider: str | None
+    unknown: list[str]
+
+
+def parse_option_words(words: list[str], providers: list[str]) -> ParsedWords:
+    """Read options written as plain words: `executive office 3:4 x4 runflow`.
+
+    Each word is matched against every enum; `xN`/`Nx` sets the count; a provider name picks
+    the provider. Words that match nothing are returned so the user can be told.
+    """
+    values: dict[str, str] = {}
+    provider: str | None = None
+    unknown: list[str] = []
+    for raw in words:
+        word = raw.strip().lower().strip(",.;")
+        if not word:
+            continue
+        if word in providers:
+            provider = word
+            continue
+        count = _COUNT_WORD.match(word)
+        if count and ("x" in word or "×" in word):
+            values["count"] = count.group(1)
+            continue
+        matched = False
+        for name, kind in _ENUMS.items():
+            if word in {member.value for member in kind}:
+                values[name] = word
+                matched = True
+                break
+        if not matched:
+            unknown.append(raw)
+    return ParsedWords(values=values, provider=provider, unknown=unknown)

@@ -1,0 +1,84 @@
+"""Headshot providers: the port every provider implements, and its result types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.options import Options
+from bot.photos import Photo
+from bot.request import Capabilities
+
+
+@dataclass(frozen=True)
+class ResultImage:
+    """One generated image: its bytes, or a URL to fetch them from (exactly one is set)."""
+
+    data: bytes | None = None
+    url: str | None = None
+    mime_type: str = "image/jpeg"
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A provider that answered with its images at once."""
+
+    images: list[ResultImage]
+    remote_id: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A provider that took the job and will call back later."""
+
+    remote_id: str
+    raw: str | None = None
+
+
+class ProviderError(Exception):
+    """A provider call that failed; `str(error)` is a sentence for the user.
+
+    `retryable` errors are tried again by the job runner after `retry_after` seconds (or its own
+    backoff); the others fail the job. `raw` keeps the provider's answer for diagnosis.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        raw: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.raw = raw
+
+
+@dataclass(frozen=True)
+class GenerationInput:
+    """Everything a provider gets for one job."""
+
+    job_id: str
+    photos: Sequence[Photo]
+    options: Options
+    callback_url: str | None = None
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    """A source of headshots."""
+
+    name: str
+    capabilities: Capabilities
+
+    def wait_seconds(self) -> float:
+        """How long until this provider may be called again (0 when it may be called now)."""
+        ...
+
+    async def generate(self, task: GenerationInput) -> Generated | Submitted:
+        """Make headshots, or submit the job and return its remote id; raise `ProviderError`."""
+        ...

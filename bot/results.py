@@ -1,0 +1,77 @@
+"""Bringing result images into our own storage: from a provider's answer or its URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.downloads import DownloadError
+from bot.jobs import Job
+from bot.providers import ResultImage
+
+if TYPE_CHECKING:
+    from bot.engine import JobEngine
+
+log = logging.getLogger(__name__)
+
+FETCH_CONCURRENCY = 8
+FETCH_ATTEMPTS = 3
+
+_SUFFIX = {"image/png": ".png", "image/webp": ".webp"}
+
+
+def result_key(job_id: str, index: int, suffix: str = ".jpg") -> str:
+    """Where result `index` of a job is kept."""
+    return f"jobs/{job_id}/out/{index:02d}{suffix}"
+
+
+async def save_generated(engine: JobEngine, job: Job, images: Sequence[ResultImage]) -> None:
+    """Store the images of a synchronous answer (bytes, or URLs downloaded at once)."""
+    already = {r.index for r in await engine.store.results(job.id) if r.blob_key}
+    for index, image in enumerate(images):
+        if index in already:
+            continue
+        key = result_key(job.id, index, _SUFFIX.get(image.mime_type, ".jpg"))
+        if image.data is not None:
+            await engine.blobs.put(key, image.data)
+            size = len(image.data)
+        elif image.url is not None:
+            size = await engine.downloader.save_image(
+                image.url, engine.blobs, key, max_bytes=engine.max_result_bytes
+            )
+        else:
+            continue
+        await engine.store.add_result(job.id, index, key, size)
+
+
+async def fetch_results(engine: JobEngine, job: Job) -> int:
+    """Download every pending result URL of a job, a few at a time; returns how many are stored.
+
+    Each image is recorded as soon as it is stored, so a restart continues where it stopped.
+    An image that still fails after a few tries is left out (and counted as missing).
+    """
+    pending = [r for r in await engine.store.results(job.id) if r.blob_key is None and r.url]
+    gate = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+    async def fetch_one(index: int, url: str) -> None:
+        key = result_key(job.id, index)
+        async with gate:
+            for attempt in range(1, FETCH_ATTEMPTS + 1):
+                try:
+                    size = await engine.downloader.save_image(
+                        url, engine.blobs, key, max_bytes=engine.max_result_bytes
+                    )
+                except DownloadError as exc:
+                    if not exc.retryable or attempt == FETCH_ATTEMPTS:
+                        log.warning("job %s: result %d not downloaded: %s", job.short_id, index + 1, exc)
+                        return
+                    await asyncio.sleep(0.5 * 2**attempt)
+                else:
+                    await engine.store.add_result(job.id, index, key, size, url)
+                    engine.fault("mid-download")
+                    return
+
+    await asyncio.gather(*(fetch_one(r.index, r.url) for r in pending if r.url))
+    return sum(1 for r in await engine.store.results(job.id) if r.blob_key)

@@ -1,0 +1,146 @@
+"""The job runner: executes stored jobs with bounded concurrency, and resumes them after restarts.
+
+The queue *is* the store: the runner keeps only the ids it is working on in memory, so a
+burst of requests, a rate-limited provider or a restart never loses or duplicates a job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from bot.engine import JobEngine
+from bot.jobs import JobState
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 30.0
+SWEEP_EVERY_SECONDS = 3600.0
+
+
+class JobRunner:
+    """Pulls due jobs from the store and advances each in its own task."""
+
+    def __init__(
+        self,
+        engine: JobEngine,
+        *,
+        concurrency: int,
+        provider_concurrency: Mapping[str, int] | None = None,
+        retention_seconds: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.concurrency = concurrency
+        self._gate = asyncio.Semaphore(concurrency)
+        self._provider_gates = {name: asyncio.Semaphore(n) for name, n in (provider_concurrency or {}).items()}
+        self._retention = retention_seconds
+        self._clock = clock
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._last_sweep = 0.0
+
+    def wake(self) -> None:
+        """Look at the store again now (a job was added or a callback arrived)."""
+        self._wake.set()
+
+    @property
+    def busy(self) -> int:
+        """How many jobs are being worked on."""
+        return len(self._running)
+
+    async def run(self) -> None:
+        """Work until `stop()`: the serve loop."""
+        while not self._stopping:
+            await self._dispatch()
+            await self._maybe_sweep()
+            due = await self.engine.store.next_due()
+            timeout = IDLE_POLL_SECONDS if due is None else max(0.05, min(IDLE_POLL_SECONDS, due - self._clock()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+
+    async def run_until_idle(self, *, include_waiting: bool = False, poll: float = 0.05) -> None:
+        """Work until no job has anything to do (tests and the CLI).
+
+        With `include_waiting`, also keep going while a job waits for a provider's callback.
+        """
+        while True:
+            await self._dispatch()
+            if self._running:
+                await asyncio.wait(list(self._running.values()), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            due = await self.engine.store.next_due()
+            now = self._clock()
+            if due is not None and due <= now:
+                continue
+            if include_waiting and await self._has_waiting():
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), poll if due is None else min(poll, due - now))
+                continue
+            if due is not None and due - now < 60 and await self._has_active():
+                await asyncio.sleep(min(poll, due - now))
+                continue
+            return
+
+    async def stop(self) -> None:
+        """Stop taking work and cancel what is in flight (it resumes at the next start)."""
+        self._stopping = True
+        self._wake.set()
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _dispatch(self) -> None:
+        jobs = await self.engine.store.runnable(self._clock(), limit=self.concurrency * 4 + len(self._running))
+        for job in jobs:
+            if self._stopping or job.id in self._running or len(self._running) >= self.concurrency:
+                continue
+            task = asyncio.create_task(self._work(job.id, job.provider, job.state), name=f"job-{job.short_id}")
+            self._running[job.id] = task
+            task.add_done_callback(lambda _t, job_id=job.id: self._done(job_id))
+
+    def _done(self, job_id: str) -> None:
+        self._running.pop(job_id, None)
+        self._wake.set()
+
+    async def _work(self, job_id: str, provider: str, state: JobState) -> None:
+        async with self._gate:
+            gate = self._provider_gates.get(provider)
+            if gate is not None and state in (JobState.QUEUED, JobState.GENERATING):
+                async with gate:
+                    await self.engine.advance(job_id)
+            else:
+                await self.engine.advance(job_id)
+
+    async def _has_waiting(self) -> bool:
+        return any(
+            j.state is JobState.WAITING for j in await self.engine.store.runnable(float("inf"), limit=1000)
+        )
+
+    async def _has_active(self) -> bool:
+        return bool(await self.engine.store.runnable(float("inf"), limit=1))
+
+    async def _maybe_sweep(self) -> None:
+        if self._retention is None or self._clock() - self._last_sweep < SWEEP_EVERY_SECONDS:
+            return
+        self._last_sweep = self._clock()
+        try:
+            await sweep_expired(self.engine, self._clock() - self._retention)
+        except Exception:
+            log.exception("retention sweep failed")
+
+
+async def sweep_expired(engine: JobEngine, cutoff: float) -> int:
+    """Delete the files of jobs that finished before `cutoff`; returns how many jobs were swept."""
+    ids = await engine.store.finished_before(cutoff)
+    for job_id in ids:
+        await engine.blobs.delete_prefix(f"jobs/{job_id}")
+        await engine.store.mark_purged(job_id)
+    return len(ids)

@@ -1,0 +1,144 @@
+"""The core's front door for chat adapters and the CLI: validate, accept, report, forget."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine import JobEngine
+from bot.errors import UserError
+from bot.jobs import Job
+from bot.messages import status_line, status_text
+from bot.options import Options
+from bot.photos import DEFAULT_MAX_BYTES, Photo, read_photo
+from bot.request import Capabilities, HeadshotRequest, RequestError, check_request
+from bot.runner import JobRunner
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    """A provider as offered to users."""
+
+    name: str
+    capabilities: Capabilities
+
+
+class HeadshotService:
+    """Everything a chat surface needs from the core, in platform-neutral terms."""
+
+    def __init__(
+        self,
+        engine: JobEngine,
+        runner: JobRunner | None,
+        *,
+        default_provider: str,
+        max_jobs_per_user: int = 2,
+        max_photo_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.engine = engine
+        self.runner = runner
+        self.default_provider = default_provider
+        self.max_jobs_per_user = max_jobs_per_user
+        self.max_photo_bytes = max_photo_bytes
+
+    @property
+    def providers(self) -> list[ProviderChoice]:
+        """The configured providers, the default first."""
+        names = sorted(self.engine.providers, key=lambda n: (n != self.default_provider, n))
+        return [ProviderChoice(n, self.engine.providers[n].capabilities) for n in names]
+
+    def capabilities(self, provider: str) -> Capabilities | None:
+        """A configured provider's capabilities."""
+        found = self.engine.providers.get(provider)
+        return found.capabilities if found else None
+
+    def read_photos(self, files: Sequence[tuple[str, bytes]]) -> tuple[Photo, ...]:
+        """Check and normalise uploaded files (name, bytes); raises `UserError` for the first bad one."""
+        return tuple(read_photo(data, name=name, max_bytes=self.max_photo_bytes) for name, data in files)
+
+    async def defaults(self, owner: str) -> tuple[Options, str]:
+        """An owner's saved default options and provider (or the bot's defaults)."""
+        saved = await self.engine.store.user_defaults(owner)
+        if saved is None:
+            return Options(), self.default_provider
+        values, provider = saved
+        try:
+            options = Options.from_dict(values)
+        except UserError:
+            options = Options()
+        return options, provider if provider in self.engine.providers else self.default_provider
+
+    async def save_defaults(self, owner: str, options: Options, provider: str | None) -> None:
+        """Remember an owner's defaults."""
+        if provider is not None and provider not in self.engine.providers:
+            raise RequestError(f"“{provider}” is not a provider here; choose one of: {self._provider_names()}.")
+        await self.engine.store.save_user_defaults(owner, options.to_dict(), provider)
+
+    def build_request(
+        self, photos: Sequence[Photo], options: Options, provider: str | None
+    ) -> HeadshotRequest:
+        """A validated request; raises `UserError` with the reason when it does not fit."""
+        name = provider or self.default_provider
+        found = self.engine.providers.get(name)
+        if found is None:
+            raise RequestError(f"“{name}” is not a provider here; choose one of: {self._provider_names()}.")
+        request = HeadshotRequest(photos=tuple(photos), options=options, provider=name)
+        check_request(request, found.capabilities)
+        if found.capabilities.asynchronous and self.engine.callback_base is None:
+            raise RequestError(
+                f"{found.capabilities.label} calls back when it is done, and this bot has no public address "
+                "(PUBLIC_BASE_URL) for it; please pick another provider."
+            )
+        return request
+
+    async def check_room(self, owner: str) -> None:
+        """Refuse a new job while the owner has too many unfinished ones."""
+        busy = await self.engine.store.unfinished_count(owner)
+        if busy >= self.max_jobs_per_user:
+            raise RequestError(
+                f"You already have {busy} headshot jobs in progress; please wait for one to finish "
+                f"(the limit is {self.max_jobs_per_user})."
+            )
+
+    async def accept(
+        self, request: HeadshotRequest, *, owner: str, surface: str, thread: Mapping[str, Any]
+    ) -> Job:
+        """Record a job (photos first, then the row) and hand it to the runner."""
+        job = Job(
+            id=uuid.uuid4().hex,
+            owner=owner,
+            surface=surface,
+            thread=dict(thread),
+            provider=request.provider,
+            options=request.options,
+            photo_count=len(request.photos),
+            created_at=time.time(),
+        )
+        for n, photo in enumerate(request.photos):
+            await self.engine.blobs.put(f"jobs/{job.id}/in/{n}.jpg", photo.data)
+        await self.engine.store.add(job)
+        if self.runner is not None:
+            self.runner.wake()
+        return job
+
+    def status_of(self, job: Job) -> str:
+        """The status message text for a job."""
+        return status_text(job, self.capabilities(job.provider))
+
+    async def recent_jobs(self, owner: str, limit: int = 5) -> list[str]:
+        """One line per recent job of an owner, newest first."""
+        jobs = await self.engine.store.jobs_for_owner(owner, limit)
+        return [status_line(job, self.capabilities(job.provider)) for job in jobs]
+
+    async def forget(self, owner: str) -> int:
+        """Delete every job, photo, result and setting stored about an owner; returns the job count."""
+        ids = await self.engine.store.forget_owner(owner)
+        for job_id in ids:
+            await self.engine.blobs.delete_prefix(f"jobs/{job_id}")
+        return len(ids)
+
+    def _provider_names(self) -> str:
+        return ", ".join(self.engine.providers)

@@ -1,0 +1,97 @@
+"""Configuration: read once at start-up from the environment (or a `.env` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the contract, plus a few operational knobs with safe defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    port: int = 8080
+    public_base_url: str | None = None
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_base_url: str = "https://slack.com/api/"
+
+    discord_token: SecretStr | None = None
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    discord_guild_ids: str | None = None
+
+    agentai_api_key: SecretStr | None = None
+    agentai_base_url: str = "https://api-lr.agent.ai"
+    runflow_api_key: SecretStr | None = None
+    runflow_base_url: str = "https://api.runflow.io"
+    default_provider: str | None = None
+
+    allow_private_urls: bool = False
+
+    max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    job_concurrency: int = Field(default=4, ge=1)
+    max_jobs_per_user: int = Field(default=2, ge=1)
+    runflow_callback_timeout_s: float = Field(default=6 * 3600, gt=0)
+    result_retention_days: float = Field(default=30, gt=0)
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "discord_token",
+        "agentai_api_key",
+        "runflow_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_base_url", "database_url", "discord_guild_ids", "default_provider", mode="before")
+    @classmethod
+    def _blank_text_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file named by DATABASE_URL, or the default one under DATA_DIR."""
+        if not self.database_url:
+            return self.data_dir / "headshot-bot.db"
+        url = self.database_url
+        for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+            if url.startswith(prefix):
+                return Path(url[len(prefix):])
+        raise ValueError("DATABASE_URL must be a sqlite:///path URL")
+
+    @property
+    def guild_ids(self) -> list[int]:
+        """DISCORD_GUILD_IDS as integers."""
+        if not self.discord_guild_ids:
+            return []
+        return [int(part) for part in self.discord_guild_ids.split(",") if part.strip()]
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack runs when it has a bot token and either a signing secret or an app token."""
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for redaction."""
+        values = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.discord_token,
+            self.agentai_api_key,
+            self.runflow_api_key,
+        ]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

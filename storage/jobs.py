@@ -1,0 +1,309 @@
+"""The job store: jobs, results and deliveries in one SQLite file (WAL, versioned schema)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, Job, JobState, StoredResult
+from bot.options import Options
+from storage.migrations import MIGRATIONS
+
+_JSON_FIELDS = {"thread", "extras"}
+_COLUMNS = (
+    "id owner surface thread provider options photo_count state created_at updated_at attempts "
+    "not_before remote_id callback_hash deadline results_total results_done error detail extras"
+).split()
+
+
+class SqliteJobStore:
+    """Durable jobs on aiosqlite. One connection per process; SQLite serialises writers."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteJobStore:
+        """Open (creating and migrating if needed) the store at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, timeout=30)
+        db.row_factory = sqlite3.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=30000")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+
+    async def ping(self) -> bool:
+        """Whether the database answers."""
+        async with self._db.execute("SELECT 1") as cursor:
+            return (await cursor.fetchone()) is not None
+
+    # Jobs -----------------------------------------------------------------------------------
+
+    async def add(self, job: Job) -> None:
+        """Record a new job."""
+        now = time.time()
+        job.created_at = job.created_at or now
+        job.updated_at = now
+        values = _to_row(job)
+        marks = ", ".join("?" for _ in _COLUMNS)
+        await self._db.execute(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({marks})", values)
+        await self._db.commit()
+
+    async def get(self, job_id: str) -> Job | None:
+        """The job with this id, if any."""
+        return await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    async def by_callback(self, callback_hash: str) -> Job | None:
+        """The job whose callback secret hashes to `callback_hash`."""
+        return await self._one("SELECT * FROM jobs WHERE callback_hash = ?", (callback_hash,))
+
+    async def update(self, job_id: str, *, expect: Iterable[JobState] | None = None, **fields: Any) -> bool:
+        """Change fields of a job; with `expect`, only if it is in one of those states.
+
+        Returns whether a row changed, so callers can act exactly once on a transition.
+        """
+        fields["updated_at"] = time.time()
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        params: list[Any] = [_encode(name, value) for name, value in fields.items()]
+        sql = f"UPDATE jobs SET {sets} WHERE id = ?"
+        params.append(job_id)
+        if expect is not None:
+            states = [s.value for s in expect]
+            sql += f" AND state IN ({', '.join('?' for _ in states)})"
+            params.extend(states)
+        cursor = await self._db.execute(sql, params)
+        await self._db.commit()
+        return cursor.rowcount > 0
+
+    async def runnable(self, now: float, limit: int = 100) -> list[Job]:
+        """Jobs with work to do now: active ones due, and waiting ones past their deadline."""
+        states = [s.value for s in ACTIVE_STATES]
+        marks = ", ".join("?" for _ in states)
+        sql = (
+            f"SELECT * FROM jobs WHERE (state IN ({marks}) AND not_before <= ?) "
+            "OR (state = ? AND deadline IS NOT NULL AND deadline <= ?) "
+            "ORDER BY not_before, created_at LIMIT ?"
+        )
+        return await self._many(sql, (*states, now, JobState.WAITING.value, now, limit))
+
+    async def next_due(self) -> float | None:
+        """The earliest time at which some job will have work to do."""
+        states = [s.value for s in ACTIVE_STATES]
+        marks = ", ".join("?" for _ in states)
+        sql = (
+            f"SELECT MIN(t) FROM (SELECT MIN(not_before) AS t FROM jobs WHERE state IN ({marks}) "
+            "UNION ALL SELECT MIN(deadline) FROM jobs WHERE state = ?)"
+        )
+        async with self._db.execute(sql, (*states, JobState.WAITING.value)) as cursor:
+            row = await cursor.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def jobs_for_owner(self, owner: str, limit: int = 10) -> list[Job]:
+        """An owner's most recent jobs, newest first."""
+        return await self._many(
+            "SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC LIMIT ?", (owner, limit)
+        )
+
+    async def unfinished_count(self, owner: str) -> int:
+        """How many of an owner's jobs are not finished."""
+        states = [s.value for s in TERMINAL_STATES]
+        async with self._db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE owner = ? AND state NOT IN (?, ?)", (owner, *states)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def finished_before(self, cutoff: float) -> list[str]:
+        """Ids of finished jobs last changed before `cutoff` whose files are still kept."""
+        states = [s.value for s in TERMINAL_STATES]
+        async with self._db.execute(
+            "SELECT id FROM jobs WHERE state IN (?, ?) AND updated_at < ? AND purged = 0",
+            (*states, cutoff),
+        ) as cursor:
+            return [str(row[0]) async for row in cursor]
+
+    async def mark_purged(self, job_id: str) -> None:
+        """Record that a job's files are gone (its row stays for `status`)."""
+        await self._db.execute("UPDATE jobs SET purged = 1 WHERE id = ?", (job_id,))
+        await self._db.commit()
+
+    # Results --------------------------------------------------------------------------------
+
+    async def accept_result_urls(self, job_id: str, remote_id: str, urls: list[str]) -> bool:
+        """Move a waiting job to fetching with its result URLs, once; False if it already moved.
+
+        A job still marked generating is accepted too: the callback can beat the record of the
+        submission when the provider answers fast.
+        """
+        now = time.time()
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = await self._db.execute(
+                "UPDATE jobs SET state = ?, remote_id = ?, results_total = ?, attempts = 0, not_before = 0, "
+                "updated_at = ? WHERE id = ? AND ((state = ? AND remote_id = ?) OR (state = ? AND remote_id IS NULL))",
+                (
+                    JobState.FETCHING.value, remote_id, len(urls), now, job_id,
+                    JobState.WAITING.value, remote_id, JobState.GENERATING.value,
+                ),
+            )
+            if cursor.rowcount == 0:
+                await self._db.rollback()
+                return False
+            await self._db.executemany(
+                "INSERT OR REPLACE INTO results (job_id, idx, url) VALUES (?, ?, ?)",
+                [(job_id, index, url) for index, url in enumerate(urls)],
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return True
+
+    async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> None:
+        """Record a stored result image and count it."""
+        await self._db.execute(
+            "INSERT INTO results (job_id, idx, url, blob_key, size) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (job_id, idx) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size",
+            (job_id, index, url, blob_key, size),
+        )
+        await self._db.execute(
+            "UPDATE jobs SET results_done = (SELECT COUNT(*) FROM results WHERE job_id = ? AND blob_key IS NOT NULL), "
+            "updated_at = ? WHERE id = ?",
+            (job_id, time.time(), job_id),
+        )
+        await self._db.commit()
+
+    async def results(self, job_id: str) -> list[StoredResult]:
+        """A job's results in order."""
+        async with self._db.execute(
+            "SELECT job_id, idx, url, blob_key, size FROM results WHERE job_id = ? ORDER BY idx", (job_id,)
+        ) as cursor:
+            return [
+                StoredResult(job_id=row[0], index=row[1], url=row[2], blob_key=row[3], size=row[4])
+                async for row in cursor
+            ]
+
+    async def forget_result_urls(self, job_id: str) -> None:
+        """Drop the provider's URLs once the images are ours."""
+        await self._db.execute("UPDATE results SET url = NULL WHERE job_id = ?", (job_id,))
+        await self._db.commit()
+
+    # Deliveries -----------------------------------------------------------------------------
+
+    async def delivery_state(self, job_id: str, key: str) -> str | None:
+        """'started' or 'posted' for a delivery unit, or None if never attempted."""
+        async with self._db.execute(
+            "SELECT state FROM deliveries WHERE job_id = ? AND key = ?", (job_id, key)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_delivery(self, job_id: str, key: str, state: str) -> None:
+        """Record a delivery unit's state."""
+        await self._db.execute(
+            "INSERT INTO deliveries (job_id, key, state, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (job_id, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            (job_id, key, state, time.time()),
+        )
+        await self._db.commit()
+
+    # Users ----------------------------------------------------------------------------------
+
+    async def user_defaults(self, owner: str) -> tuple[dict[str, Any], str | None] | None:
+        """An owner's saved options and provider."""
+        async with self._db.execute(
+            "SELECT options, provider FROM user_settings WHERE owner = ?", (owner,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return json.loads(row[0]), row[1]
+
+    async def save_user_defaults(self, owner: str, options: dict[str, Any], provider: str | None) -> None:
+        """Save an owner's default options and provider."""
+        await self._db.execute(
+            "INSERT INTO user_settings (owner, options, provider, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (owner) DO UPDATE SET options = excluded.options, provider = excluded.provider, "
+            "updated_at = excluded.updated_at",
+            (owner, json.dumps(options), provider, time.time()),
+        )
+        await self._db.commit()
+
+    async def forget_owner(self, owner: str) -> list[str]:
+        """Delete every row about an owner; returns the ids of the deleted jobs."""
+        async with self._db.execute("SELECT id FROM jobs WHERE owner = ?", (owner,)) as cursor:
+            ids = [str(row[0]) async for row in cursor]
+        await self._db.execute("DELETE FROM jobs WHERE owner = ?", (owner,))
+        await self._db.execute("DELETE FROM user_settings WHERE owner = ?", (owner,))
+        await self._db.commit()
+        return ids
+
+    # Provider call log (rate limits that survive restarts) ----------------------------------
+
+    async def record_call(self, provider: str, at: float) -> None:
+        """Log one call to a provider."""
+        await self._db.execute("INSERT INTO provider_calls (provider, at) VALUES (?, ?)", (provider, at))
+        await self._db.execute("DELETE FROM provider_calls WHERE at < ?", (at - 2 * 86400,))
+        await self._db.commit()
+
+    async def calls_since(self, provider: str, since: float) -> list[float]:
+        """Times of the calls to a provider since `since`, oldest first."""
+        async with self._db.execute(
+            "SELECT at FROM provider_calls WHERE provider = ? AND at >= ? ORDER BY at", (provider, since)
+        ) as cursor:
+            return [float(row[0]) async for row in cursor]
+
+    # Rows -----------------------------------------------------------------------------------
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> Job | None:
+        async with self._db.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return _from_row(row) if row else None
+
+    async def _many(self, sql: str, params: tuple[Any, ...]) -> list[Job]:
+        async with self._db.execute(sql, params) as cursor:
+            return [_from_row(row) async for row in cursor]
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name in _JSON_FIELDS:
+        return json.dumps(value)
+    if name == "options" and isinstance(value, Options):
+        return json.dumps(value.to_dict())
+    if isinstance(value, JobState):
+        return value.value
+    return value
+
+
+def _to_row(job: Job) -> list[Any]:
+    return [_encode(name, getattr(job, name)) for name in _COLUMNS]
+
+
+def _from_row(row: sqlite3.Row) -> Job:
+    data = {name: row[name] for name in _COLUMNS}
+    data["thread"] = json.loads(data["thread"])
+    data["extras"] = json.loads(data["extras"])
+    data["options"] = Options.from_dict(json.loads(data["options"]))
+    data["state"] = JobState(data["state"])
+    return Job(**data)

@@ -1,0 +1,60 @@
+"""Versioned schema migrations for the job store: append, never edit a released step."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: jobs, their results, recorded deliveries, user defaults and provider call log.
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        thread TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        options TEXT NOT NULL,
+        photo_count INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before REAL NOT NULL DEFAULT 0,
+        remote_id TEXT,
+        callback_hash TEXT UNIQUE,
+        deadline REAL,
+        results_total INTEGER NOT NULL DEFAULT 0,
+        results_done INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        detail TEXT,
+        extras TEXT NOT NULL DEFAULT '{}',
+        purged INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_by_state ON jobs (state, not_before);
+    CREATE INDEX jobs_by_owner ON jobs (owner, created_at);
+    CREATE TABLE results (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        url TEXT,
+        blob_key TEXT,
+        size INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, idx)
+    );
+    CREATE TABLE deliveries (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (job_id, key)
+    );
+    CREATE TABLE user_settings (
+        owner TEXT PRIMARY KEY,
+        options TEXT NOT NULL,
+        provider TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE provider_calls (
+        provider TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX provider_calls_by_time ON provider_calls (provider, at);
+    """,
+]

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import io
+import re
+import warnings
 from dataclasses import dataclass
 
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000
+MIN_SIDE = 256
+MAX_SIDE = 4096
+JPEG_QUALITY = 92
+
+# Pillow's format names for what we take; MPO is the multi-picture JPEG many cameras write.
+ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF"})
+_WE_TAKE = "please send a JPEG, PNG, WebP or HEIC photo"
+
+register_heif_opener()
 
 
 class PhotoError(ValueError):
@@ -21,6 +37,147 @@ class Photo:
     mime_type: str = "image/jpeg"
 
 
+def _megabytes(size: int) -> str:
+    value = size / (1024 * 1024)
+    return f"{value:.0f} MB" if value == int(value) else f"{value:.1f} MB"
+
+
+def _what_it_looks_like(data: bytes) -> str:
+    """A guess at what a non-image file is, for the refusal message."""
+    head = data[:64]
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive or Office document"
+    if head[4:8] == b"ftyp":
+        return "a video"
+    if head.startswith((b"ID3", b"OggS", b"fLaC")):
+        return "an audio file"
+    sample = data[:2048]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character cut at the sample's end is still text.
+        text = sample[:-4].decode("utf-8", errors="replace")
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    if text and printable / len(text) > 0.95 and "\ufffd" not in text:
+        stripped = text.lstrip().lower()
+        if stripped.startswith(("<svg", "<?xml")) and "<svg" in stripped:
+            return "an SVG drawing"
+        if stripped.startswith(("<!doctype html", "<html")):
+            return "a web page"
+        return "text"
+    return "unrecognised binary data"
+
+
+def _refuse_bomb(
+    name: str, width: int | None = None, height: int | None = None, pillow: str = ""
+) -> PhotoError:
+    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels"
+    if width is not None and height is not None:
+        megapixels = width * height / 1_000_000
+        return PhotoError(f"{name} is {width} × {height} pixels ({megapixels:.0f} megapixels); {limit}.")
+    # Pillow refuses the largest images before their size can be read; its message has the count.
+    found = re.search(r"\((\d+) pixels\)", pillow)
+    if found:
+        return PhotoError(f"{name} has {int(found.group(1)) / 1_000_000:.0f} megapixels; {limit}.")
+    return PhotoError(f"{name} has too many pixels to process safely; {limit}.")
+
+
+def _open(data: bytes, name: str) -> Image.Image:
+    """Identify the bytes and check the header; nothing is decoded yet."""
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise PhotoError(f"{name} is not an image (it looks like {_what_it_looks_like(data)}).") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise _refuse_bomb(name, pillow=str(error)) from None
+    except Exception as error:  # Pillow plugins raise many kinds on a mangled header
+        raise PhotoError(f"{name} looks like an image but its header is damaged.") from error
+    if image.format not in ACCEPTED_FORMATS:
+        kind = image.format or "unknown"
+        image.close()
+        raise PhotoError(f"{name} is a {kind} image, which I can't use; {_WE_TAKE}.")
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        image.close()
+        raise _refuse_bomb(name, width, height)
+    return image
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Convert through an embedded colour profile (phones often use Display P3)."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        target = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(image, source, target, outputMode=image.mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: the raw values are the best guess
+    return converted if converted is not None else image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid on white."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba.getchannel("A"))
+        return white
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        image = image.point(lambda value: value / 256).convert("L")  # 16-bit grey to 8-bit
+    return image.convert("RGB")
+
+
+def _decode(image: Image.Image) -> Image.Image:
+    """Decode fully, upright, in sRGB, no larger than MAX_SIDE."""
+    if image.format in ("JPEG", "MPO"):
+        # Let the JPEG decoder skip detail we would throw away anyway.
+        scale = min(1.0, MAX_SIDE / max(image.size))
+        image.draft(None, (round(image.width * scale), round(image.height * scale)))
+    image.load()
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except Exception:  # a mangled EXIF block should not cost the user a good photo
+        upright = image
+    rgb = _flatten(_to_srgb(upright))
+    if max(rgb.size) > MAX_SIDE:
+        rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return rgb
+
+
 def read_photo(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX_BYTES) -> Photo:
-    """Turn uploaded bytes into a `Photo`, or raise `PhotoError` saying why not."""
-    raise NotImplementedError
+    """Turn uploaded bytes into a `Photo`, or raise `PhotoError` saying why not.
+
+    The format is decided from the content alone. The result is upright (EXIF orientation
+    applied), RGB, at most MAX_SIDE pixels on its long side, and a JPEG with no metadata.
+    """
+    if not data:
+        raise PhotoError(f"{name} is empty.")
+    if len(data) > max_bytes:
+        raise PhotoError(f"{name} is {_megabytes(len(data))}; the limit is {_megabytes(max_bytes)}.")
+    with warnings.catch_warnings():
+        # Pillow only warns for large images; here every such warning is a refusal.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = _open(data, name)
+        try:
+            with image:
+                rgb = _decode(image)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise _refuse_bomb(name, pillow=str(error)) from None
+        except PhotoError:
+            raise
+        except Exception as error:  # every decoder failure means the same thing to the user
+            raise PhotoError(f"{name} is damaged or incomplete, so I can't read it.") from error
+    if min(rgb.size) < MIN_SIDE:
+        raise PhotoError(
+            f"{name} is only {rgb.width} × {rgb.height} pixels; a headshot needs at least "
+            f"{MIN_SIDE} pixels on the shorter side."
+        )
+    rgb.info.clear()  # nothing of the original's metadata may travel with the new file
+    buffer = io.BytesIO()
+    rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    return Photo(buffer.getvalue(), rgb.width, rgb.height)

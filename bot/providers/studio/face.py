@@ -9,8 +9,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
-from skimage import data as skdata  # type: ignore[import-untyped]
-from skimage.feature import Cascade  # type: ignore[import-untyped]
+from skimage import data as skdata
+from skimage.feature import Cascade
 
 # Detection runs on a copy whose long side is this many pixels: big enough for a face that
 # fills a tenth of the photo, small enough to stay under a tenth of a second.
@@ -43,11 +43,6 @@ class FaceBox:
         """Approximate height of the eye line (the cascade box runs from brow to chin)."""
         return self.y + 0.40 * self.height
 
-    @property
-    def bottom(self) -> float:
-        """Approximate chin line."""
-        return self.y + self.height
-
     def scaled(self, factor: float) -> FaceBox:
         """The same box in an image resized by `factor`."""
         return FaceBox(self.x * factor, self.y * factor, self.width * factor, self.height * factor, self.hits)
@@ -55,7 +50,7 @@ class FaceBox:
 
 @cache
 def _cascade() -> Cascade:
-    return Cascade(skdata.lbp_frontal_face_cascade_filename())
+    return Cascade(skdata.lbp_frontal_face_cascade_filename())  # type: ignore[no-untyped-call]
 
 
 def _gray_small(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], float]:

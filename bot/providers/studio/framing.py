@@ -37,9 +37,7 @@ class Crop:
     def overflow(self, image_width: int, image_height: int) -> float:
         """How far the crop leaves the photo at the sides and bottom (the top may leave freely)."""
         return (
-            max(0.0, -self.left)
-            + max(0.0, self.right - image_width)
-            + max(0.0, self.bottom - image_height)
+            max(0.0, -self.left) + max(0.0, self.right - image_width) + max(0.0, self.bottom - image_height)
         )
 
 
@@ -70,7 +68,10 @@ def head_and_shoulders(
         left = _shifted(left, left, image_width - (left + width), _MAX_SHIFT_X * width)
         top = _shifted(top, top, image_height - (top + height), _MAX_SHIFT_Y * height)
         crop = Crop(left, top, width, height)
-        if best is None or crop.overflow(image_width, image_height) < best.overflow(image_width, image_height) - 1:
+        if (
+            best is None
+            or crop.overflow(image_width, image_height) < best.overflow(image_width, image_height) - 1
+        ):
             best = crop
         if crop.overflow(image_width, image_height) <= 0.5:
             break

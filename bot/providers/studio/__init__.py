@@ -1,0 +1,36 @@
+"""The built-in studio provider: offline framing, background replacement and tone, in seconds."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.providers import Generated, GenerationInput, ResultImage
+from bot.providers.studio.render import output_size, render_headshots
+from bot.request import Capabilities
+
+__all__ = ["StudioProvider", "output_size", "render_headshots"]
+
+
+class StudioProvider:
+    """Headshots made on this machine: no network, no cost, a few seconds per job."""
+
+    name = "studio"
+    capabilities = Capabilities(
+        label="Studio",
+        description="Studio — offline framing, background and tone, free, a few seconds",
+        min_photos=1,
+        max_photos=10,
+        min_outputs=1,
+        max_outputs=4,
+        honours=frozenset({"style", "background", "count", "quality", "aspect_ratio"}),
+        expected_seconds=5,
+    )
+
+    def wait_seconds(self) -> float:
+        """Never rate-limited."""
+        return 0.0
+
+    async def generate(self, task: GenerationInput) -> Generated:
+        """Render the headshots in a worker thread so the event loop stays free."""
+        images = await asyncio.to_thread(render_headshots, task.photos, task.options)
+        return Generated(images=[ResultImage(data=data) for data in images])

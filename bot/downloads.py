@@ -1,10 +1,33 @@
-"""Safe downloads of remote images (results, chat attachments): SSRF-guarded, capped, streamed."""
+"""Safe downloads of remote images (results, chat attachments): SSRF-guarded, capped, streamed.
+
+Each host name is resolved here, every address is checked, and the request is sent to the
+checked address (with the original `Host` and TLS server name), so nothing can resolve the
+name differently between the check and the connection. Redirects are followed by hand and
+every hop is checked again; request headers (tokens) never leave the original URL's origin.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import ipaddress
+import socket
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import aclosing
+
+import aiohttp
+from yarl import URL
 
 from storage.blobs import FileBlobStore
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AddressPolicy = Callable[[IPAddress], bool]
+Resolve = Callable[[str, int], Awaitable[list[str]]]
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_SNIFF_BYTES = 16
+RESOLVE_SECONDS = 15.0
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"})
 
 
 class DownloadError(Exception):
@@ -15,15 +38,210 @@ class DownloadError(Exception):
         self.retryable = retryable
 
 
+def is_public_address(address: IPAddress) -> bool:
+    """Whether an address is a globally routable unicast address (the only kind we fetch from)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None or address.sixtofour is not None or address.teredo is not None:
+            return False
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or address in _CGNAT
+        or not address.is_global
+    )
+
+
+def sniff_image(head: bytes) -> str | None:
+    """The MIME type of an image by its first bytes (JPEG, PNG, WebP, HEIC, AVIF), else None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "image/avif" if head[8:12] in (b"avif", b"avis") else "image/heic"
+    return None
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses of a host name, by the event loop's getaddrinfo."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def describe(url: URL) -> str:
+    """A URL as it may appear in messages: host only (paths and queries can carry signatures)."""
+    return url.host or "an unknown host"
+
+
 class Downloader:
-    """Fetches http(s) URLs for the core."""
+    """Fetches remote files for the core through one shared HTTP session.
+
+    `allow_private` (ALLOW_PRIVATE_URLS) lifts the address and https rules for development and
+    tests. `resolve` and `policy` are there so tests can give names loopback addresses.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        allow_private: bool,
+        max_redirects: int = 3,
+        require_https: bool | None = None,
+        resolve: Resolve = resolve_host,
+        policy: AddressPolicy = is_public_address,
+    ) -> None:
+        self._session = session
+        self.allow_private = allow_private
+        self.max_redirects = max_redirects
+        self.require_https = (not allow_private) if require_https is None else require_https
+        self._resolve = resolve
+        self._policy = policy
+
+    def check_url(self, url: URL) -> None:
+        """Refuse a URL by its scheme, or by its host when the host is an address literal."""
+        if url.scheme not in ("https", "http") or not url.host:
+            raise DownloadError(f"Refused to download from {describe(url)}: not a web address.")
+        if url.scheme != "https" and self.require_https:
+            raise DownloadError(f"Refused to download from {describe(url)}: only https links are accepted.")
+        literal = _literal(url.host)
+        if literal is not None and not self.allow_private and not self._policy(literal):
+            raise DownloadError(f"Refused to download from {describe(url)}: a private or reserved address.")
+
+    async def _pinned(self, url: URL) -> tuple[URL, dict[str, str], str | None]:
+        """The URL to request (the host replaced by a checked address), its Host header, its TLS name."""
+        host = url.raw_host or ""
+        if self.allow_private or _literal(host) is not None:
+            return url, {}, None
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            async with asyncio.timeout(RESOLVE_SECONDS):
+                found = await self._resolve(host, port)
+        except socket.gaierror as exc:
+            transient = exc.errno == socket.EAI_AGAIN
+            raise DownloadError(f"The host {describe(url)} could not be found.", retryable=transient) from None
+        except (OSError, TimeoutError):
+            raise DownloadError(f"The host {describe(url)} could not be looked up.", retryable=True) from None
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
+        if not addresses:
+            raise DownloadError(f"The host {describe(url)} could not be found.", retryable=True)
+        if not all(self._policy(address) for address in addresses):
+            # One bad answer refuses the name: mixed answers are a DNS-rebinding pattern.
+            raise DownloadError(f"Refused to download from {describe(url)}: it resolves to a private address.")
+        address = sorted(addresses, key=lambda a: a.version)[0]
+        host_header = host if url.is_default_port() else f"{host}:{port}"
+        tls_name = host if url.scheme == "https" else None
+        return url.with_host(str(address)), {"Host": host_header}, tls_name
 
     async def fetch(self, url: str, *, max_bytes: int, headers: Mapping[str, str] | None = None) -> bytes:
         """The body of `url`, at most `max_bytes`."""
-        raise NotImplementedError
+        async with aclosing(self._stream(url, max_bytes, headers)) as chunks:
+            return b"".join([chunk async for chunk in chunks])
 
     async def save_image(
         self, url: str, blobs: FileBlobStore, key: str, *, max_bytes: int, headers: Mapping[str, str] | None = None
     ) -> int:
-        """Stream `url` into the blob `key`, checking that it is an image; returns its size."""
-        raise NotImplementedError
+        """Stream `url` into the blob `key`, checking that it is an image; returns its size.
+
+        A body that is not an image (an HTML login page, garbage) leaves no blob behind.
+        """
+        return await blobs.put_stream(key, self._image_stream(url, max_bytes, headers), max_bytes)
+
+    async def _image_stream(
+        self, url: str, max_bytes: int, headers: Mapping[str, str] | None
+    ) -> AsyncGenerator[bytes, None]:
+        head = b""
+        sniffed = False
+        async with aclosing(self._stream(url, max_bytes, headers)) as chunks:
+            async for chunk in chunks:
+                if sniffed:
+                    yield chunk
+                    continue
+                head += chunk
+                if len(head) >= _SNIFF_BYTES:
+                    self._require_image(url, head)
+                    sniffed = True
+                    yield head
+        if not sniffed:
+            self._require_image(url, head)
+            yield head
+
+    @staticmethod
+    def _require_image(url: str, head: bytes) -> None:
+        if sniff_image(head) is None:
+            raise DownloadError(f"The file at {describe(URL(url))} is not an image.")
+
+    async def _stream(
+        self, url: str, max_bytes: int, headers: Mapping[str, str] | None
+    ) -> AsyncGenerator[bytes, None]:
+        """The body of `url` in chunks, after following redirects safely."""
+        origin = URL(url)
+        current = origin
+        for _hop in range(self.max_redirects + 1):
+            self.check_url(current)
+            target, send, tls_name = await self._pinned(current)
+            if _same_origin(current, origin):
+                send.update(headers or {})
+            try:
+                async with self._session.get(
+                    target, headers=send, allow_redirects=False, server_hostname=tls_name
+                ) as response:
+                    if response.status in _REDIRECTS and "Location" in response.headers:
+                        current = current.join(URL(response.headers["Location"]))
+                        continue
+                    _check_status(current, response.status)
+                    declared = response.content_length
+                    if declared is not None and declared > max_bytes:
+                        raise _too_large(current, max_bytes)
+                    size = 0
+                    async for chunk in response.content.iter_chunked(64 * 1024):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise _too_large(current, max_bytes)
+                        yield chunk
+                    return
+            except aiohttp.ClientConnectorCertificateError:
+                raise DownloadError(f"The certificate of {describe(current)} is not valid.") from None
+            except aiohttp.ClientConnectorError:
+                raise DownloadError(f"Could not connect to {describe(current)}.", retryable=True) from None
+            except aiohttp.ClientError as exc:
+                raise DownloadError(
+                    f"The download from {describe(current)} failed ({type(exc).__name__}).", retryable=True
+                ) from None
+            except TimeoutError:
+                raise DownloadError(f"The download from {describe(current)} timed out.", retryable=True) from None
+        raise DownloadError(f"The link to {describe(origin)} redirected more than {self.max_redirects} times.")
+
+
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+def _same_origin(a: URL, b: URL) -> bool:
+    return (a.scheme, (a.host or "").lower(), a.port) == (b.scheme, (b.host or "").lower(), b.port)
+
+
+def _check_status(url: URL, status: int) -> None:
+    if 200 <= status < 300:
+        return
+    where = describe(url)
+    if status == 429 or status >= 500:
+        raise DownloadError(f"{where} is not answering properly right now (HTTP {status}).", retryable=True)
+    if status == 403:
+        raise DownloadError(f"The link to {where} has expired or was refused (HTTP 403).")
+    if status in (404, 410):
+        raise DownloadError(f"The file at {where} was not found (HTTP {status}).")
+    raise DownloadError(f"{where} refused the download (HTTP {status}).")
+
+
+def _too_large(url: URL, max_bytes: int) -> DownloadError:
+    return DownloadError(f"The file at {describe(url)} is larger than {max_bytes / 1_048_576:.1f} MB.")
+

@@ -1,0 +1,112 @@
+"""A sliding-window rate limiter whose call log survives restarts (through the job store)."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+# agent.ai: 20 requests a minute and 1,000 a day.
+AGENTAI_LIMITS: tuple[tuple[int, float], ...] = ((20, 60.0), (1000, 86400.0))
+
+
+class CallLog(Protocol):
+    """Where calls are remembered across restarts (`SqliteJobStore` is one)."""
+
+    async def record_call(self, provider: str, at: float) -> None:
+        """Log one call."""
+        ...
+
+    async def calls_since(self, provider: str, since: float) -> list[float]:
+        """Times of the calls since `since`, oldest first."""
+        ...
+
+
+class CallLimiter:
+    """Allows at most `limit` calls per `window` seconds, for each (limit, window) pair.
+
+    Call times are kept in memory for the synchronous `wait_seconds()` and written to the
+    call log, from which they are restored at start-up, so a restart does not reset a daily
+    budget. `block_until()` applies a pause the server asked for.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        limits: Sequence[tuple[int, float]] = AGENTAI_LIMITS,
+        *,
+        calls: CallLog | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.name = name
+        self.limits = tuple(limits)
+        self._log = calls
+        self._clock = clock
+        self._times: list[float] = []
+        self._blocked_until = 0.0
+        self._loaded = calls is None
+        self._horizon = max((window for _limit, window in self.limits), default=0.0)
+
+    @classmethod
+    async def load(
+        cls,
+        calls: CallLog,
+        name: str,
+        limits: Sequence[tuple[int, float]] = AGENTAI_LIMITS,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> CallLimiter:
+        """A limiter for provider `name` with its recent calls restored from `calls`."""
+        limiter = cls(name, limits, calls=calls, clock=clock)
+        await limiter.restore()
+        return limiter
+
+    async def restore(self) -> None:
+        """Read the recent calls from the call log (once)."""
+        if self._log is not None and not self._loaded:
+            stored = await self._log.calls_since(self.name, self._clock() - self._horizon)
+            self._times = sorted({*self._times, *stored})
+        self._loaded = True
+
+    def wait_seconds(self) -> float:
+        """Seconds until a call is allowed (0 when one is allowed now)."""
+        now = self._clock()
+        self._forget_before(now - self._horizon)
+        wait = max(0.0, self._blocked_until - now)
+        for limit, window in self.limits:
+            recent = len(self._times) - bisect.bisect_right(self._times, now - window)
+            if recent >= limit:
+                # The slot frees when the limit-th most recent call leaves the window.
+                wait = max(wait, self._times[-limit] + window - now)
+        return wait
+
+    async def acquire(self) -> float:
+        """Take a slot and return 0, or return the seconds until one frees (taking nothing)."""
+        if not self._loaded:
+            await self.restore()
+        wait = self.wait_seconds()
+        if wait > 0:
+            return wait
+        now = self._clock()
+        # Recorded in memory before any await, so concurrent callers cannot share a slot.
+        self._times.append(now)
+        if self._log is not None:
+            try:
+                await self._log.record_call(self.name, now)
+            except Exception:
+                log.warning("%s: could not record a call in the store", self.name, exc_info=True)
+        return 0.0
+
+    def block_until(self, until: float) -> None:
+        """Allow no call before `until` (the server said the budget is spent)."""
+        self._blocked_until = max(self._blocked_until, until)
+
+    def _forget_before(self, cutoff: float) -> None:
+        drop = bisect.bisect_right(self._times, cutoff)
+        if drop:
+            del self._times[:drop]
+

@@ -1,0 +1,252 @@
+"""Runflow: the submission format, its refusals, and a whole pack arriving through the real web server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.downloads import Downloader
+from bot.engine import JobEngine
+from bot.jobs import JobState
+from bot.options import Options
+from bot.photos import Photo
+from bot.providers import GenerationInput, ProviderError
+from bot.providers.runflow import RunflowProvider
+from bot.results import result_key
+from bot.runner import JobRunner
+from bot.service import HeadshotService
+from bot.web import create_web_app
+from storage.blobs import FileBlobStore
+from storage.jobs import SqliteJobStore
+from tests.doubles import RecordingSurface
+from tests.fakes import Reply, gradient_jpeg, small_jpeg
+from tests.fakes.cdn import FakeCDN
+from tests.fakes.runflow import FakeRunflow, Submission, post_json
+
+KEY = "runflow-test-key"
+T = TypeVar("T")
+
+
+def photos(n: int) -> list[Photo]:
+    return [Photo(gradient_jpeg(512, seed=k), 512, 512) for k in range(n)]
+
+
+def task(n: int = 2, callback_url: str | None = "https://bot.example/webhooks/runflow/tok") -> GenerationInput:
+    return GenerationInput(job_id="job-1", photos=photos(n), options=Options(), callback_url=callback_url)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeRunflow]:
+    async with FakeRunflow(KEY) as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def provider(fake: FakeRunflow) -> AsyncIterator[RunflowProvider]:
+    async with aiohttp.ClientSession() as session:
+        yield RunflowProvider(KEY, fake.url + "/", session, retry_base_delay=0.01)
+
+
+async def test_the_submission_has_the_documented_multipart_format(fake: FakeRunflow, provider: RunflowProvider) -> None:
+    job = task(3)
+    submitted = await provider.generate(job)
+    received = fake.submissions[0]
+    assert submitted.remote_id == received.headshots_id and submitted.raw and received.headshots_id in submitted.raw
+    assert received.api_key == KEY and received.callback_url == job.callback_url
+    assert [(p.name, p.filename, p.content_type) for p in received.images] == [
+        ("images", f"photo-{n}.jpg", "image/jpeg") for n in (1, 2, 3)
+    ]
+    assert [p.data for p in received.images] == [p.data for p in job.photos]
+
+
+async def test_refusals_carry_runflows_message(fake: FakeRunflow, provider: RunflowProvider) -> None:
+    fake.script = [
+        Reply(422, {"code": "validation_error", "message": "Validation failed",
+                    "errors": [{"field": "images", "message": "Image 2 has no detectable face"}]}),
+        Reply(402, {"code": "insufficient_credits", "message": "Not enough credits for 60 headshots", "errors": []}),
+        Reply(409, {"code": "conflict", "message": "A job with these photos is already running"}),
+        Reply(200, {"success": False, "data": None}),
+    ]
+    expected = [
+        "Runflow refused the photos (HTTP 422): Validation failed (Image 2 has no detectable face)",
+        "Runflow says the account is out of credits: Not enough credits for 60 headshots",
+        "Runflow refused the photos (HTTP 409): A job with these photos is already running",
+        "Runflow did not accept the job",
+    ]
+    for sentence in expected:
+        with pytest.raises(ProviderError) as caught:
+            await provider.generate(task())
+        assert str(caught.value).startswith(sentence) and not caught.value.retryable
+        assert caught.value.raw
+    assert fake.attempts == 4
+
+
+async def test_a_wrong_key_is_refused_without_echoing_it(fake: FakeRunflow) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ProviderError) as caught:
+            await RunflowProvider("rf-wrong-secret", fake.url, session).generate(task())
+    assert str(caught.value) == "Runflow refused the API key (Invalid API key)."
+    assert "rf-wrong-secret" not in str(caught.value) and not caught.value.retryable
+
+
+async def test_outages_are_retried_a_few_times(fake: FakeRunflow, provider: RunflowProvider) -> None:
+    fake.script = [Reply(503, {"code": "unavailable", "message": "Try later"}), Reply(429, "slow down")]
+    await provider.generate(task())
+    assert fake.attempts == 3 and len(fake.submissions) == 1
+    fake.script = [Reply(503, "down")] * 3
+    with pytest.raises(ProviderError, match=r"HTTP 503\); the job will be tried again") as caught:
+        await provider.generate(task())
+    assert caught.value.retryable and fake.attempts == 6
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ProviderError, match="could not be reached") as unreachable:
+            await RunflowProvider(KEY, "http://127.0.0.1:9", session, retry_base_delay=0.01).generate(task())
+    assert unreachable.value.retryable
+
+
+async def test_a_job_without_a_callback_address_is_refused(provider: RunflowProvider) -> None:
+    with pytest.raises(ProviderError, match="callback"):
+        await provider.generate(task(callback_url=None))
+
+
+async def test_the_quality_check_warns_about_poor_photos_only(fake: FakeRunflow, provider: RunflowProvider) -> None:
+    fake.score_replies = [
+        {"quality_score": 0.42, "brightness": 0.2, "sharpness": 0.7, "tips": ["Use brighter light", "Face the camera"]},
+        {"quality_score": 0.91, "brightness": 0.6, "sharpness": 0.9, "tips": []},
+    ]
+    warnings = await provider.score(photos(2))
+    assert [(w.index, w.score) for w in warnings] == [(0, 0.42)]
+    assert warnings[0].sentence() == (
+        "Photo 1 looks poor for headshots (quality 0.42): Use brighter light; Face the camera"
+    )
+    assert [p.name for p in fake.scored] == ["image", "image"]
+    fake.script = [Reply(500, "broken")]
+    assert await provider.score(photos(1)) == []
+
+
+# The whole path: service → runner → Runflow fake → callback into the real web server → CDN → thread.
+
+
+@dataclass
+class World:
+    store: SqliteJobStore
+    blobs: FileBlobStore
+    runner: JobRunner
+    service: HeadshotService
+    surface: RecordingSurface
+    runflow: FakeRunflow
+    cdn: FakeCDN
+
+
+@asynccontextmanager
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with FakeRunflow(KEY) as runflow, FakeCDN() as cdn, aiohttp.ClientSession() as session:
+        store = await SqliteJobStore.open(tmp_path / "jobs.db")
+        blobs = FileBlobStore(tmp_path / "blobs")
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        surface = RecordingSurface()
+        engine = JobEngine(
+            store,
+            blobs,
+            {"runflow": RunflowProvider(KEY, runflow.url, session, retry_base_delay=0.01)},
+            {"test": surface},
+            Downloader(session, allow_private=True),
+            callback_base=f"http://127.0.0.1:{listener.getsockname()[1]}",
+            callback_timeout=600,
+        )
+        runner = JobRunner(engine, concurrency=4)
+        site_runner = web.AppRunner(create_web_app(engine, runner), access_log=None)
+        await site_runner.setup()
+        await web.SockSite(site_runner, listener).start()
+        try:
+            yield World(store, blobs, runner, HeadshotService(engine, runner, default_provider="runflow"),
+                        surface, runflow, cdn)
+        finally:
+            await runner.stop()
+            await site_runner.cleanup()
+            await store.close()
+
+
+async def eventually(probe: Callable[[], T | None], what: str) -> T:
+    for _ in range(200):
+        found = probe()
+        if found:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def submit_and_wait(w: World) -> tuple[str, Submission, asyncio.Task[None]]:
+    request = w.service.build_request(photos(2), Options(), "runflow")
+    job = await w.service.accept(request, owner="u1", surface="test", thread={"thread": "t1"})
+    work = asyncio.create_task(w.runner.run_until_idle(include_waiting=True))
+    submission = await eventually(lambda: w.runflow.submissions[0] if w.runflow.submissions else None, "submit")
+    for _ in range(200):
+        stored = await w.store.get(job.id)
+        if stored is not None and stored.state is JobState.WAITING:
+            break
+        await asyncio.sleep(0.02)
+    return job.id, submission, work
+
+
+def pack(cdn: FakeCDN, faults: dict[int, str] | None = None) -> tuple[list[bytes], list[str]]:
+    images = [small_jpeg(n) for n in range(60)]
+    urls = [
+        cdn.put(f"headshots/out_{n + 1:03d}.jpg", data, (faults or {}).get(n)) + "?X-Amz-Expires=86400"
+        for n, data in enumerate(images)
+    ]
+    return images, urls
+
+
+async def test_a_pack_of_60_arrives_by_callback(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        images, urls = pack(w.cdn)
+        job_id, submission, work = await submit_and_wait(w)
+        assert len(submission.images) == 2 and submission.api_key == KEY
+        before = await w.store.get(job_id)
+        assert before is not None and before.state is JobState.WAITING
+
+        prefix, _, token = submission.callback_url.rpartition("/")
+        body = {"event": "headshots.completed", "headshots_id": submission.headshots_id, "image_urls": urls}
+        assert (await post_json(f"{prefix}/{'A' * len(token)}", body))[0] == 404
+        status, _ = await w.runflow.complete(submission, urls, headshots_id=str(uuid.uuid4()))
+        assert status == 404
+        assert await w.store.get(job_id) == before and await w.store.results(job_id) == []
+
+        assert await w.runflow.complete(submission, urls) == (200, {"status": "accepted"})
+        await asyncio.wait_for(work, 20)
+        job = await w.store.get(job_id)
+        assert job is not None and job.state is JobState.DELIVERED and job.results_done == 60
+        assert [await w.blobs.get(result_key(job_id, n)) for n in range(60)] == images
+        posted = [data for name, data in w.surface.files if name.startswith("headshot-")]
+        assert posted == images
+        posts = len(w.surface.posts)
+
+        assert await w.runflow.complete(submission, urls) == (200, {"status": "duplicate"})
+        await w.runner.run_until_idle()
+        again = await w.store.get(job_id)
+        assert again is not None and again.state is JobState.DELIVERED and len(w.surface.posts) == posts
+
+
+async def test_expired_or_garbled_links_leave_the_rest_delivered(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        images, urls = pack(w.cdn, {7: "forbidden", 41: "garbage"})
+        job_id, submission, work = await submit_and_wait(w)
+        assert (await w.runflow.complete(submission, urls))[0] == 200
+        await asyncio.wait_for(work, 20)
+        job = await w.store.get(job_id)
+        assert job is not None and job.state is JobState.DELIVERED and job.results_done == 58
+        posted = [data for name, data in w.surface.files if name.startswith("headshot-")]
+        assert posted == [data for n, data in enumerate(images) if n not in (7, 41)]
+        assert "(2 of 60 could not be downloaded from the provider)" in w.surface.posts[-1].text
+        assert not w.blobs.exists(result_key(job_id, 7)) and not w.blobs.exists(result_key(job_id, 41))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from aiohttp import web
+
 
 @dataclass(frozen=True)
 class OutgoingFile:
@@ -39,4 +41,22 @@ class ChatSurface(Protocol):
 
     async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
         """Whether a message carrying `key` is already in the thread."""
+        ...
+
+
+class ChatAdapter(Protocol):
+    """A chat platform plugged into `serve`: its surface, its routes, its start and stop."""
+
+    surface: ChatSurface
+
+    def install_routes(self, app: web.Application) -> None:
+        """Add the platform's HTTP routes to the shared web server (if it has any)."""
+        ...
+
+    async def start(self) -> None:
+        """Connect (gateway, socket) and register commands."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect cleanly."""
         ...

@@ -104,10 +104,12 @@ class JobRunner:
                 continue
             task = asyncio.create_task(self._work(job.id, job.provider, job.state), name=f"job-{job.short_id}")
             self._running[job.id] = task
-            task.add_done_callback(lambda _t, job_id=job.id: self._done(job_id))
+            task.add_done_callback(self._done)
 
-    def _done(self, job_id: str) -> None:
-        self._running.pop(job_id, None)
+    def _done(self, task: asyncio.Task[None]) -> None:
+        for job_id, running in list(self._running.items()):
+            if running is task:
+                del self._running[job_id]
         self._wake.set()
 
     async def _work(self, job_id: str, provider: str, state: JobState) -> None:

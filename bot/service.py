@@ -69,7 +69,9 @@ class HeadshotService:
             options = Options.from_dict(values)
         except UserError:
             options = Options()
-        return options, provider if provider in self.engine.providers else self.default_provider
+        if provider is None or provider not in self.engine.providers:
+            provider = self.default_provider
+        return options, provider
 
     async def save_defaults(self, owner: str, options: Options, provider: str | None) -> None:
         """Remember an owner's defaults."""

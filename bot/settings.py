@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     max_jobs_per_user: int = Field(default=2, ge=1)
     runflow_callback_timeout_s: float = Field(default=6 * 3600, gt=0)
     result_retention_days: float = Field(default=30, gt=0)
+    # Test hook: kill the process at a named point of the job engine ("point" or "point:N").
+    fault_point: str | None = Field(default=None, validation_alias="HEADSHOT_FAULT_POINT")
 
     @field_validator(
         "slack_bot_token",

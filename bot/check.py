@@ -1,0 +1,80 @@
+"""`headshot-bot check`: what is configured, what is missing, and whether storage is usable."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from bot.settings import Settings
+from storage.jobs import SqliteJobStore
+
+
+def _dir_usable(path: Path) -> str | None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        return f"{path} is not writable ({exc.strerror})"
+    return None
+
+
+async def _store_usable(path: Path) -> str | None:
+    try:
+        store = await SqliteJobStore.open(path)
+        try:
+            await store.ping()
+        finally:
+            await store.close()
+    except Exception as exc:
+        return f"{path}: {exc}"
+    return None
+
+
+def check_lines(settings: Settings) -> tuple[list[str], bool]:
+    """One line per component; and whether everything configured is usable."""
+    lines: list[str] = []
+    ok = True
+
+    def line(component: str, state: str, detail: str) -> None:
+        lines.append(f"{component:<8} {state:<14} {detail}")
+
+    problem = _dir_usable(settings.data_dir)
+    line("data", "usable" if not problem else "NOT USABLE", problem or str(settings.data_dir.resolve()))
+    ok &= problem is None
+    try:
+        db_path = settings.database_path
+        problem = asyncio.run(_store_usable(db_path)) if not problem else "DATA_DIR unusable"
+    except ValueError as exc:
+        db_path, problem = Path("?"), str(exc)
+    line("store", "usable" if not problem else "NOT USABLE", problem or f"SQLite at {db_path}")
+    ok &= problem is None
+    public = settings.public_base_url
+    line("web", "configured", f"port {settings.port}; public URL {public or 'not set (Runflow callbacks need it)'}")
+
+    if settings.slack_enabled:
+        mode = "Socket Mode" if settings.slack_app_token else "HTTP events at /slack/events"
+        line("slack", "configured", mode)
+    elif settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token:
+        missing = [name for name, v in (("SLACK_BOT_TOKEN", settings.slack_bot_token),) if v is None]
+        if settings.slack_signing_secret is None and settings.slack_app_token is None:
+            missing.append("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN")
+        line("slack", "incomplete", "missing " + ", ".join(missing))
+        ok = False
+    else:
+        line("slack", "off", "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)")
+    if settings.discord_token:
+        guilds = settings.discord_guild_ids or "all guilds (global commands)"
+        line("discord", "configured", f"commands for {guilds}")
+    else:
+        line("discord", "off", "set DISCORD_TOKEN")
+    line("agentai", "configured" if settings.agentai_api_key else "off",
+         settings.agentai_base_url if settings.agentai_api_key else "set AGENTAI_API_KEY")
+    if settings.runflow_api_key and not public:
+        line("runflow", "incomplete", "RUNFLOW_API_KEY is set but PUBLIC_BASE_URL is not (callbacks)")
+    else:
+        line("runflow", "configured" if settings.runflow_api_key else "off",
+             settings.runflow_base_url if settings.runflow_api_key else "set RUNFLOW_API_KEY")
+    line("studio", "configured", "built in, offline")
+    return lines, ok

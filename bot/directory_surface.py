@@ -1,0 +1,49 @@
+"""A chat surface that "posts" into a folder: how `headshot-bot generate` reuses the core."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+
+class DirectorySurface:
+    """Copies delivered files into `out_dir`, prints one path per line, shows progress on a terminal."""
+
+    name = "cli"
+    max_files_per_post = 100
+    max_bytes_per_post = 1 << 40
+
+    def __init__(self, out_dir: Path, *, out: TextIO = sys.stdout, progress: TextIO | None = None) -> None:
+        self.out_dir = out_dir
+        self.out = out
+        self.progress = progress
+        self.written: list[Path] = []
+        self.messages: list[str] = []
+
+    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+        """Show the status line on the terminal (nothing when not a terminal)."""
+        if self.progress is not None:
+            self.progress.write(f"\r\033[K{text}")
+            self.progress.flush()
+
+    async def post(self, thread: dict[str, Any], text: str, files: Sequence[Any], key: str) -> None:
+        """Copy the files into the output folder and print their paths."""
+        self.messages.append(text)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        prefix = thread.get("prefix", "headshot")
+        for item in files:
+            if item.name.startswith("contact-sheet"):
+                target = self.out_dir / f"{prefix}-contact-sheet{item.path.suffix}"
+            else:
+                target = self.out_dir / f"{prefix}-{item.name.removeprefix('headshot-')}"
+            shutil.copyfile(item.path, target)
+            self.written.append(target)
+            self.out.write(f"{target}\n")
+            self.out.flush()
+
+    async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
+        """A folder keeps no message history; a repeated post rewrites the same files."""
+        return False

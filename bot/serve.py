@@ -1,0 +1,55 @@
+"""`headshot-bot serve`: web server, chat platforms and the job runner in one asyncio process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.app import build_adapters, build_core
+from bot.chat import ChatAdapter
+from bot.settings import Settings
+from bot.web import create_web_app
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:  # noqa: S104
+    """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work resumes at the next start."""
+    core = await build_core(settings)
+    adapters = build_adapters(settings, core)
+    app = create_web_app(core.engine, core.runner, [a.install_routes for a in adapters])
+    web_runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await web_runner.setup()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    started: list[ChatAdapter] = []
+    runner_task: asyncio.Task[None] | None = None
+    try:
+        await web.TCPSite(web_runner, host, settings.port).start()
+        log.info("web server on port %d; providers: %s", settings.port, ", ".join(core.engine.providers))
+        for adapter in adapters:
+            try:
+                await adapter.start()
+                started.append(adapter)
+            except Exception as exc:
+                log.error("%s did not start: %s", adapter.surface.name, exc)
+        runner_task = asyncio.create_task(core.runner.run(), name="job-runner")
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for adapter in started:
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        if runner_task is not None:
+            runner_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner_task
+        await web_runner.cleanup()
+        await core.close()

@@ -1,0 +1,134 @@
+"""The job engine and runner: states, retries, failures, delivery exactly once."""
+
+from __future__ import annotations
+
+from bot.app import Core
+from bot.delivery import STARTED
+from bot.jobs import JobState
+from bot.providers import ProviderError
+from bot.runner import sweep_expired
+from tests.conftest import submit
+from tests.doubles import RecordingSurface, ScriptedProvider, images
+
+
+async def test_a_job_runs_from_queue_to_thread(core: Core, surface: RecordingSurface) -> None:
+    job_id = await submit(core, count=3)
+    await core.runner.run_until_idle()
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.DELIVERED and job.results_done == 3
+    assert len(surface.files) == 3 and len({data for _, data in surface.files}) == 3
+    assert "generating" in " ".join(surface.statuses) and "done" in surface.statuses[-1]
+    assert not core.blobs.exists(f"jobs/{job_id}/in/0.jpg")  # input photos are gone once the job ends
+
+
+async def test_retryable_provider_errors_are_retried_then_succeed(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+) -> None:
+    scripted.script = [ProviderError("busy", retryable=True, retry_after=0.01), images(1)]
+    job_id = await submit(core)
+    await core.runner.run_until_idle()
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.DELIVERED
+    assert len(scripted.calls) == 2
+
+
+async def test_a_refusal_is_told_in_the_thread_once(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+) -> None:
+    scripted.script = [ProviderError("Scripted refused the photo: too dark.", raw='{"error": "dark"}')]
+    job_id = await submit(core)
+    await core.runner.run_until_idle()
+    await core.runner.run_until_idle()
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.FAILED and job.detail == '{"error": "dark"}'
+    failures = [p for p in surface.posts if "too dark" in p.text]
+    assert len(failures) == 1 and "failed" in surface.statuses[-1]
+
+
+async def test_a_chat_outage_is_retried_without_duplicates(core: Core, surface: RecordingSurface) -> None:
+    surface.fail_posts = 1
+    job_id = await submit(core, count=2)
+    await core.runner.run_until_idle()
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.DELIVERED
+    assert len(surface.files) == 2
+
+
+async def test_a_pack_gets_a_contact_sheet_and_batches(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+) -> None:
+    scripted.script = [images(25)]
+    await submit(core)
+    await core.runner.run_until_idle()
+    assert "contact sheet" in surface.posts[0].key and len(surface.posts[0].files) == 1
+    assert [len(p.files) for p in surface.posts[1:]] == [10, 10, 5]
+    assert "Headshots 21-25 of 25" in surface.posts[-1].text
+
+
+async def test_a_piece_left_started_is_not_posted_again_if_the_thread_has_it(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+) -> None:
+    job_id = await submit(core, count=1)
+    job = await core.store.get(job_id)
+    assert job is not None
+    key = f"job {job.short_id} · part 1/1"
+    # As if the process died after the post and before recording it:
+    await core.store.set_delivery(job_id, key, STARTED)
+    await surface.post(job.thread, f"Headshot 1 of 1 · {key}", [], key)
+    await core.runner.run_until_idle()
+    assert len([p for p in surface.posts if key in p.text]) == 1
+
+
+async def test_per_user_limit_is_a_clear_refusal(core: Core) -> None:
+    await submit(core, owner="busy")
+    await submit(core, owner="busy")
+    try:
+        await core.service.check_room("busy")
+    except ValueError as exc:
+        assert "2 headshot jobs in progress" in str(exc)
+    else:
+        raise AssertionError("a third job was allowed")
+
+
+async def test_request_validation_speaks_to_the_user(core: Core) -> None:
+    from bot.options import Options
+    from tests.conftest import photo
+
+    try:
+        core.service.build_request([photo(n) for n in range(4)], Options(), "scripted")
+    except ValueError as exc:
+        assert str(exc) == "Scripted takes at most 3 photos; you sent 4."
+    else:
+        raise AssertionError("four photos were accepted")
+
+
+async def test_retention_sweep_deletes_old_results_and_forget_deletes_everything(
+    core: Core, surface: RecordingSurface
+) -> None:
+    old = await submit(core, owner="a")
+    await core.runner.run_until_idle()
+    assert core.blobs.exists(f"jobs/{old}/out/00.jpg")
+    assert await sweep_expired(core.engine, cutoff=0) == 0
+    import time
+
+    assert await sweep_expired(core.engine, cutoff=time.time() + 1) == 1
+    assert not core.blobs.exists(f"jobs/{old}/out/00.jpg")
+    assert await core.service.forget("a") == 1
+    assert await core.store.get(old) is None
+
+
+async def test_a_callback_that_never_comes_fails_the_job_after_the_deadline(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+) -> None:
+    from bot.providers import Submitted
+
+    scripted.capabilities = scripted.capabilities.__class__(**{**scripted.capabilities.__dict__, "asynchronous": True})
+    scripted.script = [Submitted(remote_id="remote-1")]
+    core.engine.callback_base = "http://127.0.0.1:9"
+    core.engine.callback_timeout = 0.2
+    job_id = await submit(core)
+    await core.runner.run_until_idle(include_waiting=True)
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.FAILED
+    assert "did not deliver" in (job.error or "")
+    assert scripted.calls[0].callback_url and "/webhooks/runflow/" in scripted.calls[0].callback_url

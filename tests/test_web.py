@@ -1,0 +1,70 @@
+"""The web server's own routes: health and the provider callback, under hostile input."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import Core
+from bot.jobs import JobState
+from bot.providers import Submitted
+from bot.web import create_web_app
+from tests.conftest import submit
+from tests.doubles import ScriptedProvider
+from tests.servers import running
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+async def test_healthz_answers_ok(core: Core) -> None:
+    async with running(create_web_app(core.engine, core.runner)) as base, aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as response:
+            assert response.status == 200
+            assert (await response.json())["status"] == "ok"
+
+
+async def _waiting_job(core: Core, scripted: ScriptedProvider) -> tuple[str, str]:
+    scripted.capabilities = scripted.capabilities.__class__(**{**scripted.capabilities.__dict__, "asynchronous": True})
+    scripted.script = [Submitted(remote_id="remote-1")]
+    core.engine.callback_base = "http://127.0.0.1:9"
+    job_id = await submit(core)
+    await core.runner.run_until_idle()
+    url = scripted.calls[0].callback_url
+    assert url is not None
+    return job_id, url.rsplit("/", 1)[1]
+
+
+async def test_callback_route_refuses_what_it_must(core: Core, scripted: ScriptedProvider) -> None:
+    job_id, token = await _waiting_job(core, scripted)
+    body = {"event": "headshots.completed", "headshots_id": "remote-1", "image_urls": ["https://cdn.example/1.jpg"]}
+    async with running(create_web_app(core.engine, None)) as base, aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/webhooks/runflow/{'x' * 43}", json=body) as response:
+            assert response.status == 404
+        async with http.post(f"{base}/webhooks/runflow/{token}", json={**body, "headshots_id": "other"}) as response:
+            assert response.status == 404
+        async with http.post(f"{base}/webhooks/runflow/{token}", data=b"{" * 400_000) as response:
+            assert response.status == 413
+        job = await core.store.get(job_id)
+        assert job is not None and job.state is JobState.WAITING
+        async with http.post(f"{base}/webhooks/runflow/{token}", json=body) as response:
+            assert response.status == 200 and (await response.json())["status"] == "accepted"
+        async with http.post(f"{base}/webhooks/runflow/{token}", json=body) as response:
+            assert response.status == 200 and (await response.json())["status"] == "duplicate"
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.FETCHING and job.results_total == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(json_values.map(json.dumps), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))),
+       token=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-%.", min_size=1, max_size=60))
+async def test_callback_route_never_fails_on_garbage(core: Core, body: str, token: str) -> None:
+    async with running(create_web_app(core.engine, None)) as base, aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/webhooks/runflow/{token}", data=body.encode("latin-1", "replace")) as response:
+            assert response.status in (200, 400, 404, 405, 413)

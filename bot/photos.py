@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from bot.errors import UserError
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000
 MIN_SIDE = 256
@@ -23,7 +25,7 @@ _WE_TAKE = "please send a JPEG, PNG, WebP or HEIC photo"
 register_heif_opener()
 
 
-class PhotoError(ValueError):
+class PhotoError(UserError):
     """A photo we cannot use; the message is a sentence for the user."""
 
 

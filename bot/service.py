@@ -76,7 +76,7 @@ class HeadshotService:
     async def save_defaults(self, owner: str, options: Options, provider: str | None) -> None:
         """Remember an owner's defaults."""
         if provider is not None and provider not in self.engine.providers:
-            raise RequestError(f"“{provider}” is not a provider here; choose one of: {self._provider_names()}.")
+            raise RequestError(f"“{provider}” is not available on this bot; choose one of: {self._provider_names()}.")
         await self.engine.store.save_user_defaults(owner, options.to_dict(), provider)
 
     def build_request(
@@ -86,7 +86,7 @@ class HeadshotService:
         name = provider or self.default_provider
         found = self.engine.providers.get(name)
         if found is None:
-            raise RequestError(f"“{name}” is not a provider here; choose one of: {self._provider_names()}.")
+            raise RequestError(f"“{name}” is not available on this bot; choose one of: {self._provider_names()}.")
         request = HeadshotRequest(photos=tuple(photos), options=options, provider=name)
         check_request(request, found.capabilities)
         if found.capabilities.asynchronous and self.engine.callback_base is None:

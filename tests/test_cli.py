@@ -1,0 +1,87 @@
+"""The command line as a user meets it: real processes, real files, one clear line on failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.images import astronaut_jpeg, heic_bytes, png_bomb_header
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_API_KEY", "_SECRET"))}
+    clean.update({"DATA_DIR": str(cwd / "data"), "PYTHONPATH": str(ROOT)})
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_generate_makes_headshots_from_a_heic_photo(tmp_path: Path) -> None:
+    (tmp_path / "phone.heic").write_bytes(heic_bytes())
+    result = run_cli("generate", "phone.heic", "--aspect-ratio", "3:4", "--count", "2", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    paths = result.stdout.split()
+    assert len(paths) == 2 and all((tmp_path / p).is_file() for p in paths)
+    assert Image.open(tmp_path / paths[0]).size == (768, 1024)
+    assert result.stderr == ""  # quiet when not a terminal
+
+
+def test_generate_sample_needs_no_photo(tmp_path: Path) -> None:
+    result = run_cli("generate", "--sample", "--quality", "high", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert Image.open(tmp_path / result.stdout.split()[0]).size == (2048, 2048)
+
+
+def _bad_inputs(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    (tmp_path / "photo.jpg").write_text("this is not a photo\n")
+    (tmp_path / "bomb.png").write_bytes(png_bomb_header())
+    Image.new("RGB", (40, 40), "white").save(tmp_path / "tiny.png")
+    noise = (np.random.default_rng(3).random((600, 800, 3)) * 255).astype("uint8")
+    Image.fromarray(noise).save(tmp_path / "noface.jpg")
+    (tmp_path / "me.jpg").write_bytes(astronaut_jpeg())
+    return {
+        "photo.jpg": ("photo.jpg", "not an image"),
+        "bomb.png": ("bomb.png", "megapixels"),
+        "tiny.png": ("tiny.png", "40 × 40 pixels"),
+        "noface.jpg": ("noface.jpg", "couldn't find a face"),
+        "missing.jpg": ("missing.jpg", "does not exist"),
+        "me.jpg me.jpg me.jpg me.jpg --provider agentai": ("me.jpg", "not available"),
+    }
+
+
+BAD_CASES = [
+    "photo.jpg", "bomb.png", "tiny.png", "noface.jpg", "missing.jpg", "me.jpg me.jpg me.jpg me.jpg --provider agentai"
+]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_exits_non_zero_with_one_clear_line(tmp_path: Path, case: str) -> None:
+    expected = _bad_inputs(tmp_path)[case][1]
+    result = run_cli("generate", *case.split(), cwd=tmp_path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_check_reports_each_component(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path, env={"AGENTAI_API_KEY": "sk-secret-value-123"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert names == ["data", "store", "web", "slack", "discord", "agentai", "runflow", "studio"]
+    assert "sk-secret-value-123" not in result.stdout + result.stderr
+    assert "configured" in result.stdout.splitlines()[5]
+
+
+def test_a_bad_setting_is_one_line(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path, env={"PORT": "eighty"})
+    assert result.returncode == 2 and result.stderr.startswith("error: PORT") and "Traceback" not in result.stderr

@@ -13,7 +13,7 @@ class DirectorySurface:
     """Copies delivered files into `out_dir`, prints one path per line, shows progress on a terminal."""
 
     name = "cli"
-    max_files_per_post = 100
+    max_files_per_post = 10  # like the chat surfaces, so a pack comes with its contact sheet
     max_bytes_per_post = 1 << 40
 
     def __init__(self, out_dir: Path, *, out: TextIO = sys.stdout, progress: TextIO | None = None) -> None:

@@ -1,0 +1,1 @@
+"""Chat platform adapters: each translates one platform's payloads to the core and back."""

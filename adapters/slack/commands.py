@@ -1,0 +1,81 @@
+"""The `/headshot` command (and its subcommands) and the "Make headshots" message shortcut."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from adapters.slack.files import SlackFile, file_url, is_image_file
+from adapters.slack.intake import owner_key
+from adapters.slack.modals import request_view, settings_view
+from adapters.slack.runtime import Runtime
+
+COMMAND = "/headshot"
+SHORTCUT = "make_headshots"
+HELP = (
+    "*Headshots* turns portrait photos into professional headshots.\n"
+    "• `/headshot` — upload photos and choose the style\n"
+    "• Mention me in a message with photos, options as words: `@Headshots executive office 3:4 x4`\n"
+    "• On a message with photos: *More actions* (⋯) → *Make headshots*\n"
+    "• `/headshot status` — your recent jobs\n"
+    "• `/headshot settings` — your default options\n"
+    "• `/headshot forget` — delete everything stored about you"
+)
+NO_PHOTOS = (
+    "That message has no photos I can use. Pick a message with JPEG, PNG, WebP or HEIC photos, "
+    "or run `/headshot` to upload some."
+)
+
+
+def register_commands(app: AsyncApp, runtime: Runtime) -> None:
+    """Attach the slash command and the message shortcut to the Bolt app."""
+    service = runtime.service
+    client = runtime.client
+
+    async def open_request_modal(trigger_id: str, owner: str, metadata: dict[str, Any], photos: int = 0) -> None:
+        options, provider = await service.defaults(owner)
+        view = request_view(service.providers, options, provider, metadata, upload=photos == 0, photo_count=photos)
+        await client.views_open(trigger_id=trigger_id, view=view)
+
+    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        words = str(body.get("text") or "").split()
+        sub = words[0].lower() if words else ""
+        owner = owner_key(str(body.get("team_id")), str(body.get("user_id")))
+        if sub == "help" or sub not in ("", "status", "settings", "forget"):
+            prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
+            await ack(text=prefix + HELP)
+            return
+        await ack()  # everything below may take longer than Slack's three seconds allow
+        if sub == "":
+            await open_request_modal(str(body["trigger_id"]), owner, {"channel": body.get("channel_id")})
+        elif sub == "settings":
+            options, provider = await service.defaults(owner)
+            view = settings_view(service.providers, options, provider, {"channel": body.get("channel_id")})
+            await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+        elif sub == "status":
+            lines = await service.recent_jobs(owner)
+            text = "\n".join(f"• {line}" for line in lines) if lines else "You have no headshot jobs yet."
+            await respond(text=text, response_type="ephemeral")
+        else:
+            count = await service.forget(owner)
+            noun = "job" if count == 1 else "jobs"
+            await respond(text=f"Deleted {count} {noun} and your settings.", response_type="ephemeral")
+
+    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        message: dict[str, Any] = body.get("message") or {}
+        files: list[SlackFile] = [f for f in message.get("files") or [] if is_image_file(f)]
+        if not files:
+            await respond(text=NO_PHOTOS, response_type="ephemeral")
+            return
+        owner = owner_key(str((body.get("team") or {}).get("id")), str(body["user"]["id"]))
+        metadata = {
+            "channel": (body.get("channel") or {}).get("id"),
+            "thread_ts": message.get("thread_ts") or message.get("ts"),
+            "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
+        }
+        await open_request_modal(str(body["trigger_id"]), owner, metadata, photos=len(files))
+
+    app.command(COMMAND)(on_command)
+    app.shortcut(SHORTCUT)(on_shortcut)

@@ -1,0 +1,149 @@
+"""Moving file bytes to and from Slack's file hosts: downloads with the bot token, raw uploads.
+
+The bot token is sent only to Slack's own file hosts (or to the host of the configured Web API
+root, which is how a local stand-in for Slack is reached). Slack answers a bad or missing token
+with an HTML login page and status 200, so the body is checked, not the status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TypedDict
+
+import aiohttp
+from yarl import URL
+
+from bot.errors import UserError
+
+_SLACK_SUFFIXES = (".slack.com", ".slack-edge.com")
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 256 * 1024
+MAX_REDIRECTS = 3
+UPLOAD_ATTEMPTS = 3
+
+
+class SlackFile(TypedDict, total=False):
+    """A Slack file object as it arrives in payloads and from `files.info` (the fields we read)."""
+
+    id: str
+    name: str
+    title: str
+    mimetype: str
+    filetype: str
+    size: int
+    url_private: str
+    url_private_download: str
+    mode: str
+
+
+class FileDownloadError(UserError):
+    """A Slack file we could not fetch; the message is for the person who shared it."""
+
+
+def is_image_file(file: SlackFile) -> bool:
+    """Whether Slack describes the file as an image (the bytes are checked later)."""
+    return str(file.get("mimetype", "")).startswith("image/") or file.get("filetype", "") in {
+        "jpg", "jpeg", "png", "webp", "heic", "heif"
+    }
+
+
+def file_url(file: SlackFile) -> str | None:
+    """The URL to download a file from, preferring the download variant."""
+    return file.get("url_private_download") or file.get("url_private") or None
+
+
+class SlackFileTransfer:
+    """One HTTP session for Slack's file hosts, created on first use and closed at shutdown."""
+
+    def __init__(self, token: str, api_base_url: str, *, max_bytes: int, timeout: float = 120.0) -> None:
+        self._token = token
+        self._api = URL(api_base_url)
+        self.max_bytes = max_bytes
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=15, sock_read=60)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=False)
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def is_trusted(self, url: URL) -> bool:
+        """Whether the bot token may be sent to `url`: Slack's hosts over https, or the API root's host."""
+        host = (url.host or "").lower().rstrip(".")
+        if host and host == (self._api.host or "").lower() and url.port == self._api.port:
+            return url.scheme == self._api.scheme
+        return url.scheme == "https" and (host == "slack.com" or host.endswith(_SLACK_SUFFIXES))
+
+    async def download(self, name: str, url: str) -> bytes:
+        """The bytes of a user's file; raises `FileDownloadError` with a sentence for the user."""
+        current = URL(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            if not self.is_trusted(current):
+                raise FileDownloadError(f"I couldn't download {name}: it is not stored on Slack.")
+            headers = {"Authorization": f"Bearer {self._token}"}
+            try:
+                async with self._client().get(current, headers=headers, allow_redirects=False) as response:
+                    if response.status in _REDIRECTS and "Location" in response.headers:
+                        current = current.join(URL(response.headers["Location"]))
+                        continue
+                    if response.status != 200:
+                        raise FileDownloadError(
+                            f"I couldn't download {name} from Slack (HTTP {response.status}); please try again."
+                        )
+                    body = await self._read_capped(name, response)
+                    if response.content_type == "text/html" or body.lstrip()[:1] == b"<":
+                        raise FileDownloadError(
+                            f"I couldn't download {name} from Slack (got a web page instead — "
+                            "is the bot's files:read scope granted?)"
+                        )
+                    return body
+            except (aiohttp.ClientError, TimeoutError):
+                raise FileDownloadError(f"I couldn't download {name} from Slack; please try again.") from None
+        raise FileDownloadError(f"I couldn't download {name}: Slack redirected too many times.")
+
+    async def _read_capped(self, name: str, response: aiohttp.ClientResponse) -> bytes:
+        limit_mb = self.max_bytes / 1_048_576
+        too_big = FileDownloadError(f"{name} is larger than {limit_mb:.0f} MB; please send a smaller photo.")
+        if response.content_length is not None and response.content_length > self.max_bytes:
+            raise too_big
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise too_big
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def upload(self, upload_url: str, path: Path, size: int) -> None:
+        """POST a stored file's raw bytes to an upload URL from `files.getUploadURLExternal`.
+
+        The file is streamed from disk; 429 and 5xx answers are retried after a pause.
+        """
+        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+            headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
+            async with self._client().post(upload_url, data=_chunks(path), headers=headers) as response:
+                if response.status == 200:
+                    return
+                retryable = response.status == 429 or response.status >= 500
+                if not retryable or attempt == UPLOAD_ATTEMPTS:
+                    raise ConnectionError(f"the file upload to Slack failed (HTTP {response.status})")
+                pause = float(response.headers.get("Retry-After", attempt))
+            await asyncio.sleep(pause)
+
+
+async def _chunks(path: Path) -> AsyncIterator[bytes]:
+    handle = await asyncio.to_thread(path.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(handle.read, _CHUNK):
+            yield chunk
+    finally:
+        handle.close()

@@ -1,0 +1,163 @@
+"""From Slack files and chosen options to an accepted job, with a status message to follow it.
+
+Everything here runs after Slack has been acknowledged, so it may take its time; every
+refusal ends as a message to the user (ephemeral, or in the thread for mentions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, cast
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.files import SlackFile, SlackFileTransfer, file_url
+from adapters.slack.surface import status_with_note
+from bot.errors import UserError
+from bot.options import Options
+from bot.photos import Photo, PhotoError
+from bot.service import HeadshotService
+
+log = logging.getLogger(__name__)
+
+SURFACE = "slack"
+# Answers to chat.postMessage that mean "not here": try joining, else deliver by direct message.
+_CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
+def owner_key(team: str, user: str) -> str:
+    """The core's owner key for a Slack user."""
+    return f"slack:{team}:{user}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asked, where, and which thread should receive the results.
+
+    `thread_ts` is the message whose thread gets the results (a shortcut's or mention's message);
+    None means a new status message in the channel starts the thread. `errors_in_thread` sends
+    refusals as thread replies (mentions are public anyway) instead of ephemeral messages.
+    """
+
+    team: str
+    user: str
+    channel: str
+    thread_ts: str | None = None
+    errors_in_thread: bool = False
+
+    @property
+    def owner(self) -> str:
+        """The core's owner key."""
+        return owner_key(self.team, self.user)
+
+
+class Intake:
+    """Downloads a request's photos, posts its status message and hands it to the core."""
+
+    def __init__(self, service: HeadshotService, client: AsyncWebClient, transfer: SlackFileTransfer) -> None:
+        self.service = service
+        self.client = client
+        self.transfer = transfer
+
+    async def start_job(self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None) -> None:
+        """Make a job of the files, or tell the user why not."""
+        try:
+            await self._start_job(origin, files, options, provider)
+        except Exception:
+            log.exception("a Slack request could not be started")
+            await self.tell(origin, "Something went wrong on my side before your job could start; please try again.")
+
+    async def _start_job(self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None) -> None:
+        try:
+            await self.service.check_room(origin.owner)
+            photos = await self.fetch_photos(files)
+            request = self.service.build_request(photos, options, provider)
+        except (UserError, PhotoError) as exc:
+            await self.tell(origin, str(exc))
+            return
+        noun = "photo" if len(photos) == 1 else "photos"
+        try:
+            thread = await self.post_status(origin, f"⏳ Got {len(photos)} {noun}; starting on your headshots…")
+        except SlackApiError as exc:
+            log.warning("could not post a status message: %s", exc.response.get("error"))
+            await self.tell(origin, "I couldn't post in this conversation, so I didn't start the job.")
+            return
+        job = await self.service.accept(request, owner=origin.owner, surface=SURFACE, thread=thread)
+        try:
+            text = status_with_note(thread, self.service.status_of(job))
+            await self.client.chat_update(channel=thread["channel"], ts=thread["status_ts"], text=text)
+        except SlackApiError:
+            log.warning("job %s: could not update the status message", job.short_id)
+
+    async def fetch_photos(self, files: list[SlackFile]) -> tuple[Photo, ...]:
+        """Download and check every file (concurrently); raises `UserError`/`PhotoError` for the first bad one."""
+        if not files:
+            raise UserError("Please attach at least one portrait photo.")
+        pairs = await asyncio.gather(*(self._download(f) for f in files))
+        # Decoding and normalising photos is CPU work: keep the event loop free for Slack's 3-second acks.
+        return await asyncio.to_thread(self.service.read_photos, list(pairs))
+
+    async def _download(self, file: SlackFile) -> tuple[str, bytes]:
+        name = file.get("name") or file.get("title") or "photo"
+        url = file_url(file)
+        if url is None and file.get("id"):
+            try:
+                info = await self.client.files_info(file=file["id"])
+            except SlackApiError as exc:
+                raise UserError(f"I couldn't look up {name} on Slack ({exc.response.get('error')}).") from None
+            details = cast(SlackFile, info.get("file") or {})
+            name = details.get("name") or name
+            url = file_url(details)
+        if url is None:
+            raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
+        return name, await self.transfer.download(name, url)
+
+    async def post_status(self, origin: Origin, text: str) -> dict[str, Any]:
+        """Post the status message where the request came from; join or fall back to a DM if needed."""
+        try:
+            return await self._post_status_in(origin.channel, origin.thread_ts, text)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error not in _CANNOT_POST:
+                raise
+        if error == "not_in_channel":
+            try:
+                await self.client.conversations_join(channel=origin.channel)
+                return await self._post_status_in(origin.channel, origin.thread_ts, text)
+            except SlackApiError as exc:
+                log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
+        dm = await self.open_dm(origin.user)
+        note = (
+            f"I can't post in <#{origin.channel}> (it's private or I'm not a member — add me with "
+            "`/invite @Headshots`), so your headshots will arrive here."
+        )
+        thread = await self._post_status_in(dm, None, f"{note}\n{text}")
+        thread["note"] = note
+        return thread
+
+    async def _post_status_in(self, channel: str, thread_ts: str | None, text: str) -> dict[str, Any]:
+        answer = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        ts = str(answer["ts"])
+        return {"channel": str(answer.get("channel") or channel), "thread_ts": thread_ts or ts, "status_ts": ts}
+
+    async def open_dm(self, user: str) -> str:
+        """The id of the bot's direct-message channel with a user."""
+        answer = await self.client.conversations_open(users=user)
+        return str(answer["channel"]["id"])
+
+    async def tell(self, origin: Origin, text: str) -> None:
+        """Tell the user something: a thread reply for mentions, else ephemeral (or a DM when that fails)."""
+        try:
+            if origin.errors_in_thread:
+                await self.client.chat_postMessage(channel=origin.channel, thread_ts=origin.thread_ts, text=text)
+                return
+            try:
+                await self.client.chat_postEphemeral(channel=origin.channel, user=origin.user, text=text)
+            except SlackApiError:
+                await self.client.chat_postMessage(channel=await self.open_dm(origin.user), text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell a user %r: %s", text, exc.response.get("error"))
+

@@ -1,0 +1,116 @@
+"""Mentions of the bot in a message with photos: `@Headshots executive office 3:4 x4`.
+
+Slack sends such a message both as `app_mention` and (with the channel history scopes) as a
+`message` with subtype `file_share`; `app_mention` sometimes lacks the files. Whichever
+arrives first handles the message, looking its files up when the event has none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.files import SlackFile, is_image_file
+from adapters.slack.intake import Origin
+from adapters.slack.runtime import Runtime
+from bot.errors import UserError
+from bot.options import MAX_COUNT, MIN_COUNT, Options, choices, parse_option_words
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+NO_PHOTOS = (
+    "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
+    "optionally with options as words (`@Headshots executive office 3:4 x4`), or run `/headshot`."
+)
+
+
+class RecentMessages:
+    """Messages already handled (channel, ts), remembered for a while so nothing is done twice."""
+
+    def __init__(self, limit: int = 5000) -> None:
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._limit = limit
+
+    def claim(self, channel: str, ts: str) -> bool:
+        """True the first time a message is seen."""
+        key = (channel, ts)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._limit:
+            self._seen.popitem(last=False)
+        return True
+
+
+def known_words(providers: list[str]) -> str:
+    """Every word a mention understands, for the reply to one it did not."""
+    parts = [f"{name.replace('_', ' ')}: {', '.join(choices(name))}" for name in
+             ("style", "background", "attire", "quality", "aspect_ratio")]
+    parts.append(f"how many: x{MIN_COUNT}-x{MAX_COUNT}")
+    parts.append(f"provider: {', '.join(providers)}")
+    return "\n".join(f"• {part}" for part in parts)
+
+
+def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
+    """Attach the `app_mention` and `message` (file share) listeners."""
+    seen = RecentMessages()
+
+    async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+        runtime.tasks.spawn(handle(body, event), name="slack-mention")
+
+    async def on_message(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in str(event.get("text") or "")
+        if event.get("subtype") == "file_share" and mentioned:
+            runtime.tasks.spawn(handle(body, event), name="slack-mention")
+
+    async def handle(body: dict[str, Any], event: dict[str, Any]) -> None:
+        channel, ts = str(event.get("channel")), str(event.get("ts"))
+        if not event.get("user") or not seen.claim(channel, ts):
+            return
+        origin = Origin(
+            team=str(body.get("team_id") or event.get("team")),
+            user=str(event["user"]),
+            channel=channel,
+            thread_ts=str(event.get("thread_ts") or ts),
+            errors_in_thread=True,
+        )
+        providers = [p.name for p in runtime.service.providers]
+        parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)
+        if parsed.unknown:
+            unknown = ", ".join(f"“{word}”" for word in parsed.unknown)
+            reply = f"I didn't understand {unknown}. The words I know:\n{known_words(providers)}"
+            await runtime.intake.tell(origin, reply)
+            return
+        files = event.get("files") or await message_files(runtime, channel, ts, event.get("thread_ts"))
+        photos: list[SlackFile] = [f for f in files if is_image_file(f)]
+        if not photos:
+            await runtime.intake.tell(origin, NO_PHOTOS)
+            return
+        defaults, provider = await runtime.service.defaults(origin.owner)
+        try:
+            options = Options.from_dict(parsed.values, base=defaults)
+        except UserError as exc:
+            await runtime.intake.tell(origin, str(exc))
+            return
+        await runtime.intake.start_job(origin, photos, options, parsed.provider or provider)
+
+    app.event("app_mention")(on_mention)
+    app.event("message")(on_message)
+
+
+async def message_files(runtime: Runtime, channel: str, ts: str, thread_ts: str | None) -> list[SlackFile]:
+    """The files of a message, read back from the conversation (for events that arrive without them)."""
+    try:
+        if thread_ts and thread_ts != ts:
+            page = await runtime.client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
+        else:
+            page = await runtime.client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+    except SlackApiError:
+        return []
+    for message in page.get("messages") or []:
+        if message.get("ts") == ts:
+            return list(message.get("files") or [])
+    return []

@@ -1,0 +1,57 @@
+"""What the Slack listeners share: the core's service, the Web API client, intake, background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.intake import Intake
+from bot.service import HeadshotService
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundTasks:
+    """Work started after Slack was acknowledged; references are kept so tasks are not collected."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` in the background; its failure is logged, never lost silently."""
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait until no background work is left (work may start more work)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel(self, grace: float = 10.0) -> None:
+        """At shutdown: let running work finish for `grace` seconds, then stop it."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+@dataclass
+class Runtime:
+    """The dependencies every listener uses."""
+
+    service: HeadshotService
+    client: AsyncWebClient
+    intake: Intake
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)

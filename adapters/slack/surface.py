@@ -1,0 +1,104 @@
+"""The Slack chat surface: status message updates and keyed posts into a job's thread.
+
+A job's thread address (stored by the core, opaque to it) is
+``{"channel": C, "thread_ts": parent ts, "status_ts": ts of the status message}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.files import SlackFileTransfer
+from bot.chat import OutgoingFile
+
+log = logging.getLogger(__name__)
+
+MAX_FILES_PER_POST = 10  # more than ~14 files in one completeUploadExternal call fail
+MAX_BYTES_PER_POST = 100 * 1024 * 1024
+REPLIES_PAGE = 200
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """Retry what Slack asks us to retry: 429 (after Retry-After), 500/503, dropped connections."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=6),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """The Web API client every Slack call goes through."""
+    return AsyncWebClient(token=token, base_url=base_url, timeout=60, retry_handlers=retry_handlers())
+
+
+def status_with_note(thread: dict[str, Any], text: str) -> str:
+    """The status text after the thread's standing note (why it is in a DM), if it has one."""
+    note = thread.get("note")
+    return f"{note}\n{text}" if note else text
+
+
+class SlackThread:
+    """Posts into a Slack thread for the core (`bot.chat.ChatSurface`)."""
+
+    name = "slack"
+    max_files_per_post = MAX_FILES_PER_POST
+    max_bytes_per_post = MAX_BYTES_PER_POST
+
+    def __init__(self, client: AsyncWebClient, transfer: SlackFileTransfer) -> None:
+        self.client = client
+        self.transfer = transfer
+
+    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+        """Edit the job's status message."""
+        await self.client.chat_update(
+            channel=thread["channel"], ts=thread["status_ts"], text=status_with_note(thread, text)
+        )
+
+    async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
+        """A reply in the thread; files go through the external upload flow, one file at a time."""
+        if not files:
+            await self.client.chat_postMessage(channel=thread["channel"], thread_ts=thread["thread_ts"], text=text)
+            return
+        uploaded: list[dict[str, str | None]] = []
+        for item in files:
+            ticket = await self.client.files_getUploadURLExternal(filename=item.name, length=item.size)
+            await self.transfer.upload(str(ticket["upload_url"]), item.path, item.size)
+            uploaded.append({"id": str(ticket["file_id"]), "title": item.name})
+        await self.client.files_completeUploadExternal(
+            files=uploaded,
+            channel_id=thread["channel"],
+            thread_ts=thread["thread_ts"],
+            initial_comment=text,
+        )
+
+    async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
+        """Whether any message of the thread carries `key` (a shared file's comment is its text)."""
+        cursor: str | None = None
+        while True:
+            try:
+                page = await self.client.conversations_replies(
+                    channel=thread["channel"], ts=thread["thread_ts"], cursor=cursor, limit=REPLIES_PAGE
+                )
+            except SlackApiError as exc:
+                if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                    raise  # transient: the engine tries the step again later
+                # Unreadable history (a missing scope, a vanished thread): a possible duplicate beats no delivery.
+                log.warning("could not read thread %s: %s", thread["thread_ts"], exc.response.get("error"))
+                return False
+            if any(key in str(message.get("text", "")) for message in page.get("messages") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return False

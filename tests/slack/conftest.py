@@ -1,0 +1,168 @@
+"""The real Bolt app and slack_sdk client, on the real web server, against a fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import io
+import json
+import time
+import urllib.parse
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import aiohttp
+import pytest
+from aiohttp import web
+from PIL import Image
+
+from adapters.slack import SlackAdapter
+from bot.app import Core, build_core
+from bot.providers import Provider
+from bot.web import create_web_app
+from tests.conftest import make_settings
+from tests.doubles import ScriptedProvider
+from tests.slack.fake_slack import TOKEN, FakeSlack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+def payload(name: str) -> dict[str, Any]:
+    """A recorded Slack payload from `payloads/`, fresh for each use."""
+    return cast(dict[str, Any], json.loads((PAYLOADS / f"{name}.json").read_text()))
+
+
+@cache
+def portrait_jpeg() -> bytes:
+    """A real portrait photo (scikit-image's astronaut) as JPEG bytes."""
+    try:
+        from tests.images import astronaut_jpeg  # type: ignore[import-not-found]
+
+        return cast(bytes, astronaut_jpeg())
+    except ImportError:
+        from skimage import data
+
+        out = io.BytesIO()
+        Image.fromarray(data.astronaut()).save(out, "JPEG", quality=90)
+        return out.getvalue()
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """Slack's request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`."""
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return f"v0={digest}"
+
+
+@dataclass
+class Answer:
+    """Our server's answer to a Slack request."""
+
+    status: int
+    text: str
+    elapsed: float
+
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+@dataclass
+class SlackHarness:
+    """A running bot with Slack in HTTP mode, and ways to act like Slack towards it."""
+
+    fake: FakeSlack
+    core: Core
+    adapter: SlackAdapter
+    url: str
+    http: aiohttp.ClientSession
+    scripted: ScriptedProvider
+
+    async def send(self, body: str, content_type: str, *, timestamp: int | None = None,
+                   secret: str = SECRET) -> Answer:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(secret, stamp, body),
+        }
+        started = time.monotonic()
+        async with self.http.post(f"{self.url}/slack/events", data=body.encode(), headers=headers) as response:
+            return Answer(response.status, await response.text(), time.monotonic() - started)
+
+    async def command(self, text: str = "", *, timestamp: int | None = None, secret: str = SECRET) -> Answer:
+        form = payload("slash_command") | {"text": text, "response_url": f"{self.fake.url}/response/1"}
+        body = urllib.parse.urlencode(form)
+        return await self.send(body, "application/x-www-form-urlencoded", timestamp=timestamp, secret=secret)
+
+    async def interact(self, body: dict[str, Any]) -> Answer:
+        form = urllib.parse.urlencode({"payload": json.dumps(body)})
+        return await self.send(form, "application/x-www-form-urlencoded")
+
+    async def event(self, body: dict[str, Any]) -> Answer:
+        return await self.send(json.dumps(body), "application/json")
+
+    async def settle(self) -> None:
+        """Let every listener, background task and job run to the end."""
+        for _ in range(3):
+            await asyncio.sleep(0.05)
+            await self.adapter.idle()
+            await self.core.runner.run_until_idle()
+            await self.adapter.idle()
+
+    def submission(self, files: list[dict[str, Any]], provider: str = "studio", *,
+                   metadata: dict[str, Any] | None = None, **options: str) -> dict[str, Any]:
+        """A view_submission of the request modal with these files and options."""
+        body = payload("view_submission")
+        values = body["view"]["state"]["values"]
+        values["photos"]["photos"]["files"] = files
+        values["provider"]["provider"]["selected_option"]["value"] = provider
+        for name, value in options.items():
+            values[name][name]["selected_option"]["value"] = value
+        if metadata is not None:
+            body["view"]["private_metadata"] = json.dumps(metadata)
+            del values["photos"]
+        return body
+
+
+async def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Poll until `condition()` is truthy."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    from tests.servers import running
+
+    slack = FakeSlack()
+    async with running(slack.app()) as url:
+        slack.url = url
+        yield slack
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    from tests.servers import running
+
+    settings = make_settings(
+        tmp_path, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake.url}/api/"
+    )
+    core = await build_core(settings, data_dir=tmp_path)
+    scripted = ScriptedProvider()
+    cast(dict[str, Provider], core.engine.providers)["scripted"] = scripted
+    adapter = SlackAdapter.from_settings(settings, core.service)
+    core.surfaces[adapter.surface.name] = adapter.surface
+    app: web.Application = create_web_app(core.engine, core.runner, [adapter.install_routes])
+    async with running(app) as url, aiohttp.ClientSession() as http:
+        await adapter.start()
+        yield SlackHarness(fake, core, adapter, url, http, scripted)
+        await adapter.stop()
+    await core.close()
+

@@ -1,0 +1,279 @@
+"""A stand-in for Slack's Web API and file hosts, speaking Slack's wire format, for tests.
+
+It keeps what a workspace would: messages per channel (with threads), ephemeral messages,
+opened views, shared files and their bytes. Knobs make methods fail the way Slack does.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TEAM = "T0TEAM"
+BOT_USER = "U0BOT"
+BOT_ID = "B0BOT"
+TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-1-A0HEADSHOT-test"
+LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
+
+
+@dataclass
+class Call:
+    """One Web API call as the fake saw it."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
+@dataclass
+class FakeSlack:
+    """The fake's state and knobs; `app()` serves it."""
+
+    url: str = ""
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    uploads_with_auth: int = 0
+    downloads: list[str] = field(default_factory=list)
+    # knobs
+    not_member: set[str] = field(default_factory=set)  # public channels the bot has not joined
+    private: set[str] = field(default_factory=set)  # private channels the bot is not in
+    rate_limit_once: set[str] = field(default_factory=set)  # methods answering 429 once
+    server_error_once: set[str] = field(default_factory=set)  # methods answering 503 once
+    errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error code
+    replies_page: int = 4
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _clock: int = 0
+    _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # ---- helpers for tests -------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        """Every call of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def next_ts(self) -> str:
+        """A fresh message timestamp, increasing like Slack's."""
+        self._clock += 1
+        return f"{1_700_000_000 + self._clock}.{self._clock:06d}"
+
+    def add_message(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Put a message into a channel (a user's message, or one left by a crashed run)."""
+        message.setdefault("type", "message")
+        message.setdefault("ts", self.next_ts())
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """A thread's messages: the parent first, then the replies, oldest first."""
+        found = [m for m in self.messages.get(channel, []) if thread_ts in (m["ts"], m.get("thread_ts"))]
+        return sorted(found, key=lambda m: float(m["ts"]))
+
+    def add_user_file(self, name: str, data: bytes, mimetype: str = "image/jpeg") -> dict[str, Any]:
+        """A file a user shared, as Slack describes it; its bytes are served at url_private(_download)."""
+        file_id = f"F0U{len(self.files) + 1:05d}"
+        ext = name.rsplit(".", 1)[-1].lower()
+        self.blobs[file_id] = data
+        self.files[file_id] = {
+            "id": file_id, "created": 1_700_000_000, "timestamp": 1_700_000_000, "name": name, "title": name,
+            "mimetype": mimetype, "filetype": ext, "pretty_type": ext.upper(), "user": "U0USER",
+            "user_team": TEAM, "editable": False, "size": len(data), "mode": "hosted", "is_external": False,
+            "external_type": "", "is_public": False, "public_url_shared": False, "display_as_bot": False,
+            "username": "", "url_private": f"{self.url}/files-pri/{TEAM}-{file_id}/{name}",
+            "url_private_download": f"{self.url}/files-pri/{TEAM}-{file_id}/download/{name}",
+            "permalink": f"https://test.slack.com/files/U0USER/{file_id}/{name}",
+        }
+        return dict(self.files[file_id])
+
+    def uploaded(self, message: dict[str, Any]) -> list[bytes]:
+        """The bytes of every file a message carries."""
+        return [self.blobs[f["id"]] for f in message.get("files", [])]
+
+    # ---- the server ---------------------------------------------------------------------
+    def app(self) -> web.Application:
+        """The aiohttp application: /api/{method}, uploads, private file downloads, response URLs."""
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
+        app.router.add_get("/files-pri/{path:.*}", self._download)
+        app.router.add_post("/response/{n}", self._response)
+        app.router.add_get("/link", self._socket)
+        return app
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope to every connected client."""
+        for socket in self._sockets:
+            await socket.send_json(envelope)
+
+    @property
+    def socket_connected(self) -> bool:
+        """Whether a Socket Mode client is connected."""
+        return any(not s.closed for s in self._sockets)
+
+    def _apps_connections_open(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.url.replace("http://", "ws://") + "/link"}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"},
+                                "connection_info": {"app_id": "A0HEADSHOT"}})
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return socket
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        self.calls.append(Call(method, params, time.monotonic()))
+        expected = APP_TOKEN if method == "apps.connections.open" else TOKEN
+        if request.headers.get("Authorization") != f"Bearer {expected}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if method in self.rate_limit_once:
+            self.rate_limit_once.discard(method)
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+        if method in self.server_error_once:
+            self.server_error_once.discard(method)
+            return web.Response(status=503, text="upstream connect error")
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        answer: dict[str, Any] = handler(params)
+        return web.json_response(answer)
+
+    @staticmethod
+    def _fail(error: str) -> dict[str, Any]:
+        return {"ok": False, "error": error}
+
+    def _auth_test(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "headshots",
+                "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+
+    def _views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
+        return {"ok": True, "view": {"id": f"V0{len(self.calls):05d}", "team_id": TEAM, **view,
+                                     "state": {"values": {}}, "hash": "1700000000.abcdef"}}
+
+    def _can_post(self, channel: str) -> str | None:
+        if channel in self.private:
+            return "channel_not_found"
+        if channel in self.not_member:
+            return "not_in_channel"
+        return None
+
+    def _chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p["channel"])
+        if error := self._can_post(channel):
+            return self._fail(error)
+        message: dict[str, Any] = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": p.get("text", "")}
+        if p.get("thread_ts"):
+            message["thread_ts"] = p["thread_ts"]
+        self.add_message(channel, message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        for message in self.messages.get(str(p["channel"]), []):
+            if message["ts"] == p["ts"]:
+                message["text"] = p.get("text", "")
+                message["edited"] = {"user": BOT_USER, "ts": self.next_ts()}
+                return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": message["text"]}
+        return self._fail("message_not_found")
+
+    def _chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        if error := self._can_post(str(p["channel"])):
+            return self._fail(error)
+        self.ephemerals.append(p)
+        return {"ok": True, "message_ts": self.next_ts()}
+
+    def _conversations_join(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p["channel"])
+        if channel in self.private:
+            return self._fail("channel_not_found")
+        self.not_member.discard(channel)
+        return {"ok": True, "channel": {"id": channel, "is_channel": True, "is_member": True}}
+
+    def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": "D" + str(p["users"]).lstrip("U")}}
+
+    def _conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        found = self.thread(str(p["channel"]), str(p["ts"]))
+        start = int(p.get("cursor") or 0)
+        size = min(int(p.get("limit") or 1000), self.replies_page)
+        page = found[start:start + size]
+        more = start + size < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + size) if more else ""}}
+
+    def _conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        latest = float(p.get("latest") or "inf")
+        found = [m for m in self.messages.get(str(p["channel"]), []) if float(m["ts"]) <= latest]
+        found.sort(key=lambda m: -float(m["ts"]))
+        return {"ok": True, "messages": found[: int(p.get("limit") or 100)], "has_more": False}
+
+    def _files_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        found = self.files.get(str(p["file"]))
+        return {"ok": True, "file": found} if found else self._fail("file_not_found")
+
+    def _files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F0B{len(self._pending) + 1:05d}"
+        self._pending[file_id] = {"name": p["filename"], "length": int(p["length"])}
+        return {"ok": True, "upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        listed = json.loads(p["files"]) if isinstance(p["files"], str) else p["files"]
+        if len(listed) > 10:
+            return self._fail("too_many_files")
+        shared = []
+        for item in listed:
+            if item["id"] not in self.blobs:
+                return self._fail("file_not_found")
+            name = self._pending[item["id"]]["name"]
+            self.files[item["id"]] = {"id": item["id"], "name": name, "title": item.get("title") or name,
+                                      "mimetype": "image/jpeg", "size": len(self.blobs[item["id"]])}
+            shared.append(self.files[item["id"]])
+        channel = str(p["channel_id"])
+        if error := self._can_post(channel):
+            return self._fail(error)
+        message: dict[str, Any] = {"type": "message", "user": BOT_USER, "text": p.get("initial_comment", ""),
+                                   "files": shared, "upload": True}
+        if p.get("thread_ts"):
+            message["thread_ts"] = p["thread_ts"]
+        self.add_message(channel, message)
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in shared]}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if "Authorization" in request.headers:
+            self.uploads_with_auth += 1
+        data = await request.read()
+        if file_id not in self._pending or len(data) != self._pending[file_id]["length"]:
+            return web.Response(status=400, text="bad upload")
+        self.blobs[file_id] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        self.downloads.append(request.path)
+        file_id = request.match_info["path"].split("/", 1)[0].split("-", 1)[-1]
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}" or file_id not in self.blobs:
+            return web.Response(text=LOGIN_PAGE, content_type="text/html")  # what Slack does: 200 and a page
+        return web.Response(body=self.blobs[file_id], content_type=self.files[file_id]["mimetype"])
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")

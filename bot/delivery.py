@@ -11,8 +11,9 @@ if it is not. Retries of a platform call (429, 5xx) happen inside the surface, b
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.chat import ChatSurface, OutgoingFile
 from bot.contact_sheet import render_contact_sheet
@@ -33,6 +34,7 @@ async def post_once(
     key: str,
     text: str,
     files: Sequence[OutgoingFile] = (),
+    fault: Callable[[str], None] = lambda _point: None,
 ) -> None:
     """Post one keyed piece into the job's thread unless it is already there."""
     state = await store.delivery_state(job.id, key)
@@ -44,6 +46,7 @@ async def post_once(
         return
     await store.set_delivery(job.id, key, STARTED)
     await surface.post(job.thread, f"{text} · {key}", files, key)
+    fault("after-post")
     await store.set_delivery(job.id, key, POSTED)
 
 
@@ -64,7 +67,11 @@ def plan_batches(files: Sequence[OutgoingFile], max_files: int, max_bytes: int) 
 
 
 async def deliver_results(
-    store: SqliteJobStore, blobs: FileBlobStore, surface: ChatSurface, job: Job
+    store: SqliteJobStore,
+    blobs: FileBlobStore,
+    surface: ChatSurface,
+    job: Job,
+    fault: Callable[[str], None] = lambda _point: None,
 ) -> int:
     """Post every stored result of a job into its thread; returns how many images were posted."""
     results = await store.results(job.id)
@@ -75,14 +82,14 @@ async def deliver_results(
     if len(batches) > 1:
         sheet_key = f"job {job.short_id} · contact sheet"
         sheet_blob = f"jobs/{job.id}/contact-sheet.jpg"
-        if await store.delivery_state(job.id, sheet_key) != POSTED and not blobs.exists(sheet_blob):
-            await blobs.put(sheet_blob, render_contact_sheet([f.path for f in files]))
-        sheet = OutgoingFile("contact-sheet.jpg", blobs.path(sheet_blob), blobs.path(sheet_blob).stat().st_size) \
-            if blobs.exists(sheet_blob) else None
-        await post_once(
-            store, surface, job, sheet_key, f"All {total} headshots at a glance; the full images follow",
-            [sheet] if sheet else [],
-        )
+        if await store.delivery_state(job.id, sheet_key) != POSTED:
+            if not blobs.exists(sheet_blob):
+                sheet = await asyncio.to_thread(render_contact_sheet, [f.path for f in files])
+                await blobs.put(sheet_blob, sheet)
+            path = blobs.path(sheet_blob)
+            text = f"All {total} headshots at a glance; the full images follow"
+            sheet_file = OutgoingFile("contact-sheet.jpg", path, path.stat().st_size)
+            await post_once(store, surface, job, sheet_key, text, [sheet_file], fault)
     first = 1
     for number, batch in enumerate(batches, start=1):
         last = first + len(batch) - 1
@@ -91,7 +98,8 @@ async def deliver_results(
         missing = len(results) - total
         if number == len(batches) and missing:
             text += f" ({missing} of {len(results)} could not be downloaded from the provider)"
-        await post_once(store, surface, job, f"job {job.short_id} · part {number}/{len(batches)}", text, batch)
+        key = f"job {job.short_id} · part {number}/{len(batches)}"
+        await post_once(store, surface, job, key, text, batch, fault)
         first = last + 1
     return total
 

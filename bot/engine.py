@@ -13,7 +13,6 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from bot.chat import ChatSurface
 from bot.delivery import announce_failure, deliver_results
@@ -181,7 +180,7 @@ class JobEngine:
 
     async def _deliver(self, job: Job) -> None:
         surface = self.surfaces[job.surface]
-        await deliver_results(self.store, self.blobs, surface, job)
+        await deliver_results(self.store, self.blobs, surface, job, self.fault)
         self.fault("after-delivery")
         await self._finish(job, JobState.DELIVERED)
 
@@ -236,6 +235,3 @@ class JobEngine:
             self.fault("after-callback")
         return changed
 
-    def describe(self, job: Job) -> dict[str, Any]:
-        """A job as plain data, for logs and status listings."""
-        return {"id": job.id, "state": job.state.value, "provider": job.provider, "done": job.results_done}

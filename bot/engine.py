@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from bot.chat import ChatSurface
-from bot.delivery import announce_failure, deliver_results
+from bot.delivery import announce_failure, deliver_results, post_once
 from bot.downloads import Downloader, DownloadError
 from bot.jobs import Job, JobState
 from bot.messages import status_text
@@ -143,6 +143,9 @@ class JobEngine:
                 detail=outcome.raw,
             )
             await self._announce(job.id)
+            if outcome.notes and job.surface in self.surfaces:
+                advice = " ".join(outcome.notes)
+                await post_once(self.store, self.surfaces[job.surface], job, f"job {job.short_id} · advice", advice)
             return
         assert isinstance(outcome, Generated)
         await self.store.update(job.id, remote_id=outcome.remote_id, detail=outcome.raw)

@@ -208,6 +208,17 @@ def pack(cdn: FakeCDN, faults: dict[int, str] | None = None) -> tuple[list[bytes
     return images, urls
 
 
+async def test_poor_photos_get_advice_in_the_thread_while_the_pack_is_made(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        w.runflow.score_replies = [{"quality_score": 0.31, "tips": ["Use brighter light"]}, None]
+        job_id, _submission, work = await submit_and_wait(w)
+        work.cancel()
+        advice = [p.text for p in w.surface.posts if "advice" in p.key]
+        assert len(advice) == 1 and "Photo 1" in advice[0] and "Use brighter light" in advice[0]
+        job = await w.store.get(job_id)
+        assert job is not None and job.state is JobState.WAITING
+
+
 async def test_a_pack_of_60_arrives_by_callback(tmp_path: Path) -> None:
     async with world(tmp_path) as w:
         images, urls = pack(w.cdn)

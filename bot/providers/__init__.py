@@ -31,10 +31,11 @@ class Generated:
 
 @dataclass(frozen=True)
 class Submitted:
-    """A provider that took the job and will call back later."""
+    """A provider that took the job and will call back later; `notes` are advice for the user."""
 
     remote_id: str
     raw: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 class ProviderError(Exception):

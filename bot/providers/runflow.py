@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -111,6 +111,12 @@ class RunflowProvider:
         """Submit the photos; 5xx, 429 and connection failures are retried a few times."""
         if not task.callback_url:
             raise ProviderError("Runflow needs a callback address, and this job has none.")
+        submitted = await self._submit_with_retries(task)
+        warnings = await self.score(task.photos)
+        return replace(submitted, notes=tuple(w.sentence() for w in warnings))
+
+    async def _submit_with_retries(self, task: GenerationInput) -> Submitted:
+        assert task.callback_url is not None
         last = "Runflow could not be reached"
         raw: str | None = None
         for attempt in range(1, self.max_attempts + 1):

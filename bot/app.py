@@ -25,6 +25,7 @@ from storage.jobs import SqliteJobStore
 log = logging.getLogger(__name__)
 
 PROVIDER_CONCURRENCY = {"studio": 1, "agentai": 2, "runflow": 2}
+QUIET_LOGGERS = ("discord.gateway", "discord.client", "slack_bolt")
 
 
 @dataclass

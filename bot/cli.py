@@ -65,9 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
+        from bot.app import QUIET_LOGGERS
         from bot.serve import serve
 
-        configure_logging(settings.secrets())
+        configure_logging(settings.secrets(), quiet=QUIET_LOGGERS)
         asyncio.run(serve(settings))
         return 0
     if args.command == "generate":

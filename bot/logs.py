@@ -28,13 +28,13 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
-    """Log to stderr, with secrets redacted from every record of every logger."""
+def configure_logging(secrets: Iterable[str], level: int = logging.INFO, quiet: Iterable[str] = ()) -> None:
+    """Log to stderr, with secrets redacted from every record; `quiet` loggers only warn."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "discord.gateway", "discord.client", "slack_bolt"):
+    for noisy in ("aiohttp.access", *quiet):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,170 @@
+"""The application commands: `/headshot`, "Make headshots", `/headshot-status|settings|forget`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.attachments import looks_like_image
+from adapters.discord.intake import Intake, owner_key
+from bot.errors import UserError
+from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
+from bot.service import HeadshotService
+
+log = logging.getLogger(__name__)
+
+Tree = app_commands.CommandTree[discord.Client]
+MAX_CHOICE_NAME = 100
+
+OPTION_HELP = {
+    "provider": "Who makes the headshots",
+    "style": "The look of the headshots",
+    "background": "What is behind you",
+    "attire": "What you wear in the headshots",
+    "count": "How many headshots (providers that make a fixed pack ignore this)",
+    "quality": "Standard is faster; high has more detail",
+    "aspect_ratio": "Width to height of the headshots",
+    "prompt": "Anything else to ask for, in words",
+}
+
+
+def enum_choices(name: str) -> list[app_commands.Choice[str]]:
+    """An option's allowed values as Discord choices, in the core's order."""
+    return [app_commands.Choice(name=value.replace("_", " "), value=value) for value in choices(name)]
+
+
+def provider_choices(service: HeadshotService) -> list[app_commands.Choice[str]]:
+    """The configured providers, each named by its description so users see what they get."""
+    return [
+        app_commands.Choice(name=p.capabilities.description[:MAX_CHOICE_NAME], value=p.name)
+        for p in service.providers
+    ]
+
+
+COUNT_CHOICES = [
+    app_commands.Choice(name=f"{n} headshot{'s' if n > 1 else ''}", value=n) for n in range(MIN_COUNT, MAX_COUNT + 1)
+]
+
+
+def describe_defaults(options: Options, provider: str) -> str:
+    """A user's defaults in one sentence."""
+    values = options.to_dict()
+    prompt = f", prompt “{values['prompt']}”" if values["prompt"] else ""
+    return (
+        f"provider {provider}, style {values['style']}, background {values['background']}, "
+        f"attire {values['attire']}, count {values['count']}, quality {values['quality']}, "
+        f"aspect ratio {values['aspect_ratio']}{prompt}"
+    )
+
+
+def install_commands(tree: Tree, service: HeadshotService, intake: Intake) -> None:
+    """Add every command to the tree (synced to Discord at login)."""
+    providers = provider_choices(service)
+
+    def with_options(callback: Any) -> Any:
+        # Fresh decorators each time: discord.py keeps the dicts they are given and adds to them.
+        for decorate in (
+            app_commands.choices(count=list(COUNT_CHOICES)),
+            app_commands.choices(
+                provider=list(providers),
+                style=enum_choices("style"),
+                background=enum_choices("background"),
+                attire=enum_choices("attire"),
+                quality=enum_choices("quality"),
+                aspect_ratio=enum_choices("aspect_ratio"),
+            ),
+            app_commands.describe(**OPTION_HELP),
+        ):
+            callback = decorate(callback)
+        return callback
+
+    @app_commands.command(name="headshot", description="Turn portrait photos into AI headshots")
+    @app_commands.describe(
+        photo="A clear portrait photo of you (JPEG, PNG, WebP or HEIC)",
+        photo2="Another photo of you (optional; some providers use several)",
+        photo3="A third photo of you (optional)",
+    )
+    @with_options
+    async def headshot(
+        interaction: discord.Interaction,
+        photo: discord.Attachment,
+        photo2: discord.Attachment | None = None,
+        photo3: discord.Attachment | None = None,
+        provider: str | None = None,
+        style: str | None = None,
+        background: str | None = None,
+        attire: str | None = None,
+        count: int | None = None,
+        quality: str | None = None,
+        aspect_ratio: str | None = None,
+        prompt: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        values = {"style": style, "background": background, "attire": attire, "count": count,
+                  "quality": quality, "aspect_ratio": aspect_ratio, "prompt": prompt}
+        photos = [a for a in (photo, photo2, photo3) if a is not None]
+        await intake.start_job(interaction, photos, values, provider)
+
+    @app_commands.context_menu(name="Make headshots")
+    async def make_headshots(interaction: discord.Interaction, message: discord.Message) -> None:
+        photos = [a for a in message.attachments if looks_like_image(a)]
+        if not photos:
+            await interaction.response.send_message(
+                "That message has no photos attached. Use “Make headshots” on a message with a portrait photo, "
+                "or run /headshot and attach one.",
+                ephemeral=True,
+            )
+            return
+        await intake.start_job(interaction, photos, {}, None, anchor=message)
+
+    @app_commands.command(name="headshot-status", description="Your recent headshot jobs")
+    async def status(interaction: discord.Interaction) -> None:
+        lines = await service.recent_jobs(owner_key(interaction.user.id))
+        text = "\n".join(lines) if lines else "You have no headshot jobs. Start one with /headshot."
+        await interaction.response.send_message(text[:2000], ephemeral=True)
+
+    @app_commands.command(name="headshot-settings", description="See or change your default headshot options")
+    @with_options
+    async def settings(
+        interaction: discord.Interaction,
+        provider: str | None = None,
+        style: str | None = None,
+        background: str | None = None,
+        attire: str | None = None,
+        count: int | None = None,
+        quality: str | None = None,
+        aspect_ratio: str | None = None,
+        prompt: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        owner = owner_key(interaction.user.id)
+        saved, saved_provider = await service.defaults(owner)
+        values = {"style": style, "background": background, "attire": attire, "count": count,
+                  "quality": quality, "aspect_ratio": aspect_ratio, "prompt": prompt}
+        if all(v is None for v in values.values()) and provider is None:
+            text = f"Your defaults: {describe_defaults(saved, saved_provider)}. Pass options to change them."
+            await interaction.response.send_message(text[:2000], ephemeral=True)
+            return
+        try:
+            options = Options.from_dict(values, base=saved)
+            await service.save_defaults(owner, options, provider or saved_provider)
+        except UserError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        text = f"Saved. Your defaults: {describe_defaults(options, provider or saved_provider)}."
+        await interaction.response.send_message(text[:2000], ephemeral=True)
+
+    @app_commands.command(name="headshot-forget", description="Delete every photo, headshot and setting I keep of you")
+    async def forget(interaction: discord.Interaction) -> None:
+        removed = await service.forget(owner_key(interaction.user.id))
+        noun = "job" if removed == 1 else "jobs"
+        await interaction.response.send_message(
+            f"Done: I deleted {removed} {noun} with their photos and headshots, and your settings.", ephemeral=True
+        )
+
+    tree.add_command(headshot)
+    tree.add_command(make_headshots)
+    tree.add_command(status)
+    tree.add_command(settings)
+    tree.add_command(forget)

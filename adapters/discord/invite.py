@@ -1,0 +1,47 @@
+"""The OAuth2 link that adds the bot to a server with exactly the permissions it uses."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import quote, urlencode
+
+from adapters.discord.permissions import NEEDED
+from bot.settings import Settings
+
+AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
+SCOPES = "bot applications.commands"
+
+
+class InvalidToken(ValueError):
+    """A bot token whose first segment is not a base64-encoded user id."""
+
+
+def application_id(token: str) -> int:
+    """The bot's application id, read from the bot token itself (no network call).
+
+    A Discord bot token is three dot-separated parts; the first is the bot user's id in
+    unpadded base64. A bot user's id is its application's id, so the invite link can be
+    printed offline, before the bot has ever connected.
+    """
+    first = token.strip().split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidToken("DISCORD_TOKEN does not look like a bot token (its first part is not base64).") from None
+    if not decoded.isdigit():
+        raise InvalidToken("DISCORD_TOKEN does not look like a bot token (its first part is not a user id).")
+    return int(decoded)
+
+
+def invite_url(settings: Settings) -> str:
+    """The invite URL for DISCORD_TOKEN's application: bot + slash-command scopes, needed permissions only."""
+    if settings.discord_token is None:
+        raise InvalidToken("DISCORD_TOKEN is not set; the invite link is made from it.")
+    query = {
+        "client_id": str(application_id(settings.discord_token.get_secret_value())),
+        "scope": SCOPES,
+        "permissions": str(NEEDED.value),
+    }
+    # quote, not quote_plus: "%20" between scopes, as Discord's own link generator writes it.
+    return f"{AUTHORIZE_URL}?{urlencode(query, quote_via=quote)}"

@@ -1,0 +1,165 @@
+"""The Discord chat surface: status edits and keyed posts, always with the bot token.
+
+An interaction's token dies 15 minutes after the command, and some providers deliver hours
+later, so nothing here uses it: every call is a plain channel REST call made as the bot.
+A job's thread address (stored by the core, opaque to it) is::
+
+    {"guild_id", "channel_id", "thread_id", "status_channel_id", "status_message_id",
+     "reply_to", "upload_limit", "note"}
+
+Ids are strings. Results go to `thread_id`, or, when no thread could be started, to
+`channel_id` as replies to `reply_to`; `note` says why and stays under the status text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import discord
+
+from adapters.discord.permissions import joined
+from bot.chat import OutgoingFile
+
+log = logging.getLogger(__name__)
+
+MAX_FILES_PER_MESSAGE = 10
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # per message for a server without boosts, since January 2025
+MAX_CONTENT = 2000
+HISTORY_LIMIT = 300  # three pages of history: enough to reach a job's own recent posts
+SEND_ATTEMPTS = 3
+
+
+def with_note(thread: dict[str, Any], text: str) -> str:
+    """The status text with the thread's standing note (why results are replies) under it."""
+    note = thread.get("note")
+    return fit(f"{text}\n{note}" if note else text)
+
+
+def fit(text: str, keep_end: str = "") -> str:
+    """Text within Discord's message length, keeping `keep_end` (the delivery key) intact."""
+    if len(text) <= MAX_CONTENT:
+        return text
+    if keep_end and text.endswith(keep_end):
+        head = text[: MAX_CONTENT - len(keep_end) - 4].rstrip()
+        return f"{head} … {keep_end}"
+    return text[: MAX_CONTENT - 1] + "…"
+
+
+def split_by_bytes(files: Sequence[OutgoingFile], limit: int) -> tuple[list[list[OutgoingFile]], list[OutgoingFile]]:
+    """Groups of files that each fit in one message, and the files too large for any message."""
+    groups: list[list[OutgoingFile]] = []
+    too_large: list[OutgoingFile] = []
+    current: list[OutgoingFile] = []
+    size = 0
+    for item in files:
+        if item.size > limit:
+            too_large.append(item)
+            continue
+        if current and (size + item.size > limit or len(current) >= MAX_FILES_PER_MESSAGE):
+            groups.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item.size
+    if current:
+        groups.append(current)
+    return groups, too_large
+
+
+class DiscordThread:
+    """Posts into a job's Discord thread (or channel) for the core (`bot.chat.ChatSurface`)."""
+
+    name = "discord"
+    max_files_per_post = MAX_FILES_PER_MESSAGE
+    # One value for every thread: the smallest upload limit a channel can have. A channel's own
+    # (larger or smaller) limit is kept in the thread address and `post` splits by it again.
+    max_bytes_per_post = DEFAULT_UPLOAD_LIMIT
+
+    def __init__(self, client: discord.Client, *, retry_delay: float = 1.0) -> None:
+        self.client = client
+        self.retry_delay = retry_delay
+
+    def _target(self, thread: dict[str, Any]) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(int(thread.get("thread_id") or thread["channel_id"]))
+
+    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+        """Edit the job's status message (the command's public answer) as the bot."""
+        await self._edit_status(thread, with_note(thread, text))
+
+    async def _edit_status(self, thread: dict[str, Any], content: str) -> None:
+        channel = self.client.get_partial_messageable(int(thread["status_channel_id"]))
+        await channel.get_partial_message(int(thread["status_message_id"])).edit(content=content)
+
+    async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
+        """Send `text` and `files` as one message, or several when the channel's upload limit needs it."""
+        limit = min(int(thread.get("upload_limit") or DEFAULT_UPLOAD_LIMIT), self.max_bytes_per_post)
+        groups, too_large = split_by_bytes(files, limit)
+        if too_large:
+            names = ", ".join(f"{f.name} ({f.size / 1_048_576:.1f} MB)" for f in too_large)
+            text = f"{text.removesuffix(key).rstrip(' ·')} · too large for this channel: {names} · {key}"
+        text = fit(text, key)
+        for number, group in enumerate(groups or [[]]):
+            content = text if number == 0 else fit(f"{text} (continued)", f"{key} (continued)")
+            await self._send(thread, content, group)
+
+    async def _send(self, thread: dict[str, Any], content: str, files: list[OutgoingFile]) -> None:
+        channel = self._target(thread)
+        reply_to = thread.get("reply_to")
+        reference = (
+            discord.MessageReference(message_id=int(reply_to), channel_id=channel.id, fail_if_not_exists=False)
+            if reply_to and not thread.get("thread_id")
+            else None
+        )
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            # discord.File opens the file and is closed after each attempt: make them afresh.
+            uploads = [discord.File(item.path, filename=item.name) for item in files]
+            try:
+                await channel.send(
+                    content, files=uploads, reference=reference,  # type: ignore[arg-type]
+                    allowed_mentions=discord.AllowedMentions.none(), mention_author=False,
+                )
+                return
+            except discord.Forbidden as exc:
+                await self._report_forbidden(thread, exc)
+                raise
+            except discord.DiscordServerError:
+                # discord.py already retried 500/502/504; a server error may still have created the message.
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(self.retry_delay * attempt)
+                if await self._in_history(channel, lambda message: message.content == content):
+                    return
+            finally:
+                for upload in uploads:
+                    upload.close()
+
+    async def _report_forbidden(self, thread: dict[str, Any], exc: discord.Forbidden) -> None:
+        """Name the permissions a refused post needs, on the status message, so nobody waits in silence."""
+        send = "Send Messages in Threads" if thread.get("thread_id") else "Send Messages"
+        needed = [send, "Attach Files", "Read Message History"]
+        text = (
+            f"⚠️ Discord refused my post here ({exc.text or 'Missing Permissions'}). "
+            f"I need the {joined(needed)} permissions in this channel; "
+            "a server admin can grant them, and I'll keep trying for a few minutes."
+        )
+        try:
+            await self._edit_status(thread, fit(text))
+        except discord.HTTPException:
+            log.warning("could not tell channel %s about a missing permission", thread.get("channel_id"))
+
+    async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
+        """Whether one of the bot's messages in the thread (its latest few pages) carries `key`."""
+        return await self._in_history(self._target(thread), lambda message: key in message.content)
+
+    async def _in_history(self, channel: discord.PartialMessageable, match: Callable[[discord.Message], bool]) -> bool:
+        me = self.client.user.id if self.client.user else None
+        try:
+            async for message in channel.history(limit=HISTORY_LIMIT):
+                if message.author.id == me and match(message):
+                    return True
+        except (discord.Forbidden, discord.NotFound) as exc:
+            # Unreadable history: a possible duplicate beats no delivery at all.
+            log.warning("could not read the history of channel %s: %s", channel.id, exc.text)
+        return False

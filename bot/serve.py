@@ -32,7 +32,8 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     started: list[ChatAdapter] = []
     runner_task: asyncio.Task[None] | None = None
     try:
-        await web.TCPSite(web_runner, host, settings.port).start()
+        # A burst of chat requests can exceed the default listen backlog of 128.
+        await web.TCPSite(web_runner, host, settings.port, backlog=1024).start()
         log.info("web server on port %d; providers: %s", settings.port, ", ".join(core.engine.providers))
         for adapter in adapters:
             try:

@@ -1,0 +1,73 @@
+"""`python -m benchmarks [--only NAME ...] [--quick] [--markdown]`: run the benchmarks, print one table."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+
+from benchmarks.table import Row, render_markdown, render_text
+
+# name -> (module, seconds allowed in a full run, in a quick run)
+BENCHMARKS: dict[str, tuple[str, float, float]] = {
+    "slack_ack": ("benchmarks.slack_ack", 90, 30),
+    "discord_defer": ("benchmarks.discord_defer", 60, 20),
+    "ingest": ("benchmarks.ingest", 60, 20),
+    "fanout": ("benchmarks.fanout", 60, 30),
+    "memory": ("benchmarks.memory", 120, 40),
+    "studio": ("benchmarks.studio", 60, 20),
+    "startup": ("benchmarks.startup", 45, 15),
+}
+
+
+async def run_one(name: str, quick: bool) -> list[Row]:
+    """One benchmark, bounded in time; a crash or a timeout becomes a row that says so."""
+    module_name, full_limit, quick_limit = BENCHMARKS[name]
+    limit = quick_limit if quick else full_limit
+    try:
+        module = importlib.import_module(module_name)
+        async with asyncio.timeout(limit):
+            rows: list[Row] = await module.run(quick)
+            return rows
+    except TimeoutError:
+        return [Row(name, "-", "-", None, "-", False, f"did not finish within {limit:.0f} s")]
+    except Exception as exc:
+        traceback.print_exc()
+        return [Row(name, "-", "-", None, "-", False, f"failed: {type(exc).__name__}: {exc}"[:160])]
+
+
+async def main(names: Sequence[str], quick: bool) -> list[Row]:
+    """Run the named benchmarks one after another (never at once: they would disturb each other)."""
+    rows: list[Row] = []
+    for name in names:
+        started = time.perf_counter()
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        rows += await run_one(name, quick)
+        print(f"  {name} took {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run, print the table; exits 1 when a target is missed."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), metavar="NAME",
+                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller loads (about a minute)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+    # The benchmarks exercise failure paths on purpose; their log lines would bury the table.
+    logging.basicConfig(level=logging.ERROR)
+    started = time.perf_counter()
+    rows = asyncio.run(main(args.only or list(BENCHMARKS), args.quick))
+    print(render_markdown(rows) if args.markdown else render_text(rows))
+    print(f"\ntotal {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

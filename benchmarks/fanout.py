@@ -1,0 +1,114 @@
+"""60-image fan-in and fan-out: one Runflow callback to 60 images in a Slack thread.
+
+A CDN fake answers every image after 100 ms; a Slack fake answers every call (Web API methods
+and the raw upload POSTs alike) after 50 ms. The clock runs from the callback's POST to the job
+being DELIVERED, through the real web route, job runner, downloader, blob store, delivery and
+Slack surface. The critical path is what no implementation can avoid: one CDN latency, then for
+each post in the thread one getUploadURLExternal, one upload and one completeUploadExternal. The
+sequential baseline is every call the fakes actually received, one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks.common import Delay, make_settings
+from benchmarks.table import Row
+from bot.app import build_adapters, build_core
+from bot.engine import callback_hash
+from bot.jobs import Job, JobState
+from bot.options import Options
+from bot.web import create_web_app
+from tests.fakes import gradient_jpeg
+from tests.fakes.cdn import FakeCDN
+from tests.servers import running
+from tests.slack.conftest import SECRET
+from tests.slack.fake_slack import TOKEN, FakeSlack
+
+IMAGES = 60
+CDN_LATENCY_S = 0.1
+SLACK_LATENCY_S = 0.05
+CALLS_PER_POST = 3  # getUploadURLExternal -> upload -> completeUploadExternal
+TARGET = 1.5
+DELIVERY_TIMEOUT_S = 50.0
+
+
+async def _delivered(job_id: str, get: Callable[[str], Awaitable[Job | None]], timeout: float) -> JobState:
+    """Poll the store until the job is finished: the runner gives no completion signal."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        job = await get(job_id)
+        if job is not None and job.finished:
+            return JobState(job.state)
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"the job was not delivered within {timeout:.0f} s")
+
+
+async def run(quick: bool) -> list[Row]:
+    """One pack of 60, end to end (the same in quick and full runs: it is latency-bound)."""
+    del quick
+    cdn = FakeCDN()
+    cdn_delay = Delay(CDN_LATENCY_S).install(cdn.app)
+    fake = FakeSlack()
+    app_slack = fake.app()
+    slack_delay = Delay(SLACK_LATENCY_S, ("/api/", "/upload/")).install(app_slack)
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
+        async with cdn, running(app_slack) as slack_url:
+            fake.url = slack_url
+            urls = [cdn.put(f"pack/{n:02d}.jpg", gradient_jpeg(512, seed=n)) for n in range(IMAGES)]
+            settings = make_settings(Path(tmp), slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                                     slack_api_base_url=f"{slack_url}/api/")
+            core = await build_core(settings, data_dir=Path(tmp))
+            adapters = build_adapters(settings, core)
+            status = fake.add_message("C0BENCH", {"text": "⏳ waiting for Runflow", "user": "U0BOT"})
+            token, remote = secrets.token_urlsafe(32), str(uuid.uuid4())
+            job = Job(
+                id=uuid.uuid4().hex, owner="bench:1", surface="slack",
+                thread={"channel": "C0BENCH", "thread_ts": status["ts"], "status_ts": status["ts"]},
+                provider="runflow", options=Options(), photo_count=1, state=JobState.WAITING, remote_id=remote,
+                callback_hash=callback_hash(token), deadline=time.time() + 3600,
+            )
+            await core.store.add(job)
+            web_app = create_web_app(core.engine, core.runner, [a.install_routes for a in adapters])
+            runner = asyncio.create_task(core.runner.run(), name="bench-runner")
+            try:
+                async with running(web_app) as url, aiohttp.ClientSession() as http:
+                    body = {"event": "headshots.completed", "headshots_id": remote, "image_urls": urls}
+                    slack_delay.count = cdn_delay.count = 0
+                    started = time.perf_counter()
+                    async with http.post(f"{url}/webhooks/runflow/{token}", json=body) as response:
+                        answer = await response.json()
+                    state = await _delivered(job.id, core.store.get, DELIVERY_TIMEOUT_S)
+                    elapsed = time.perf_counter() - started
+            finally:
+                await core.runner.stop()
+                runner.cancel()
+                await asyncio.gather(runner, return_exceptions=True)
+                for adapter in adapters:
+                    await adapter.stop()
+                await core.close()
+    posted = sum(len(m.get("files", [])) for m in fake.thread("C0BENCH", status["ts"]))
+    posts = len(fake.calls_to("files.completeUploadExternal"))
+    critical = CDN_LATENCY_S + posts * CALLS_PER_POST * SLACK_LATENCY_S
+    sequential = cdn_delay.count * CDN_LATENCY_S + slack_delay.count * SLACK_LATENCY_S
+    ratio = elapsed / critical
+    ok = answer.get("status") == "accepted" and state is JobState.DELIVERED and ratio <= TARGET
+    return [
+        Row(
+            "60-image fan-in/out",
+            f"{elapsed:.2f} s to delivered, {posted} files in {posts} posts",
+            f"critical path {critical:.2f} s; sequential {sequential:.2f} s",
+            ratio,
+            f"<= {TARGET}x critical path",
+            ok,
+            f"{cdn_delay.count} CDN GETs, {slack_delay.count} Slack calls; {elapsed / sequential:.2f}x sequential",
+        )
+    ]

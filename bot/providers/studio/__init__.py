@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from bot.providers import Generated, GenerationInput, ResultImage
-from bot.providers.studio.render import output_size, render_headshots
 from bot.request import Capabilities
 
 __all__ = ["StudioProvider", "output_size", "render_headshots"]
+
+
+def __getattr__(name: str) -> Any:
+    # The image stack (scikit-image, OpenCV) costs ~80 MB and half a second to import: load it
+    # only when a studio job actually runs, not in every process that merely offers the provider.
+    if name in ("output_size", "render_headshots"):
+        from bot.providers.studio import render
+
+        return getattr(render, name)
+    raise AttributeError(name)
 
 
 class StudioProvider:
@@ -32,5 +42,7 @@ class StudioProvider:
 
     async def generate(self, task: GenerationInput) -> Generated:
         """Render the headshots in a worker thread so the event loop stays free."""
+        from bot.providers.studio.render import render_headshots
+
         images = await asyncio.to_thread(render_headshots, task.photos, task.options)
         return Generated(images=[ResultImage(data=data) for data in images])

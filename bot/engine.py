@@ -108,7 +108,9 @@ class JobEngine:
         if wait > 0:
             await self.store.update(job.id, expect=[JobState.QUEUED], not_before=self.clock() + wait)
             return
-        await self._move(job, JobState.GENERATING, expect=JobState.QUEUED)
+        # `attempts` is kept: it counts the provider's failures, so a provider that stays down ends the job.
+        if await self.store.update(job.id, expect=[JobState.QUEUED], state=JobState.GENERATING, not_before=0):
+            await self._announce(job.id)
 
     async def _generate(self, job: Job) -> None:
         provider = self.providers[job.provider]
@@ -164,6 +166,11 @@ class JobEngine:
             await self.store.update(
                 job.id, state=JobState.QUEUED, attempts=job.attempts + 1, not_before=self.clock() + delay
             )
+            return
+        if exc.retryable:  # its own words promise another try, which is not coming
+            label = self.providers[job.provider].capabilities.label
+            tries = MAX_PROVIDER_ATTEMPTS
+            await self.fail(job, f"{label} stayed unavailable through {tries} tries; please try again later.")
             return
         await self.fail(job, str(exc))
 
@@ -223,7 +230,7 @@ class JobEngine:
         if attempts < MAX_STEP_ATTEMPTS:
             await self.store.update(job.id, attempts=attempts, not_before=self.clock() + backoff(attempts))
         elif job.state is JobState.FAILING:
-            await self.store.update(job.id, state=JobState.FAILED)  # nobody left to tell
+            await self._finish(job, JobState.FAILED)  # nobody left to tell, and the photos go all the same
         else:
             message = str(exc) if isinstance(exc, DownloadError) else FAULT_MESSAGE
             await self.fail(job, message)

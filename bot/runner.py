@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 30.0
 SWEEP_EVERY_SECONDS = 3600.0
+MIN_SWEEP_SECONDS = 0.5
 
 
 class JobRunner:
@@ -38,6 +39,10 @@ class JobRunner:
         self._gate = asyncio.Semaphore(concurrency)
         self._provider_gates = {name: asyncio.Semaphore(n) for name, n in (provider_concurrency or {}).items()}
         self._retention = retention_seconds
+        # A short retention (tests, strict deployments) is honoured by sweeping more often.
+        self._sweep_every = SWEEP_EVERY_SECONDS if retention_seconds is None else min(
+            SWEEP_EVERY_SECONDS, max(MIN_SWEEP_SECONDS, retention_seconds / 4)
+        )
         self._clock = clock
         self._running: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -60,6 +65,8 @@ class JobRunner:
             await self._maybe_sweep()
             due = await self.engine.store.next_due()
             timeout = IDLE_POLL_SECONDS if due is None else max(0.05, min(IDLE_POLL_SECONDS, due - self._clock()))
+            if self._retention is not None:  # an idle runner still wakes for the next sweep
+                timeout = max(0.05, min(timeout, self._last_sweep + self._sweep_every - self._clock()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
@@ -130,7 +137,7 @@ class JobRunner:
         return bool(await self.engine.store.runnable(float("inf"), limit=1))
 
     async def _maybe_sweep(self) -> None:
-        if self._retention is None or self._clock() - self._last_sweep < SWEEP_EVERY_SECONDS:
+        if self._retention is None or self._clock() - self._last_sweep < self._sweep_every:
             return
         self._last_sweep = self._clock()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -23,10 +24,16 @@ _COLUMNS = (
 
 
 class SqliteJobStore:
-    """Durable jobs on aiosqlite. One connection per process; SQLite serialises writers."""
+    """Durable jobs on aiosqlite. One connection per process; SQLite serialises writers.
+
+    Coroutines share the connection, and with it the open transaction: `_write` runs one
+    write (its statements and their commit) at a time, so no statement lands in another's
+    transaction and is committed or rolled back with it.
+    """
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        self._writing = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> SqliteJobStore:
@@ -34,24 +41,51 @@ class SqliteJobStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, timeout=30)
         db.row_factory = sqlite3.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=30000")
         store = cls(db)
-        await store._migrate()
+        try:
+            await _use_wal(db)
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA busy_timeout=30000")
+            await store._migrate()
+        except BaseException:
+            await db.close()  # an open connection's thread would keep the process alive
+            raise
         return store
 
     async def close(self) -> None:
         """Close the connection."""
         await self._db.close()
 
-    async def _migrate(self) -> None:
+    async def _user_version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
-        version = int(row[0]) if row else 0
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        version = await self._user_version()
+        while version < len(MIGRATIONS):
+            script = MIGRATIONS[version]
+            try:
+                await self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version + 1};\nCOMMIT;"
+                )
+            except sqlite3.OperationalError:
+                # Another process opening the same new file may have applied this step first.
+                await self._db.rollback()
+                if await self._user_version() <= version:
+                    raise
+            version = await self._user_version()
+
+    async def _write(self, *statements: tuple[str, Iterable[Any]]) -> int:
+        """Run statements and commit them as one unit; returns the rows the first one changed."""
+        async with self._writing:
+            changed = 0
+            for number, (sql, params) in enumerate(statements):
+                cursor = await self._db.execute(sql, params)
+                changed = cursor.rowcount if number == 0 else changed
+            await self._db.commit()
+            return changed
 
     async def ping(self) -> bool:
         """Whether the database answers."""
@@ -67,8 +101,7 @@ class SqliteJobStore:
         job.updated_at = now
         values = _to_row(job)
         marks = ", ".join("?" for _ in _COLUMNS)
-        await self._db.execute(f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({marks})", values)
-        await self._db.commit()
+        await self._write((f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({marks})", values))
 
     async def get(self, job_id: str) -> Job | None:
         """The job with this id, if any."""
@@ -92,9 +125,7 @@ class SqliteJobStore:
             states = [s.value for s in expect]
             sql += f" AND state IN ({', '.join('?' for _ in states)})"
             params.extend(states)
-        cursor = await self._db.execute(sql, params)
-        await self._db.commit()
-        return cursor.rowcount > 0
+        return await self._write((sql, params)) > 0
 
     async def runnable(self, now: float, limit: int = 100) -> list[Job]:
         """Jobs with work to do now: active ones due, and waiting ones past their deadline."""
@@ -145,8 +176,7 @@ class SqliteJobStore:
 
     async def mark_purged(self, job_id: str) -> None:
         """Record that a job's files are gone (its row stays for `status`)."""
-        await self._db.execute("UPDATE jobs SET purged = 1 WHERE id = ?", (job_id,))
-        await self._db.commit()
+        await self._write(("UPDATE jobs SET purged = 1 WHERE id = ?", (job_id,)))
 
     # Results --------------------------------------------------------------------------------
 
@@ -157,6 +187,10 @@ class SqliteJobStore:
         submission when the provider answers fast.
         """
         now = time.time()
+        async with self._writing:
+            return await self._accept_result_urls(job_id, remote_id, urls, now)
+
+    async def _accept_result_urls(self, job_id: str, remote_id: str, urls: list[str], now: float) -> bool:
         await self._db.execute("BEGIN IMMEDIATE")
         try:
             cursor = await self._db.execute(
@@ -182,17 +216,18 @@ class SqliteJobStore:
 
     async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> None:
         """Record a stored result image and count it."""
-        await self._db.execute(
-            "INSERT INTO results (job_id, idx, url, blob_key, size) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (job_id, idx) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size",
-            (job_id, index, url, blob_key, size),
+        await self._write(
+            (
+                "INSERT INTO results (job_id, idx, url, blob_key, size) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (job_id, idx) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size",
+                (job_id, index, url, blob_key, size),
+            ),
+            (
+                "UPDATE jobs SET results_done = (SELECT COUNT(*) FROM results WHERE job_id = ? "
+                "AND blob_key IS NOT NULL), updated_at = ? WHERE id = ?",
+                (job_id, time.time(), job_id),
+            ),
         )
-        await self._db.execute(
-            "UPDATE jobs SET results_done = (SELECT COUNT(*) FROM results WHERE job_id = ? AND blob_key IS NOT NULL), "
-            "updated_at = ? WHERE id = ?",
-            (job_id, time.time(), job_id),
-        )
-        await self._db.commit()
 
     async def results(self, job_id: str) -> list[StoredResult]:
         """A job's results in order."""
@@ -206,8 +241,7 @@ class SqliteJobStore:
 
     async def forget_result_urls(self, job_id: str) -> None:
         """Drop the provider's URLs once the images are ours."""
-        await self._db.execute("UPDATE results SET url = NULL WHERE job_id = ?", (job_id,))
-        await self._db.commit()
+        await self._write(("UPDATE results SET url = NULL WHERE job_id = ?", (job_id,)))
 
     # Deliveries -----------------------------------------------------------------------------
 
@@ -221,12 +255,11 @@ class SqliteJobStore:
 
     async def set_delivery(self, job_id: str, key: str, state: str) -> None:
         """Record a delivery unit's state."""
-        await self._db.execute(
+        await self._write((
             "INSERT INTO deliveries (job_id, key, state, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (job_id, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
             (job_id, key, state, time.time()),
-        )
-        await self._db.commit()
+        ))
 
     # Users ----------------------------------------------------------------------------------
 
@@ -242,30 +275,30 @@ class SqliteJobStore:
 
     async def save_user_defaults(self, owner: str, options: dict[str, Any], provider: str | None) -> None:
         """Save an owner's default options and provider."""
-        await self._db.execute(
+        await self._write((
             "INSERT INTO user_settings (owner, options, provider, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (owner) DO UPDATE SET options = excluded.options, provider = excluded.provider, "
             "updated_at = excluded.updated_at",
             (owner, json.dumps(options), provider, time.time()),
-        )
-        await self._db.commit()
+        ))
 
     async def forget_owner(self, owner: str) -> list[str]:
         """Delete every row about an owner; returns the ids of the deleted jobs."""
         async with self._db.execute("SELECT id FROM jobs WHERE owner = ?", (owner,)) as cursor:
             ids = [str(row[0]) async for row in cursor]
-        await self._db.execute("DELETE FROM jobs WHERE owner = ?", (owner,))
-        await self._db.execute("DELETE FROM user_settings WHERE owner = ?", (owner,))
-        await self._db.commit()
+        await self._write(
+            ("DELETE FROM jobs WHERE owner = ?", (owner,)), ("DELETE FROM user_settings WHERE owner = ?", (owner,))
+        )
         return ids
 
     # Provider call log (rate limits that survive restarts) ----------------------------------
 
     async def record_call(self, provider: str, at: float) -> None:
         """Log one call to a provider."""
-        await self._db.execute("INSERT INTO provider_calls (provider, at) VALUES (?, ?)", (provider, at))
-        await self._db.execute("DELETE FROM provider_calls WHERE at < ?", (at - 2 * 86400,))
-        await self._db.commit()
+        await self._write(
+            ("INSERT INTO provider_calls (provider, at) VALUES (?, ?)", (provider, at)),
+            ("DELETE FROM provider_calls WHERE at < ?", (at - 2 * 86400,)),
+        )
 
     async def calls_since(self, provider: str, since: float) -> list[float]:
         """Times of the calls to a provider since `since`, oldest first."""
@@ -284,6 +317,19 @@ class SqliteJobStore:
     async def _many(self, sql: str, params: tuple[Any, ...]) -> list[Job]:
         async with self._db.execute(sql, params) as cursor:
             return [_from_row(row) async for row in cursor]
+
+
+async def _use_wal(db: aiosqlite.Connection, attempts: int = 100) -> None:
+    """Switch to WAL. On a new file another opener may be switching too, and SQLite then answers
+    "locked" at once instead of waiting, so this waits and tries again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.05)
 
 
 def _encode(name: str, value: Any) -> Any:

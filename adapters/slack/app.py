@@ -8,6 +8,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 
 from adapters.slack.commands import register_commands
 from adapters.slack.files import SlackFileTransfer
@@ -24,6 +25,17 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_REQUEST_BYTES = 1024 * 1024
+# What reading a payload without the fields and shapes Slack always sends raises, here or in Bolt.
+MALFORMED = (ValueError, KeyError, TypeError, AttributeError)
+
+
+async def answer_malformed(error: Exception, logger: logging.Logger) -> BoltResponse | None:
+    """A listener that failed on a malformed payload answers 400; any other failure stays a 500."""
+    if isinstance(error, MALFORMED):
+        logger.warning("refused a malformed Slack payload: %r", error)
+        return BoltResponse(status=400, body="malformed payload")
+    logger.error("a Slack listener failed", exc_info=error)
+    return None
 
 
 class SlackAdapter:
@@ -52,6 +64,7 @@ class SlackAdapter:
             process_before_response=False,
             request_verification_enabled=signing_secret is not None,
         )
+        self.app.error(answer_malformed)
         register_commands(self.app, self.runtime)
         register_submissions(self.app, self.runtime)
         register_mentions(self.app, self.runtime)
@@ -85,7 +98,12 @@ class SlackAdapter:
         async def slack_events(request: web.Request) -> web.Response:
             if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
                 return web.Response(status=413, text="request too large")
-            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+            try:
+                # Bolt's own parsing and middleware assume Slack's shapes (`"event": null` breaks them).
+                return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+            except MALFORMED as exc:
+                log.warning("refused a malformed Slack request: %r", exc)
+                return web.Response(status=400, text="malformed request body")
 
         app.router.add_post(EVENTS_PATH, slack_events)
 

@@ -43,6 +43,18 @@ def web_client(token: str, base_url: str) -> AsyncWebClient:
     return AsyncWebClient(token=token, base_url=base_url, timeout=60, retry_handlers=retry_handlers())
 
 
+def posting_client(client: AsyncWebClient) -> AsyncWebClient:
+    """A client for posts into threads: it retries only 429, which Slack answers before doing anything.
+
+    A 5xx or a dropped connection may come after Slack made the post; a blind retry would post it
+    twice. Those failures go back to the core, which looks in the thread before trying again.
+    """
+    return AsyncWebClient(
+        token=client.token, base_url=client.base_url, timeout=client.timeout,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=6)],
+    )
+
+
 def status_with_note(thread: dict[str, Any], text: str) -> str:
     """The status text after the thread's standing note (why it is in a DM), if it has one."""
     note = thread.get("note")
@@ -59,6 +71,7 @@ class SlackThread:
     def __init__(self, client: AsyncWebClient, transfer: SlackFileTransfer) -> None:
         self.client = client
         self.transfer = transfer
+        self._posting = posting_client(client)
 
     async def set_status(self, thread: dict[str, Any], text: str) -> None:
         """Edit the job's status message."""
@@ -69,14 +82,14 @@ class SlackThread:
     async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
         """A reply in the thread; files go through the external upload flow, one file at a time."""
         if not files:
-            await self.client.chat_postMessage(channel=thread["channel"], thread_ts=thread["thread_ts"], text=text)
+            await self._posting.chat_postMessage(channel=thread["channel"], thread_ts=thread["thread_ts"], text=text)
             return
         uploaded: list[dict[str, str | None]] = []
         for item in files:
             ticket = await self.client.files_getUploadURLExternal(filename=item.name, length=item.size)
             await self.transfer.upload(str(ticket["upload_url"]), item.path, item.size)
             uploaded.append({"id": str(ticket["file_id"]), "title": item.name})
-        await self.client.files_completeUploadExternal(
+        await self._posting.files_completeUploadExternal(
             files=uploaded,
             channel_id=thread["channel"],
             thread_ts=thread["thread_ts"],

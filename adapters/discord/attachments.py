@@ -34,8 +34,13 @@ def _megabytes(size: int) -> str:
 
 
 def check_sizes(attachments: Sequence[discord.Attachment], max_bytes: int) -> None:
-    """Refuse, before downloading anything, an attachment larger than the photo limit."""
+    """Refuse, before downloading anything, an attachment larger than the photo limit.
+
+    An option whose attachment Discord did not resolve arrives as a bare `discord.Object`.
+    """
     for attachment in attachments:
+        if not isinstance(attachment, discord.Attachment):
+            raise AttachmentError("Discord did not pass one of the photos along; please attach it again.")
         if attachment.size > max_bytes:
             raise AttachmentError(
                 f"{attachment.filename} is {_megabytes(attachment.size)}; "

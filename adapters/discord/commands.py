@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.attachments import looks_like_image
-from adapters.discord.intake import Intake, owner_key
+from adapters.discord.intake import OOPS, Intake, owner_key
 from bot.errors import UserError
 from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
 from bot.service import HeadshotService
@@ -163,8 +163,36 @@ def install_commands(tree: Tree, service: HeadshotService, intake: Intake) -> No
             f"Done: I deleted {removed} {noun} with their photos and headshots, and your settings.", ephemeral=True
         )
 
+    tree.error(answer_failure)
     tree.add_command(headshot)
     tree.add_command(make_headshots)
     tree.add_command(status)
     tree.add_command(settings)
     tree.add_command(forget)
+
+
+# Failures that come from what Discord sent (a malformed or stale interaction), not from us.
+_BAD_INPUT = (
+    app_commands.TransformerError,
+    app_commands.CommandSignatureMismatch,
+    app_commands.CommandNotFound,
+)
+
+
+async def answer_failure(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """Any command failure ends as a sentence for the user, when Discord still lets us answer."""
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(cause, discord.NotFound):
+        log.warning("an interaction was gone before it could be answered: %s", cause)
+        return
+    if isinstance(error, _BAD_INPUT):
+        log.warning("refused an interaction Discord sent malformed: %s", error)
+    else:
+        log.error("a Discord command failed", exc_info=cause)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(OOPS, ephemeral=True)
+        else:
+            await interaction.response.send_message(OOPS, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("could not tell the user about a failed command: %s", exc)

@@ -204,7 +204,9 @@ class FakeDiscord:
         if (knob := self._knob("callback")) is not None:
             return knob
         body = await request.json()
-        interaction = self.interactions[token]
+        interaction = self.interactions.get(token)
+        if interaction is None:
+            return error(404, 10062, "Unknown interaction")
         if any(c["token"] == token for c in self.callbacks):
             return error(400, 40060, "Interaction has already been acknowledged.")
         self.callbacks.append({"token": token, "body": body, "at": time.monotonic()})
@@ -245,7 +247,7 @@ class FakeDiscord:
 
     async def _followup(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        if self.tokens_expired:
+        if self.tokens_expired or token not in self.interactions:
             return error(404, 10015, "Unknown Webhook")
         channel_id = self.interactions[token]["channel"]["id"]
         body = await self._body(request, channel_id, "followup")

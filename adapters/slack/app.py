@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -50,7 +51,9 @@ class SlackAdapter:
         app_token: str | None = None,
         api_base_url: str = "https://slack.com/api/",
     ) -> None:
-        client = web_client(bot_token, api_base_url)
+        # One connection pool for every Web API call (Bolt's per-request clients share it too).
+        self._session = aiohttp.ClientSession()
+        client = web_client(bot_token, api_base_url, self._session)
         self.transfer = SlackFileTransfer(bot_token, api_base_url, max_bytes=service.max_photo_bytes)
         self.surface: ChatSurface = SlackThread(client, self.transfer)
         self.runtime = Runtime(service, client, Intake(service, client, self.transfer))
@@ -121,6 +124,7 @@ class SlackAdapter:
             self._socket = None
         await self.runtime.tasks.cancel()
         await self.transfer.close()
+        await self._session.close()
 
     async def idle(self) -> None:
         """Wait for work started after acknowledgements to finish (tests and shutdown use it)."""

@@ -6,10 +6,12 @@ A job's thread address (stored by the core, opaque to it) is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -38,9 +40,11 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def web_client(token: str, base_url: str) -> AsyncWebClient:
-    """The Web API client every Slack call goes through."""
-    return AsyncWebClient(token=token, base_url=base_url, timeout=60, retry_handlers=retry_handlers())
+def web_client(token: str, base_url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client every Slack call goes through; `session` keeps connections alive between calls."""
+    return AsyncWebClient(
+        token=token, base_url=base_url, timeout=60, retry_handlers=retry_handlers(), session=session
+    )
 
 
 def posting_client(client: AsyncWebClient) -> AsyncWebClient:
@@ -50,7 +54,7 @@ def posting_client(client: AsyncWebClient) -> AsyncWebClient:
     twice. Those failures go back to the core, which looks in the thread before trying again.
     """
     return AsyncWebClient(
-        token=client.token, base_url=client.base_url, timeout=client.timeout,
+        token=client.token, base_url=client.base_url, timeout=client.timeout, session=client.session,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=6)],
     )
 
@@ -80,15 +84,17 @@ class SlackThread:
         )
 
     async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
-        """A reply in the thread; files go through the external upload flow, one file at a time."""
+        """A reply in the thread; a batch's files are uploaded side by side, then shared in one message."""
         if not files:
             await self._posting.chat_postMessage(channel=thread["channel"], thread_ts=thread["thread_ts"], text=text)
             return
-        uploaded: list[dict[str, str | None]] = []
-        for item in files:
+
+        async def upload(item: OutgoingFile) -> dict[str, str | None]:
             ticket = await self.client.files_getUploadURLExternal(filename=item.name, length=item.size)
             await self.transfer.upload(str(ticket["upload_url"]), item.path, item.size)
-            uploaded.append({"id": str(ticket["file_id"]), "title": item.name})
+            return {"id": str(ticket["file_id"]), "title": item.name}
+
+        uploaded = list(await asyncio.gather(*(upload(item) for item in files)))  # gather keeps the order
         await self._posting.files_completeUploadExternal(
             files=uploaded,
             channel_id=thread["channel"],

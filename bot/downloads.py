@@ -95,8 +95,11 @@ class Downloader:
         require_https: bool | None = None,
         resolve: Resolve = resolve_host,
         policy: AddressPolicy = is_public_address,
+        max_parallel: int = 32,
     ) -> None:
         self._session = session
+        # Process-wide: many jobs fetching packs at once must not multiply buffers without bound.
+        self._parallel = asyncio.Semaphore(max_parallel)
         self.allow_private = allow_private
         self.max_redirects = max_redirects
         self.require_https = (not allow_private) if require_https is None else require_https
@@ -140,7 +143,7 @@ class Downloader:
 
     async def fetch(self, url: str, *, max_bytes: int, headers: Mapping[str, str] | None = None) -> bytes:
         """The body of `url`, at most `max_bytes`."""
-        async with aclosing(self._stream(url, max_bytes, headers)) as chunks:
+        async with self._parallel, aclosing(self._stream(url, max_bytes, headers)) as chunks:
             return b"".join([chunk async for chunk in chunks])
 
     async def save_image(
@@ -150,7 +153,8 @@ class Downloader:
 
         A body that is not an image (an HTML login page, garbage) leaves no blob behind.
         """
-        return await blobs.put_stream(key, self._image_stream(url, max_bytes, headers), max_bytes)
+        async with self._parallel:
+            return await blobs.put_stream(key, self._image_stream(url, max_bytes, headers), max_bytes)
 
     async def _image_stream(
         self, url: str, max_bytes: int, headers: Mapping[str, str] | None

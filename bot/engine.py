@@ -237,10 +237,7 @@ class JobEngine:
 
     async def accept_callback(self, token: str, remote_id: str, urls: list[str]) -> bool | None:
         """A provider's completion callback: None if no such job, else whether it changed anything."""
-        job = await self.store.by_callback(callback_hash(token))
-        if job is None or (job.remote_id is not None and not secrets.compare_digest(job.remote_id, remote_id)):
-            return None
-        changed = await self.store.accept_result_urls(job.id, remote_id, urls)
+        changed = await self.store.accept_callback(callback_hash(token), remote_id, urls)
         if changed:
             self.fault("after-callback")
         return changed

@@ -107,10 +107,6 @@ class SqliteJobStore:
         """The job with this id, if any."""
         return await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
 
-    async def by_callback(self, callback_hash: str) -> Job | None:
-        """The job whose callback secret hashes to `callback_hash`."""
-        return await self._one("SELECT * FROM jobs WHERE callback_hash = ?", (callback_hash,))
-
     async def update(self, job_id: str, *, expect: Iterable[JobState] | None = None, **fields: Any) -> bool:
         """Change fields of a job; with `expect`, only if it is in one of those states.
 
@@ -180,39 +176,42 @@ class SqliteJobStore:
 
     # Results --------------------------------------------------------------------------------
 
-    async def accept_result_urls(self, job_id: str, remote_id: str, urls: list[str]) -> bool:
-        """Move a waiting job to fetching with its result URLs, once; False if it already moved.
+    async def accept_callback(self, callback_hash: str, remote_id: str, urls: list[str]) -> bool | None:
+        """Record a completion callback's result URLs, once.
 
-        A job still marked generating is accepted too: the callback can beat the record of the
-        submission when the provider answers fast.
+        True when the job moved to fetching; False for a repeat of an accepted callback; None when
+        no job has this callback secret with this remote id. A job still marked generating is
+        accepted too: the callback can beat the record of the submission when the provider is fast.
+        Three trips to SQLite, because callbacks arrive in bursts.
         """
-        now = time.time()
         async with self._writing:
-            return await self._accept_result_urls(job_id, remote_id, urls, now)
-
-    async def _accept_result_urls(self, job_id: str, remote_id: str, urls: list[str], now: float) -> bool:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = await self._db.execute(
-                "UPDATE jobs SET state = ?, remote_id = ?, results_total = ?, attempts = 0, not_before = 0, "
-                "updated_at = ? WHERE id = ? AND ((state = ? AND remote_id = ?) OR (state = ? AND remote_id IS NULL))",
-                (
-                    JobState.FETCHING.value, remote_id, len(urls), now, job_id,
-                    JobState.WAITING.value, remote_id, JobState.GENERATING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            try:
+                rows = await self._db.execute_fetchall(
+                    "UPDATE jobs SET state = ?, remote_id = ?, results_total = ?, attempts = 0, not_before = 0, "
+                    "updated_at = ? WHERE callback_hash = ? "
+                    "AND ((state = ? AND remote_id = ?) OR (state = ? AND remote_id IS NULL)) RETURNING id",
+                    (
+                        JobState.FETCHING.value, remote_id, len(urls), time.time(), callback_hash,
+                        JobState.WAITING.value, remote_id, JobState.GENERATING.value,
+                    ),
+                )
+                found = list(rows)
+                if found:
+                    job_id = str(found[0][0])
+                    await self._db.executemany(
+                        "INSERT OR REPLACE INTO results (job_id, idx, url) VALUES (?, ?, ?)",
+                        [(job_id, index, url) for index, url in enumerate(urls)],
+                    )
+                await self._db.commit()
+            except BaseException:
                 await self._db.rollback()
-                return False
-            await self._db.executemany(
-                "INSERT OR REPLACE INTO results (job_id, idx, url) VALUES (?, ?, ?)",
-                [(job_id, index, url) for index, url in enumerate(urls)],
-            )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
-        return True
+                raise
+        if found:
+            return True
+        known = list(await self._db.execute_fetchall(
+            "SELECT 1 FROM jobs WHERE callback_hash = ? AND remote_id = ?", (callback_hash, remote_id)
+        ))
+        return False if known else None
 
     async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> None:
         """Record a stored result image and count it."""

@@ -9,6 +9,8 @@ from bot.options import Options
 from storage.jobs import SqliteJobStore
 from storage.migrations import MIGRATIONS
 
+HASH = "f" * 64
+
 
 def _job(job_id: str = "a" * 32, owner: str = "u1") -> Job:
     return Job(id=job_id, owner=owner, surface="test", thread={"t": 1}, provider="studio",
@@ -40,10 +42,11 @@ async def test_update_with_expected_state_happens_once(tmp_path: Path) -> None:
 async def test_result_urls_are_accepted_once_and_only_for_the_right_remote_id(tmp_path: Path) -> None:
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")
     await store.add(_job())
-    await store.update("a" * 32, state=JobState.WAITING, remote_id="r-1")
-    assert not await store.accept_result_urls("a" * 32, "r-other", ["https://x/1"])
-    assert await store.accept_result_urls("a" * 32, "r-1", ["https://x/1", "https://x/2"])
-    assert not await store.accept_result_urls("a" * 32, "r-1", ["https://x/1", "https://x/2"])
+    await store.update("a" * 32, state=JobState.WAITING, remote_id="r-1", callback_hash=HASH)
+    assert await store.accept_callback(HASH, "r-other", ["https://x/1"]) is None
+    assert await store.accept_callback("0" * 64, "r-1", ["https://x/1"]) is None
+    assert await store.accept_callback(HASH, "r-1", ["https://x/1", "https://x/2"]) is True
+    assert await store.accept_callback(HASH, "r-1", ["https://x/1", "https://x/2"]) is False
     job = await store.get("a" * 32)
     assert job is not None and job.state is JobState.FETCHING and job.results_total == 2
     assert [r.url for r in await store.results("a" * 32)] == ["https://x/1", "https://x/2"]

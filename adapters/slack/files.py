@@ -63,6 +63,8 @@ class SlackFileTransfer:
         self.max_bytes = max_bytes
         self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=15, sock_read=60)
         self._session: aiohttp.ClientSession | None = None
+        # Bounds buffers when many jobs deliver at once; ten side-by-side uploads fill one batch.
+        self._uploads = asyncio.Semaphore(10)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -128,6 +130,10 @@ class SlackFileTransfer:
 
         The file is streamed from disk; 429 and 5xx answers are retried after a pause.
         """
+        async with self._uploads:
+            await self._upload(upload_url, path, size)
+
+    async def _upload(self, upload_url: str, path: Path, size: int) -> None:
         for attempt in range(1, UPLOAD_ATTEMPTS + 1):
             headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
             async with self._client().post(upload_url, data=_chunks(path), headers=headers) as response:

@@ -11,6 +11,8 @@ from bot.jobs import Job, JobState
 from bot.options import Options
 from storage.jobs import SqliteJobStore
 
+HASH = "c" * 64
+
 
 def new_job(n: int, owner: str = "u") -> Job:
     """A job row as the service would record it."""
@@ -23,14 +25,14 @@ async def test_a_duplicate_callback_does_not_roll_back_results_being_recorded(tm
     try:
         job = new_job(1)
         await store.add(job)
-        await store.update(job.id, state=JobState.WAITING, remote_id="r1")
+        await store.update(job.id, state=JobState.WAITING, remote_id="r1", callback_hash=HASH)
         urls = [f"https://cdn.example/{n}.jpg" for n in range(60)]
-        assert await store.accept_result_urls(job.id, "r1", urls)
+        assert await store.accept_callback(HASH, "r1", urls)
         # Downloads record results while Runflow retries its callback: the refused retry's
         # rollback must not take the recorded results with it.
         await asyncio.gather(
             *(store.add_result(job.id, n, f"jobs/{job.id}/out/{n:02d}.jpg", 100) for n in range(60)),
-            *(store.accept_result_urls(job.id, "r1", urls) for _ in range(10)),
+            *(store.accept_callback(HASH, "r1", urls) for _ in range(10)),
         )
         assert sum(1 for r in await store.results(job.id) if r.blob_key) == 60
         stored = await store.get(job.id)

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 30.0
 SWEEP_EVERY_SECONDS = 3600.0
 MIN_SWEEP_SECONDS = 0.5
+STALE_TEMPORARY_SECONDS = 3600.0
 
 
 class JobRunner:
@@ -147,9 +148,19 @@ class JobRunner:
 
 
 async def sweep_expired(engine: JobEngine, cutoff: float) -> int:
-    """Delete the files of jobs that finished before `cutoff`; returns how many jobs were swept."""
+    """Delete the files of jobs that finished before `cutoff`; returns how many jobs were swept.
+
+    Also deletes folders whose job row is gone (a job forgotten while it was running) and
+    temporary files that a killed write left behind.
+    """
     ids = await engine.store.finished_before(cutoff)
     for job_id in ids:
         await engine.blobs.delete_prefix(f"jobs/{job_id}")
         await engine.store.mark_purged(job_id)
+    folders = engine.blobs.job_folders()
+    alive = await engine.store.existing_ids(folders)
+    for job_id in folders:
+        if job_id not in alive:
+            await engine.blobs.delete_prefix(f"jobs/{job_id}")
+    await asyncio.to_thread(engine.blobs.remove_stale_temporaries, time.time() - STALE_TEMPORARY_SECONDS)
     return len(ids)

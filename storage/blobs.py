@@ -76,6 +76,23 @@ class FileBlobStore:
         """Delete one blob, if present."""
         await asyncio.to_thread(self.path(key).unlink, True)
 
+    def job_folders(self) -> list[str]:
+        """The job ids that have a folder in the store."""
+        jobs = self.root / "jobs"
+        return sorted(entry.name for entry in jobs.iterdir() if entry.is_dir()) if jobs.is_dir() else []
+
+    def remove_stale_temporaries(self, older_than: float) -> int:
+        """Delete temporary files left by writes that never finished (a killed process)."""
+        removed = 0
+        for tmp in self.root.rglob(".tmp-*") if self.root.is_dir() else ():
+            try:
+                if tmp.stat().st_mtime < older_than:
+                    tmp.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
     def _write(self, key: str, parts: list[bytes]) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,7 @@ class SqliteJobStore:
             await _use_wal(db)
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA secure_delete=ON")  # forgotten rows are overwritten, not left in free pages
             await db.execute("PRAGMA busy_timeout=30000")
             await store._migrate()
         except BaseException:
@@ -288,7 +289,19 @@ class SqliteJobStore:
         await self._write(
             ("DELETE FROM jobs WHERE owner = ?", (owner,)), ("DELETE FROM user_settings WHERE owner = ?", (owner,))
         )
+        # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
+        await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return ids
+
+    async def existing_ids(self, ids: list[str]) -> set[str]:
+        """Which of these job ids still have a row."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = await self._db.execute_fetchall(f"SELECT id FROM jobs WHERE id IN ({marks})", chunk)
+            found.update(str(row[0]) for row in rows)
+        return found
 
     # Provider call log (rate limits that survive restarts) ----------------------------------
 

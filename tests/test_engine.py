@@ -132,3 +132,19 @@ async def test_a_callback_that_never_comes_fails_the_job_after_the_deadline(
     assert job is not None and job.state is JobState.FAILED
     assert "did not deliver" in (job.error or "")
     assert scripted.calls[0].callback_url and "/webhooks/runflow/" in scripted.calls[0].callback_url
+
+
+async def test_the_sweep_removes_orphaned_folders_and_stale_temporaries(core: Core) -> None:
+    import os
+
+    kept = await submit(core, owner="a")
+    await core.runner.run_until_idle()
+    orphan = core.blobs.root / "jobs" / ("f" * 32) / "out"
+    orphan.mkdir(parents=True)
+    (orphan / "00.jpg").write_bytes(b"left behind by a job forgotten mid-run")
+    stale = core.blobs.root / "jobs" / kept / "out" / ".tmp-killed"
+    stale.write_bytes(b"partial")
+    os.utime(stale, (0, 0))
+    await sweep_expired(core.engine, cutoff=0)
+    assert not orphan.parent.exists() and not stale.exists()
+    assert core.blobs.exists(f"jobs/{kept}/out/00.jpg")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,8 @@ class HeadshotService:
         self.default_provider = default_provider
         self.max_jobs_per_user = max_jobs_per_user
         self.max_photo_bytes = max_photo_bytes
+        self._starting: dict[str, int] = {}
+        self._room_lock = asyncio.Lock()
 
     @property
     def providers(self) -> list[ProviderChoice]:
@@ -97,13 +101,30 @@ class HeadshotService:
         return request
 
     async def check_room(self, owner: str) -> None:
-        """Refuse a new job while the owner has too many unfinished ones."""
-        busy = await self.engine.store.unfinished_count(owner)
+        """Refuse a new job while the owner has too many unfinished ones (or ones being started)."""
+        busy = await self.engine.store.unfinished_count(owner) + self._starting.get(owner, 0)
         if busy >= self.max_jobs_per_user:
             raise RequestError(
                 f"You already have {busy} headshot jobs in progress; please wait for one to finish "
                 f"(the limit is {self.max_jobs_per_user})."
             )
+
+    @asynccontextmanager
+    async def room(self, owner: str) -> AsyncIterator[None]:
+        """Hold one of the owner's job slots from the check until the job is accepted or given up.
+
+        Without it, requests sent at the same moment would all pass the check before any of
+        them is recorded.
+        """
+        async with self._room_lock:
+            await self.check_room(owner)
+            self._starting[owner] = self._starting.get(owner, 0) + 1
+        try:
+            yield
+        finally:
+            self._starting[owner] -= 1
+            if not self._starting[owner]:
+                del self._starting[owner]
 
     async def accept(
         self, request: HeadshotRequest, *, owner: str, surface: str, thread: Mapping[str, Any]

@@ -148,3 +148,26 @@ async def test_the_sweep_removes_orphaned_folders_and_stale_temporaries(core: Co
     await sweep_expired(core.engine, cutoff=0)
     assert not orphan.parent.exists() and not stale.exists()
     assert core.blobs.exists(f"jobs/{kept}/out/00.jpg")
+
+
+async def test_requests_at_the_same_moment_cannot_pass_the_per_user_limit_together(core: Core) -> None:
+    import asyncio
+
+    from bot.errors import UserError
+
+    gate = asyncio.Event()
+    outcomes: list[str] = []
+
+    async def start() -> None:
+        try:
+            async with core.service.room("same"):
+                await gate.wait()  # still downloading photos, not yet recorded
+                outcomes.append("started")
+        except UserError:
+            outcomes.append("refused")
+
+    tasks = [asyncio.create_task(start()) for _ in range(5)]
+    await asyncio.sleep(0.05)
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert sorted(outcomes) == ["refused"] * 3 + ["started"] * 2

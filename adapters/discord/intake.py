@@ -19,6 +19,7 @@ from adapters.discord.surface import DiscordThread, with_note
 from bot.downloads import Downloader
 from bot.errors import UserError
 from bot.options import Options
+from bot.request import HeadshotRequest
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -84,9 +85,19 @@ class Intake:
         owner = owner_key(interaction.user.id)
         saved, saved_provider = await self.service.defaults(owner)
         options = Options.from_dict(values, base=saved)
-        await self.service.check_room(owner)
-        photos = await download_photos(self.service, self.downloader, attachments)
-        request = self.service.build_request(photos, options, provider or saved_provider)
+        async with self.service.room(owner):
+            photos = await download_photos(self.service, self.downloader, attachments)
+            request = self.service.build_request(photos, options, provider or saved_provider)
+            await self._announce_and_accept(interaction, request, owner, anchor, placement)
+
+    async def _announce_and_accept(
+        self,
+        interaction: discord.Interaction,
+        request: HeadshotRequest,
+        owner: str,
+        anchor: discord.Message | None,
+        placement: Placement,
+    ) -> None:
 
         await interaction.edit_original_response(content=with_note({"note": placement.reason}, STARTING))
         status = await interaction.original_response()

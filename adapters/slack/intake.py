@@ -72,7 +72,15 @@ class Intake:
 
     async def _start_job(self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None) -> None:
         try:
-            await self.service.check_room(origin.owner)
+            async with self.service.room(origin.owner):
+                await self._start_in_room(origin, files, options, provider)
+        except UserError as exc:  # no room for another job
+            await self.tell(origin, str(exc))
+
+    async def _start_in_room(
+        self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None
+    ) -> None:
+        try:
             photos = await self.fetch_photos(files)
             request = self.service.build_request(photos, options, provider)
         except (UserError, PhotoError) as exc:

@@ -18,8 +18,7 @@ from collections.abc import Callable, Sequence
 from bot.chat import ChatSurface, OutgoingFile
 from bot.contact_sheet import render_contact_sheet
 from bot.jobs import Job, StoredResult
-from storage.blobs import FileBlobStore
-from storage.jobs import SqliteJobStore
+from bot.ports import BlobStore, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ POSTED = "posted"
 
 
 async def post_once(
-    store: SqliteJobStore,
+    store: JobStore,
     surface: ChatSurface,
     job: Job,
     key: str,
@@ -67,8 +66,8 @@ def plan_batches(files: Sequence[OutgoingFile], max_files: int, max_bytes: int) 
 
 
 async def deliver_results(
-    store: SqliteJobStore,
-    blobs: FileBlobStore,
+    store: JobStore,
+    blobs: BlobStore,
     surface: ChatSurface,
     job: Job,
     fault: Callable[[str], None] = lambda _point: None,
@@ -104,13 +103,13 @@ async def deliver_results(
     return total
 
 
-async def announce_failure(store: SqliteJobStore, surface: ChatSurface, job: Job) -> None:
+async def announce_failure(store: JobStore, surface: ChatSurface, job: Job) -> None:
     """Tell the thread that the job failed, once."""
     message = job.error or "Something went wrong while making your headshots."
     await post_once(store, surface, job, f"job {job.short_id} · failed", f"❌ {message}")
 
 
-def _outgoing(blobs: FileBlobStore, result: StoredResult) -> OutgoingFile:
+def _outgoing(blobs: BlobStore, result: StoredResult) -> OutgoingFile:
     assert result.blob_key is not None
     path = blobs.path(result.blob_key)
     return OutgoingFile(name=f"headshot-{result.index + 1:02d}{path.suffix}", path=path, size=result.size)

@@ -17,7 +17,7 @@ from contextlib import aclosing
 import aiohttp
 from yarl import URL
 
-from storage.blobs import FileBlobStore
+from bot.ports import BlobStore
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 AddressPolicy = Callable[[IPAddress], bool]
@@ -147,7 +147,7 @@ class Downloader:
             return b"".join([chunk async for chunk in chunks])
 
     async def save_image(
-        self, url: str, blobs: FileBlobStore, key: str, *, max_bytes: int, headers: Mapping[str, str] | None = None
+        self, url: str, blobs: BlobStore, key: str, *, max_bytes: int, headers: Mapping[str, str] | None = None
     ) -> int:
         """Stream `url` into the blob `key`, checking that it is an image; returns its size.
 

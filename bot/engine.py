@@ -20,10 +20,9 @@ from bot.downloads import Downloader, DownloadError
 from bot.jobs import Job, JobState
 from bot.messages import status_text
 from bot.photos import Photo
+from bot.ports import BlobStore, JobStore
 from bot.providers import Generated, GenerationInput, Provider, ProviderError, Submitted
 from bot.results import fetch_results, save_generated
-from storage.blobs import FileBlobStore
-from storage.jobs import SqliteJobStore
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +46,8 @@ class JobEngine:
 
     def __init__(
         self,
-        store: SqliteJobStore,
-        blobs: FileBlobStore,
+        store: JobStore,
+        blobs: BlobStore,
         providers: Mapping[str, Provider],
         surfaces: Mapping[str, ChatSurface],
         downloader: Downloader,

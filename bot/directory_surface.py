@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 
 class DirectorySurface:
-    """Copies delivered files into `out_dir`, prints one path per line, shows progress on a terminal."""
+    """Copies delivered files into `out_dir` and prints one path per line."""
 
     name = "cli"
     max_files_per_post = 10  # like the chat surfaces, so a pack comes with its contact sheet
@@ -24,10 +24,8 @@ class DirectorySurface:
         self.messages: list[str] = []
 
     async def set_status(self, thread: dict[str, Any], text: str) -> None:
-        """Show the status line on the terminal (nothing when not a terminal)."""
-        if self.progress is not None:
-            self.progress.write(f"\r\033[K{text}")
-            self.progress.flush()
+        """Keep the latest status (the terminal's progress bar is drawn by `generate`)."""
+        self.messages.append(text)
 
     async def post(self, thread: dict[str, Any], text: str, files: Sequence[Any], key: str) -> None:
         """Copy the files into the output folder and print their paths."""
@@ -41,6 +39,8 @@ class DirectorySurface:
                 target = self.out_dir / f"{prefix}-{item.name.removeprefix('headshot-')}"
             shutil.copyfile(item.path, target)
             self.written.append(target)
+            if self.progress is not None:
+                self.progress.write("\r\033[K")  # the path goes where the progress bar was
             self.out.write(f"{target}\n")
             self.out.flush()
 

@@ -6,15 +6,18 @@ import asyncio
 import io
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from aiohttp import web
 
 from bot.app import Core, build_core
 from bot.directory_surface import DirectorySurface
 from bot.errors import UserError
-from bot.jobs import JobState
+from bot.jobs import Job, JobState
+from bot.messages import elapsed
 from bot.options import Options
 from bot.settings import Settings
 from bot.web import create_web_app
@@ -81,14 +84,16 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
             job = await service.accept(request, owner="cli", surface="cli", thread={"prefix": stem})
             limit = args.timeout or (settings.runflow_callback_timeout_s if web_runner else 3600.0)
             core.engine.callback_timeout = min(core.engine.callback_timeout, limit)
+            bar = asyncio.create_task(show_progress(core, job.id, sys.stderr)) if interactive else None
             try:
                 await asyncio.wait_for(core.runner.run_until_idle(include_waiting=True, poll=0.5), limit + 30)
             except TimeoutError:
                 print(f"error: no result within {limit:.0f} s; giving up.", file=sys.stderr)
                 return 1
             finally:
-                if interactive:
-                    sys.stderr.write("\n")
+                if bar is not None:
+                    bar.cancel()
+                    sys.stderr.write("\r\033[K")
             final = await core.store.get(job.id)
             if final is None or final.state is not JobState.DELIVERED:
                 reason = final.error if final and final.error else "the job did not finish."
@@ -99,6 +104,35 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
             if web_runner is not None:
                 await web_runner.cleanup()
             await core.close()
+
+
+_STEPS = [JobState.QUEUED, JobState.GENERATING, JobState.WAITING, JobState.FETCHING, JobState.DELIVERING]
+BAR_WIDTH = 24
+
+
+def progress_line(job: Job, seconds: float) -> str:
+    """A one-line progress bar: the job's step, and for a pack how many images are in."""
+    if job.state in _STEPS:
+        fraction = _STEPS.index(job.state) / len(_STEPS)
+    else:
+        fraction = 1.0
+    counted = ""
+    if job.state is JobState.FETCHING and job.results_total:
+        fraction += job.results_done / job.results_total / len(_STEPS)
+        counted = f" {job.results_done}/{job.results_total}"
+    filled = round(fraction * BAR_WIDTH)
+    return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {job.state.value}{counted} · {elapsed(seconds)}"
+
+
+async def show_progress(core: Core, job_id: str, stream: TextIO) -> None:
+    """Redraw the progress bar on the terminal until cancelled."""
+    started = time.monotonic()
+    while True:
+        job = await core.store.get(job_id)
+        if job is not None:
+            stream.write("\r\033[K" + progress_line(job, time.monotonic() - started))
+            stream.flush()
+        await asyncio.sleep(0.2)
 
 
 async def _serve_callbacks(core: Core, port: int) -> tuple[web.AppRunner, str]:

@@ -85,3 +85,15 @@ def test_check_reports_each_component(tmp_path: Path) -> None:
 def test_a_bad_setting_is_one_line(tmp_path: Path) -> None:
     result = run_cli("check", cwd=tmp_path, env={"PORT": "eighty"})
     assert result.returncode == 2 and result.stderr.startswith("error: PORT") and "Traceback" not in result.stderr
+
+
+def test_the_progress_bar_counts_a_pack_coming_in() -> None:
+    from bot.generate import progress_line
+    from bot.jobs import Job, JobState
+    from bot.options import Options
+
+    job = Job(id="a" * 32, owner="o", surface="cli", thread={}, provider="runflow", options=Options(),
+              photo_count=1, state=JobState.FETCHING, results_total=60, results_done=30)
+    line = progress_line(job, 75)
+    assert line.startswith("[") and "fetching 30/60" in line and line.endswith("1m 15s")
+    assert line.count("#") > progress_line(Job(**{**job.__dict__, "results_done": 0}), 1).count("#")

@@ -68,8 +68,3 @@ def status_text(job: Job, capabilities: Capabilities | None, now: float | None =
     else:
         line = f"failed: {job.error or 'something went wrong'}"
     return f"{head} — {line} · {took} · job {job.short_id}"
-
-
-def status_line(job: Job, capabilities: Capabilities | None, now: float | None = None) -> str:
-    """One line for a list of a user's jobs."""
-    return status_text(job, capabilities, now)

@@ -91,7 +91,7 @@ class JobRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll if due is None else min(poll, due - now))
                 continue
-            if due is not None and due - now < 60 and await self._has_active():
+            if due is not None and due - now < 60:  # a retry coming up soon: wait for it
                 await asyncio.sleep(min(poll, due - now))
                 continue
             return
@@ -133,9 +133,6 @@ class JobRunner:
         return any(
             j.state is JobState.WAITING for j in await self.engine.store.runnable(float("inf"), limit=1000)
         )
-
-    async def _has_active(self) -> bool:
-        return bool(await self.engine.store.runnable(float("inf"), limit=1))
 
     async def _maybe_sweep(self) -> None:
         if self._retention is None or self._clock() - self._last_sweep < self._sweep_every:

@@ -13,7 +13,7 @@ from typing import Any
 from bot.engine import JobEngine
 from bot.errors import UserError
 from bot.jobs import Job
-from bot.messages import status_line, status_text
+from bot.messages import status_text
 from bot.options import Options
 from bot.photos import DEFAULT_MAX_BYTES, Photo, read_photo
 from bot.request import Capabilities, HeadshotRequest, RequestError, check_request
@@ -154,7 +154,7 @@ class HeadshotService:
     async def recent_jobs(self, owner: str, limit: int = 5) -> list[str]:
         """One line per recent job of an owner, newest first."""
         jobs = await self.engine.store.jobs_for_owner(owner, limit)
-        return [status_line(job, self.capabilities(job.provider)) for job in jobs]
+        return [status_text(job, self.capabilities(job.provider)) for job in jobs]
 
     async def forget(self, owner: str) -> int:
         """Delete every job, photo, result and setting stored about an owner; returns the job count."""

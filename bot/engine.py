@@ -112,7 +112,10 @@ class JobEngine:
             await self._announce(job.id)
 
     async def _generate(self, job: Job) -> None:
-        provider = self.providers[job.provider]
+        provider = self.providers.get(job.provider)
+        if provider is None:  # the bot was restarted without this provider's key
+            await self.fail(job, f"The {job.provider} provider is not configured on this bot any more.")
+            return
         photos = [
             Photo(data=await self.blobs.get(f"jobs/{job.id}/in/{n}.jpg"), width=0, height=0)
             for n in range(job.photo_count)
@@ -120,7 +123,8 @@ class JobEngine:
         callback_url = None
         if provider.capabilities.asynchronous:
             if self.callback_base is None:
-                await self.fail(job, "Runflow needs a public address for its callback, and PUBLIC_BASE_URL is not set.")
+                label = provider.capabilities.label
+                await self.fail(job, f"{label} needs a public address for its callback; PUBLIC_BASE_URL is not set.")
                 return
             token = secrets.token_urlsafe(32)
             await self.store.update(job.id, callback_hash=callback_hash(token), remote_id=None)

@@ -171,3 +171,19 @@ async def test_requests_at_the_same_moment_cannot_pass_the_per_user_limit_togeth
     gate.set()
     await asyncio.gather(*tasks)
     assert sorted(outcomes) == ["refused"] * 3 + ["started"] * 2
+
+
+async def test_a_job_whose_provider_is_gone_after_a_restart_fails_clearly(
+    core: Core, surface: RecordingSurface
+) -> None:
+    from typing import cast
+
+    from bot.providers import Provider
+
+    job_id = await submit(core)
+    await core.store.update(job_id, state=JobState.GENERATING)  # as if killed mid-call
+    del cast(dict[str, Provider], core.engine.providers)["scripted"]
+    await core.runner.run_until_idle()
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.FAILED
+    assert "not configured on this bot any more" in surface.posts[-1].text

@@ -38,6 +38,7 @@ class Upload:
     message_id: str
     filename: str
     size: int
+    data: bytes = field(default=b"", repr=False)
 
 
 @dataclass
@@ -135,10 +136,22 @@ class FakeDiscord:
     def first(self, method: str, prefix: str) -> Seen:
         return next(s for s in self.seen if s.method == method and s.path.startswith(prefix))
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every connected client."""
-        for ws in self.sockets:
+    async def dispatch(self, event: str, data: dict[str, Any]) -> int:
+        """Send a gateway event to every connected client; returns how many got it."""
+        live = [ws for ws in self.sockets if not ws.closed]  # a killed client leaves its socket behind
+        for ws in live:
             await ws.send_json({"op": 0, "t": event, "s": 2, "d": data})
+        return len(live)
+
+    async def deliver_interaction(self, payload: dict[str, Any]) -> None:
+        """An INTERACTION_CREATE over the gateway, as Discord sends a command to a connected bot."""
+        self.interaction(payload)
+        sent = await self.dispatch("INTERACTION_CREATE", payload)
+        assert sent, "no client is connected to the gateway"
+
+    def thread_files(self, channel_id: str) -> list[Upload]:
+        """Every file the bot uploaded into a channel or thread, in the order they arrived."""
+        return [u for u in self.uploads if u.channel_id == channel_id]
 
 
     @web.middleware
@@ -176,7 +189,7 @@ class FakeDiscord:
             if part.name == "payload_json":
                 body = json.loads(data)
             else:
-                self.uploads.append(Upload(channel_id, message_id, part.filename or "", len(data)))  # type: ignore[union-attr]
+                self.uploads.append(Upload(channel_id, message_id, part.filename or "", len(data), bytes(data)))  # type: ignore[union-attr]
                 attachments.append({"id": shapes.snowflake(), "filename": part.filename, "size": len(data),  # type: ignore[union-attr]
                                     "url": f"{self.url}/attachments/{channel_id}/{message_id}/{part.filename}",  # type: ignore[union-attr]
                                     "proxy_url": "", "content_type": "image/jpeg"})

@@ -9,7 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.faults.harness import BOT_TOKEN, BotProcess, Fakes, start_fakes
+from tests.discord.fake_discord import FakeDiscord
+from tests.faults.harness import BOT_TOKEN, BotProcess, DiscordBot, Fakes, start_fakes
 from tests.slack import fake_slack
 
 
@@ -31,3 +32,19 @@ async def bot(tmp_path: Path, fakes: Fakes) -> AsyncIterator[BotProcess]:
             process.kill()
             # Shown by pytest only when the test failed: the bot's own account of what happened.
             print(process.output()[-30_000:])
+
+
+@pytest.fixture
+async def discord_bot(tmp_path: Path) -> AsyncIterator[DiscordBot]:
+    """`serve` against a fake Discord only (no Slack settings); not started yet."""
+    fake = await FakeDiscord().start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            process = DiscordBot(tmp_path, fake, http)
+            try:
+                yield process
+            finally:
+                process.kill()
+                print(process.output()[-30_000:])
+    finally:
+        await fake.close()

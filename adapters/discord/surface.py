@@ -22,6 +22,7 @@ import discord
 
 from adapters.discord.permissions import joined
 from bot.chat import OutgoingFile
+from bot.delivery import plan_batches
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +51,9 @@ def fit(text: str, keep_end: str = "") -> str:
 
 def split_by_bytes(files: Sequence[OutgoingFile], limit: int) -> tuple[list[list[OutgoingFile]], list[OutgoingFile]]:
     """Groups of files that each fit in one message, and the files too large for any message."""
-    groups: list[list[OutgoingFile]] = []
-    too_large: list[OutgoingFile] = []
-    current: list[OutgoingFile] = []
-    size = 0
-    for item in files:
-        if item.size > limit:
-            too_large.append(item)
-            continue
-        if current and (size + item.size > limit or len(current) >= MAX_FILES_PER_MESSAGE):
-            groups.append(current)
-            current, size = [], 0
-        current.append(item)
-        size += item.size
-    if current:
-        groups.append(current)
-    return groups, too_large
+    fitting = [item for item in files if item.size <= limit]
+    too_large = [item for item in files if item.size > limit]
+    return plan_batches(fitting, MAX_FILES_PER_MESSAGE, limit), too_large
 
 
 class DiscordThread:

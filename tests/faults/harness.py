@@ -158,8 +158,19 @@ class BotProcess:
             "PYTHONPATH": str(REPO),
             "PORT": str(self.port),
             "DATA_DIR": str(self.data_dir),
-            "PUBLIC_BASE_URL": self.url,
             "ALLOW_PRIVATE_URLS": "true",
+            "DEFAULT_PROVIDER": "studio",
+            **self.platform_env(),
+            **self.env_overrides,
+        }
+        if fault:
+            env["HEADSHOT_FAULT_POINT"] = fault
+        return env
+
+    def platform_env(self) -> dict[str, str]:
+        """The chat platform and providers this bot runs with: Slack, Runflow and agent.ai fakes."""
+        return {
+            "PUBLIC_BASE_URL": self.url,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_BASE_URL": f"{self.fakes.slack.url}/api/",
@@ -167,12 +178,7 @@ class BotProcess:
             "RUNFLOW_BASE_URL": self.fakes.runflow.url,
             "AGENTAI_API_KEY": AGENTAI_KEY,
             "AGENTAI_BASE_URL": self.fakes.agentai.url,
-            "DEFAULT_PROVIDER": "studio",
-            **self.env_overrides,
         }
-        if fault:
-            env["HEADSHOT_FAULT_POINT"] = fault
-        return env
 
     async def start(self, fault: str | None = None) -> None:
         """Start the server and wait until `/healthz` answers."""
@@ -349,22 +355,9 @@ class DiscordBot(BotProcess):
         super().__init__(root, None, http)  # type: ignore[arg-type]  # no Slack, Runflow or agent.ai here
         self.discord = discord
 
-    def env(self, fault: str | None) -> dict[str, str]:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.logs),
-            "PYTHONPATH": str(REPO),
-            "PORT": str(self.port),
-            "DATA_DIR": str(self.data_dir),
-            "ALLOW_PRIVATE_URLS": "true",
-            "DISCORD_TOKEN": DISCORD_TOKEN,
-            "DISCORD_API_BASE_URL": self.discord.api,
-            "DEFAULT_PROVIDER": "studio",
-            **self.env_overrides,
-        }
-        if fault:
-            env["HEADSHOT_FAULT_POINT"] = fault
-        return env
+    def platform_env(self) -> dict[str, str]:
+        """Discord only: no Slack, Runflow or agent.ai settings."""
+        return {"DISCORD_TOKEN": DISCORD_TOKEN, "DISCORD_API_BASE_URL": self.discord.api}
 
     def run_output(self) -> str:
         """What the current run printed so far."""

@@ -124,7 +124,7 @@ async def run(quick: bool) -> list[Row]:
                     p99[side].append(percentile(times, 99))
                     await settle()
         finally:
-            # Jobs still being taken in would meet a closed session: stop them first, quietly.
+            # Jobs still being taken in would meet a closed connection pool: stop them first, quietly.
             invokers = [t for t in asyncio.all_tasks() if t.get_name() == "CommandTree-invoker"]
             for task in invokers:
                 task.cancel()

@@ -63,9 +63,9 @@ def _fire_sync(shots: list[Shot], concurrency: int, timeout: float, warm_url: st
     return asyncio.run(_fire(shots, concurrency, timeout, warm_url))
 
 
-async def _warm(session: aiohttp.ClientSession, url: str, connections: int) -> None:
+async def _warm(http: aiohttp.ClientSession, url: str, connections: int) -> None:
     async def one() -> None:
-        async with session.get(url) as response:
+        async with http.get(url) as response:
             await response.read()
 
     await asyncio.gather(*(one() for _ in range(connections)), return_exceptions=True)
@@ -75,16 +75,16 @@ async def _fire(shots: list[Shot], concurrency: int, timeout: float, warm_url: s
     gate = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
     hits: list[Hit] = [Hit(0, timeout)] * len(shots)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as http:
         if warm_url is not None:
             async with asyncio.timeout(timeout):
-                await _warm(session, warm_url, concurrency)
+                await _warm(http, warm_url, concurrency)
 
         async def one(index: int, shot: Shot) -> None:
             async with gate:
                 started = time.perf_counter()
                 try:
-                    async with session.post(shot.url, data=shot.body, headers=shot.headers) as response:
+                    async with http.post(shot.url, data=shot.body, headers=shot.headers) as response:
                         text = await response.text()
                         hits[index] = Hit(response.status, time.perf_counter() - started, text[:200])
                 except (aiohttp.ClientError, TimeoutError):

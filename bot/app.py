@@ -39,13 +39,13 @@ class Core:
     runner: JobRunner
     service: HeadshotService
     surfaces: dict[str, ChatSurface]
-    sessions: list[aiohttp.ClientSession] = field(default_factory=list)
+    http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
 
     async def close(self) -> None:
         """Stop the runner and release connections."""
         await self.runner.stop()
-        for session in self.sessions:
-            await session.close()
+        for http in self.http_clients:
+            await http.close()
         await self.store.close()
 
 
@@ -87,11 +87,11 @@ async def build_core(
     root.mkdir(parents=True, exist_ok=True)
     store = await SqliteJobStore.open(settings.database_path if data_dir is None else root / "headshot-bot.db")
     blobs = FileBlobStore(root / "blobs")
-    sessions: list[aiohttp.ClientSession] = []
-    download_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120, sock_connect=15))
-    sessions.append(download_session)
-    downloader = Downloader(download_session, allow_private=settings.allow_private_urls)
-    providers = await build_providers(settings, store, downloader, sessions)
+    http_clients: list[aiohttp.ClientSession] = []
+    download_http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120, sock_connect=15))
+    http_clients.append(download_http)
+    downloader = Downloader(download_http, allow_private=settings.allow_private_urls)
+    providers = await build_providers(settings, store, downloader, http_clients)
     surface_map: dict[str, ChatSurface] = dict(surfaces or {})
     engine = JobEngine(
         store,
@@ -116,11 +116,11 @@ async def build_core(
         max_jobs_per_user=settings.max_jobs_per_user,
         max_photo_bytes=settings.max_photo_bytes,
     )
-    return Core(settings, store, blobs, engine, runner, service, surface_map, sessions)
+    return Core(settings, store, blobs, engine, runner, service, surface_map, http_clients)
 
 
 async def build_providers(
-    settings: Settings, store: SqliteJobStore, downloader: Downloader, sessions: list[aiohttp.ClientSession]
+    settings: Settings, store: SqliteJobStore, downloader: Downloader, http_clients: list[aiohttp.ClientSession]
 ) -> dict[str, Provider]:
     """Studio always; agent.ai and Runflow when their keys are set."""
     providers: dict[str, Provider] = {"studio": StudioProvider()}
@@ -128,19 +128,19 @@ async def build_providers(
         from bot.providers.agentai import AgentAIProvider
         from bot.providers.ratelimit import CallLimiter
 
-        session = aiohttp.ClientSession()
-        sessions.append(session)
+        http = aiohttp.ClientSession()
+        http_clients.append(http)
         limiter = await CallLimiter.load(store, "agentai")
         providers["agentai"] = AgentAIProvider(
-            settings.agentai_api_key.get_secret_value(), settings.agentai_base_url, session, downloader, limiter
+            settings.agentai_api_key.get_secret_value(), settings.agentai_base_url, http, downloader, limiter
         )
     if settings.runflow_api_key is not None:
         from bot.providers.runflow import RunflowProvider
 
-        session = aiohttp.ClientSession()
-        sessions.append(session)
+        http = aiohttp.ClientSession()
+        http_clients.append(http)
         providers["runflow"] = RunflowProvider(
-            settings.runflow_api_key.get_secret_value(), settings.runflow_base_url, session
+            settings.runflow_api_key.get_secret_value(), settings.runflow_base_url, http
         )
     return providers
 

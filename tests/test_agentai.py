@@ -47,16 +47,16 @@ async def fake() -> AsyncIterator[FakeAgentAI]:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as http:
         yield http
 
 
 def make_provider(
-    fake: FakeAgentAI, session: aiohttp.ClientSession, *, downloader: Downloader | None = None, **kwargs: object
+    fake: FakeAgentAI, http: aiohttp.ClientSession, *, downloader: Downloader | None = None, **kwargs: object
 ) -> AgentAIProvider:
     kwargs.setdefault("retry_base_delay", 0.01)
-    return AgentAIProvider(KEY, fake.url + "/", session, downloader, **kwargs)  # type: ignore[arg-type]
+    return AgentAIProvider(KEY, fake.url + "/", http, downloader, **kwargs)  # type: ignore[arg-type]
 
 
 def task(photos: int = 1, **options: object) -> GenerationInput:
@@ -64,9 +64,9 @@ def task(photos: int = 1, **options: object) -> GenerationInput:
     return GenerationInput(job_id="job-1", photos=shots, options=Options(**options))  # type: ignore[arg-type]
 
 
-async def test_the_request_has_the_documented_format(fake: FakeAgentAI, session: aiohttp.ClientSession) -> None:
+async def test_the_request_has_the_documented_format(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
     job = task(photos=2, count=3, quality=Quality.HIGH, prompt="  navy blazer, soft light ")
-    await make_provider(fake, session).generate(job)
+    await make_provider(fake, http).generate(job)
     received = fake.requests[0]
     assert received.headers["Authorization"] == f"Bearer {KEY}"
     assert received.headers["Content-Type"].startswith("application/json")
@@ -79,7 +79,7 @@ async def test_the_request_has_the_documented_format(fake: FakeAgentAI, session:
     assert (body["style"], body["background"], body["attire"]) == ("professional", "studio_white", "keep_original")
     assert body["output_variable_name"] == "headshot_result"
     assert body["custom_prompt"] == "navy blazer, soft light"
-    await make_provider(fake, session).generate(task())
+    await make_provider(fake, http).generate(task())
     assert "custom_prompt" not in json.loads(fake.requests[1].raw)
 
 
@@ -95,10 +95,10 @@ async def test_the_request_has_the_documented_format(fake: FakeAgentAI, session:
     ],
 )
 async def test_inline_images_are_read_in_every_shape(
-    fake: FakeAgentAI, session: aiohttp.ClientSession, shape: str, encoding: str
+    fake: FakeAgentAI, http: aiohttp.ClientSession, shape: str, encoding: str
 ) -> None:
     fake.shape, fake.encoding = shape, encoding
-    result = await make_provider(fake, session).generate(task(count=2))
+    result = await make_provider(fake, http).generate(task(count=2))
     assert [image.data for image in result.images] == fake.expected_images(2)
     assert all(image.mime_type == "image/jpeg" for image in result.images)
     assert result.remote_id == fake.run_id and result.raw is not None and KEY not in result.raw
@@ -106,49 +106,49 @@ async def test_inline_images_are_read_in_every_shape(
 
 @pytest.mark.parametrize(("shape", "encoding"), [("nested", "url"), ("top", "object_url")])
 async def test_url_images_are_downloaded_at_once(
-    fake: FakeAgentAI, session: aiohttp.ClientSession, shape: str, encoding: str
+    fake: FakeAgentAI, http: aiohttp.ClientSession, shape: str, encoding: str
 ) -> None:
     fake.shape, fake.encoding = shape, encoding
-    without = await make_provider(fake, session).generate(task(count=2))
+    without = await make_provider(fake, http).generate(task(count=2))
     assert all(image.url and image.url.startswith(fake.url) for image in without.images)
-    downloader = Downloader(session, allow_private=True)
-    result = await make_provider(fake, session, downloader=downloader).generate(task(count=2))
+    downloader = Downloader(http, allow_private=True)
+    result = await make_provider(fake, http, downloader=downloader).generate(task(count=2))
     assert [image.data for image in result.images] == fake.expected_images(2)
 
 
 async def test_an_answer_without_images_fails_and_keeps_the_raw_answer(
-    fake: FakeAgentAI, session: aiohttp.ClientSession
+    fake: FakeAgentAI, http: aiohttp.ClientSession
 ) -> None:
     fake.shape = "empty"
     with pytest.raises(ProviderError, match=r"agent\.ai answered without any images") as caught:
-        await make_provider(fake, session).generate(task())
+        await make_provider(fake, http).generate(task())
     assert not caught.value.retryable and caught.value.raw is not None and fake.run_id in caught.value.raw
     fake.script = [Reply(200, "<html>gateway</html>")]
     with pytest.raises(ProviderError, match="could not read") as garbled:
-        await make_provider(fake, session).generate(task())
+        await make_provider(fake, http).generate(task())
     assert garbled.value.raw == "<html>gateway</html>"
 
 
 async def test_a_429_is_retried_after_the_pause_the_server_asks_for(
-    fake: FakeAgentAI, session: aiohttp.ClientSession
+    fake: FakeAgentAI, http: aiohttp.ClientSession
 ) -> None:
     fake.script = [Reply(429, {"status": 429, "error": "Too many requests"}, {"retry-after": "1"})]
     started = time.monotonic()
-    result = await make_provider(fake, session).generate(task())
+    result = await make_provider(fake, http).generate(task())
     assert time.monotonic() - started >= 0.95
     assert len(fake.requests) == 2 and len(result.images) == 1
 
 
-async def test_a_long_429_pause_goes_back_to_the_queue(fake: FakeAgentAI, session: aiohttp.ClientSession) -> None:
+async def test_a_long_429_pause_goes_back_to_the_queue(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
     fake.script = [Reply(429, {"error": "Daily limit reached"}, {"retry-after": "3600"})]
     with pytest.raises(ProviderError) as caught:
-        await make_provider(fake, session).generate(task())
+        await make_provider(fake, http).generate(task())
     assert caught.value.retryable and caught.value.retry_after == pytest.approx(3600, abs=2)
     assert len(fake.requests) == 1
 
 
-async def test_a_refused_key_carries_the_providers_words(fake: FakeAgentAI, session: aiohttp.ClientSession) -> None:
-    provider = AgentAIProvider("wrong-key-123", fake.url, session)
+async def test_a_refused_key_carries_the_providers_words(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
+    provider = AgentAIProvider("wrong-key-123", fake.url, http)
     with pytest.raises(ProviderError) as caught:
         await provider.generate(task())
     assert str(caught.value) == "agent.ai refused the API key (Invalid or missing API token)."
@@ -157,60 +157,60 @@ async def test_a_refused_key_carries_the_providers_words(fake: FakeAgentAI, sess
 
 
 async def test_an_echoed_key_is_redacted_and_credits_are_explained(
-    fake: FakeAgentAI, session: aiohttp.ClientSession
+    fake: FakeAgentAI, http: aiohttp.ClientSession
 ) -> None:
     fake.script = [Reply(402, {"error": f"Out of credits for token {KEY}"})]
     with pytest.raises(ProviderError, match="out of credits") as caught:
-        await make_provider(fake, session).generate(task())
+        await make_provider(fake, http).generate(task())
     assert KEY not in str(caught.value) and KEY not in (caught.value.raw or "")
     fake.script = [Reply(200, {"status": 402, "response": {"error": "Not enough credits"}})]
     with pytest.raises(ProviderError, match="out of credits: Not enough credits"):
-        await make_provider(fake, session).generate(task())
+        await make_provider(fake, http).generate(task())
     fake.script = [Reply(400, {"status": 400, "error": "photos_json must hold 1 to 3 photos"})]
     with pytest.raises(ProviderError, match=r"refused the request \(HTTP 400\): photos_json must hold"):
-        await make_provider(fake, session).generate(task())
+        await make_provider(fake, http).generate(task())
 
 
 async def test_server_errors_are_retried_then_reported_as_retryable(
-    fake: FakeAgentAI, session: aiohttp.ClientSession
+    fake: FakeAgentAI, http: aiohttp.ClientSession
 ) -> None:
     fake.script = [Reply(502, "bad gateway"), Reply(500, {"error": "boom"})]
-    result = await make_provider(fake, session).generate(task())
+    result = await make_provider(fake, http).generate(task())
     assert len(fake.requests) == 3 and len(result.images) == 1
     fake.script = [Reply(500, {"error": "boom"})] * 3
     with pytest.raises(ProviderError, match=r"HTTP 500\); the job will be tried again") as caught:
-        await make_provider(fake, session).generate(task())
+        await make_provider(fake, http).generate(task())
     assert caught.value.retryable and len(fake.requests) == 6
 
 
-async def test_an_unreachable_service_is_retryable(session: aiohttp.ClientSession) -> None:
-    provider = AgentAIProvider(KEY, "http://127.0.0.1:9", session, retry_base_delay=0.01)
+async def test_an_unreachable_service_is_retryable(http: aiohttp.ClientSession) -> None:
+    provider = AgentAIProvider(KEY, "http://127.0.0.1:9", http, retry_base_delay=0.01)
     with pytest.raises(ProviderError, match="could not be reached") as caught:
         await provider.generate(task())
     assert caught.value.retryable
 
 
-async def test_a_slow_answer_times_out(fake: FakeAgentAI, session: aiohttp.ClientSession) -> None:
+async def test_a_slow_answer_times_out(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
     fake.script = [Reply(200, {"status": 200, "response": {}}, delay=0.6)]
-    provider = make_provider(fake, session, timeout_factor=0.004)
+    provider = make_provider(fake, http, timeout_factor=0.004)
     assert provider.timeout_for(task(count=2)) == pytest.approx((60 + 2 * 15 * 2) * 0.004)
-    assert make_provider(fake, session).timeout_for(task(count=4, quality=Quality.HIGH)) == 300
+    assert make_provider(fake, http).timeout_for(task(count=4, quality=Quality.HIGH)) == 300
     with pytest.raises(ProviderError, match=r"did not answer within 0.48 s") as caught:
         await provider.generate(task(count=2))
     assert caught.value.retryable and len(fake.requests) == 1
 
 
-async def test_the_servers_empty_budget_pushes_the_next_call(fake: FakeAgentAI, session: aiohttp.ClientSession) -> None:
+async def test_the_servers_empty_budget_pushes_the_next_call(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
     fake.script = [Reply(200, {"status": 200, "response": {"images": [base64.b64encode(gradient_jpeg(32)).decode()]}},
                          {"ratelimit-remaining": "0", "ratelimit-reset": "30"})]
-    provider = make_provider(fake, session)
+    provider = make_provider(fake, http)
     await provider.generate(task())
     assert 25 < provider.wait_seconds() <= 30
 
 
-async def test_the_21st_call_in_a_minute_waits(fake: FakeAgentAI, session: aiohttp.ClientSession) -> None:
+async def test_the_21st_call_in_a_minute_waits(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
     clock = Clock()
-    provider = make_provider(fake, session, limiter=CallLimiter("agentai", clock=clock), max_inline_wait=5)
+    provider = make_provider(fake, http, limiter=CallLimiter("agentai", clock=clock), max_inline_wait=5)
     for _ in range(20):
         assert provider.wait_seconds() == 0
         await provider.generate(task())
@@ -269,11 +269,11 @@ async def test_the_daily_budget_is_1000_calls() -> None:
 
 
 async def engine_for(
-    tmp_path: Path, provider: AgentAIProvider, session: aiohttp.ClientSession
+    tmp_path: Path, provider: AgentAIProvider, http: aiohttp.ClientSession
 ) -> tuple[HeadshotService, JobRunner, RecordingSurface]:
     store = await SqliteJobStore.open(tmp_path / "jobs.db")
     surface = RecordingSurface()
-    downloader = Downloader(session, allow_private=True)
+    downloader = Downloader(http, allow_private=True)
     engine = JobEngine(
         store, FileBlobStore(tmp_path / "blobs"), {"agentai": provider}, {"test": surface}, downloader,
         callback_base=None, callback_timeout=600,
@@ -283,11 +283,11 @@ async def engine_for(
 
 
 async def test_a_job_through_the_engine_gets_its_images(
-    tmp_path: Path, fake: FakeAgentAI, session: aiohttp.ClientSession
+    tmp_path: Path, fake: FakeAgentAI, http: aiohttp.ClientSession
 ) -> None:
     fake.encoding = "url"
-    provider = make_provider(fake, session, downloader=Downloader(session, allow_private=True))
-    service, runner, surface = await engine_for(tmp_path, provider, session)
+    provider = make_provider(fake, http, downloader=Downloader(http, allow_private=True))
+    service, runner, surface = await engine_for(tmp_path, provider, http)
     request = service.build_request(task().photos, Options(count=3), None)
     job = await service.accept(request, owner="u1", surface="test", thread={"thread": "t1"})
     await runner.run_until_idle()
@@ -298,12 +298,12 @@ async def test_a_job_through_the_engine_gets_its_images(
 
 
 async def test_a_spent_daily_budget_leaves_the_job_queued(
-    tmp_path: Path, fake: FakeAgentAI, session: aiohttp.ClientSession
+    tmp_path: Path, fake: FakeAgentAI, http: aiohttp.ClientSession
 ) -> None:
     calls = MemoryCallLog()
     calls.calls = [time.time() - 3600 + n for n in range(1000)]
-    provider = make_provider(fake, session, limiter=await CallLimiter.load(calls, "agentai"))
-    service, runner, _surface = await engine_for(tmp_path, provider, session)
+    provider = make_provider(fake, http, limiter=await CallLimiter.load(calls, "agentai"))
+    service, runner, _surface = await engine_for(tmp_path, provider, http)
     job = await service.accept(service.build_request(task().photos, Options(), None), owner="u1", surface="test",
                                thread={"thread": "t1"})
     await runner.run_until_idle()

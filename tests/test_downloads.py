@@ -34,7 +34,7 @@ async def cdn() -> AsyncIterator[FakeCDN]:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1.0)) as http:
         yield http
 
@@ -44,10 +44,10 @@ def blobs(tmp_path: Path) -> FileBlobStore:
     return FileBlobStore(tmp_path / "blobs")
 
 
-def guarded(session: aiohttp.ClientSession, **kwargs: object) -> Downloader:
+def guarded(http: aiohttp.ClientSession, **kwargs: object) -> Downloader:
     """A production-mode downloader (no private addresses) that may use plain http against the fakes."""
     return Downloader(
-        session, allow_private=False, require_https=False, resolve=fake_resolve, policy=loopback_is_public, **kwargs
+        http, allow_private=False, require_https=False, resolve=fake_resolve, policy=loopback_is_public, **kwargs
     )  # type: ignore[arg-type]
 
 
@@ -87,88 +87,88 @@ def test_images_are_recognised_by_their_bytes() -> None:
 
 
 async def test_a_public_url_is_fetched_through_the_checked_address(
-    cdn: FakeCDN, session: aiohttp.ClientSession, blobs: FileBlobStore
+    cdn: FakeCDN, http: aiohttp.ClientSession, blobs: FileBlobStore
 ) -> None:
     data = gradient_jpeg()
     cdn.put("a.jpg", data)
-    size = await guarded(session).save_image(named(cdn, "a.jpg"), blobs, "out/a.jpg", max_bytes=1 << 20)
+    size = await guarded(http).save_image(named(cdn, "a.jpg"), blobs, "out/a.jpg", max_bytes=1 << 20)
     assert size == len(data) and await blobs.get("out/a.jpg") == data
     assert cdn.seen[0].headers["Host"] == f"cdn.public.test:{cdn.port}"
 
 
-async def test_loopback_is_refused_without_allow_private(cdn: FakeCDN, session: aiohttp.ClientSession) -> None:
+async def test_loopback_is_refused_without_allow_private(cdn: FakeCDN, http: aiohttp.ClientSession) -> None:
     cdn.put("a.jpg", gradient_jpeg(64))
     with pytest.raises(DownloadError, match="private or reserved") as caught:
-        await Downloader(session, allow_private=False, require_https=False).fetch(f"{cdn.url}/a.jpg", max_bytes=1 << 20)
+        await Downloader(http, allow_private=False, require_https=False).fetch(f"{cdn.url}/a.jpg", max_bytes=1 << 20)
     assert not caught.value.retryable and cdn.seen == []
-    allowed = await Downloader(session, allow_private=True).fetch(f"{cdn.url}/a.jpg", max_bytes=1 << 20)
+    allowed = await Downloader(http, allow_private=True).fetch(f"{cdn.url}/a.jpg", max_bytes=1 << 20)
     assert allowed == cdn.files["a.jpg"]
 
 
-async def test_cloud_metadata_address_is_refused(session: aiohttp.ClientSession) -> None:
+async def test_cloud_metadata_address_is_refused(http: aiohttp.ClientSession) -> None:
     for url in ("http://169.254.169.254/latest/meta-data/", "https://169.254.169.254/"):
         with pytest.raises(DownloadError) as caught:
-            await Downloader(session, allow_private=False).fetch(url, max_bytes=1024)
+            await Downloader(http, allow_private=False).fetch(url, max_bytes=1024)
         assert not caught.value.retryable
 
 
-async def test_only_https_is_accepted_in_production(session: aiohttp.ClientSession) -> None:
+async def test_only_https_is_accepted_in_production(http: aiohttp.ClientSession) -> None:
     with pytest.raises(DownloadError, match="only https"):
-        await Downloader(session, allow_private=False).fetch("http://example.com/a.jpg", max_bytes=1024)
+        await Downloader(http, allow_private=False).fetch("http://example.com/a.jpg", max_bytes=1024)
     with pytest.raises(DownloadError, match="not a web address"):
-        await Downloader(session, allow_private=True).fetch("file:///etc/passwd", max_bytes=1024)
+        await Downloader(http, allow_private=True).fetch("file:///etc/passwd", max_bytes=1024)
 
 
 async def test_a_name_that_resolves_to_a_private_address_is_refused(
-    cdn: FakeCDN, session: aiohttp.ClientSession
+    cdn: FakeCDN, http: aiohttp.ClientSession
 ) -> None:
     cdn.put("a.jpg", gradient_jpeg(64))
     with pytest.raises(DownloadError, match="resolves to a private address"):
-        await guarded(session).fetch(named(cdn, "a.jpg", "internal.test"), max_bytes=1 << 20)
+        await guarded(http).fetch(named(cdn, "a.jpg", "internal.test"), max_bytes=1 << 20)
     assert cdn.seen == []
 
 
 @pytest.mark.parametrize("target", ["http://internal.test:{port}/b.jpg", "http://169.254.169.254/latest/meta-data/"])
 async def test_a_redirect_to_a_private_address_is_refused(
-    cdn: FakeCDN, session: aiohttp.ClientSession, target: str
+    cdn: FakeCDN, http: aiohttp.ClientSession, target: str
 ) -> None:
     cdn.put("b.jpg", gradient_jpeg(64))
     cdn.put("a.jpg", b"", fault="redirect:" + target.format(port=cdn.port))
     with pytest.raises(DownloadError, match="private") as caught:
-        await guarded(session).fetch(named(cdn, "a.jpg"), max_bytes=1 << 20)
+        await guarded(http).fetch(named(cdn, "a.jpg"), max_bytes=1 << 20)
     assert not caught.value.retryable
     assert [s.path for s in cdn.seen] == ["/a.jpg"]  # the private target was never reached
 
 
-async def test_redirects_are_followed_and_bounded(cdn: FakeCDN, session: aiohttp.ClientSession) -> None:
+async def test_redirects_are_followed_and_bounded(cdn: FakeCDN, http: aiohttp.ClientSession) -> None:
     data = gradient_jpeg(64)
     cdn.put("final.jpg", data)
     cdn.put("hop.jpg", b"", fault="redirect:/final.jpg")
-    assert await guarded(session).fetch(named(cdn, "hop.jpg"), max_bytes=1 << 20) == data
+    assert await guarded(http).fetch(named(cdn, "hop.jpg"), max_bytes=1 << 20) == data
     for n in range(5):
         cdn.put(f"loop{n}.jpg", b"", fault=f"redirect:/loop{n + 1}.jpg")
     with pytest.raises(DownloadError, match="redirected more than 3 times"):
-        await guarded(session, max_redirects=3).fetch(named(cdn, "loop0.jpg"), max_bytes=1 << 20)
+        await guarded(http, max_redirects=3).fetch(named(cdn, "loop0.jpg"), max_bytes=1 << 20)
 
 
-async def test_headers_go_to_the_original_host_only(cdn: FakeCDN, session: aiohttp.ClientSession) -> None:
+async def test_headers_go_to_the_original_host_only(cdn: FakeCDN, http: aiohttp.ClientSession) -> None:
     cdn.put("final.jpg", gradient_jpeg(64))
     cdn.put("same.jpg", b"", fault="redirect:/final.jpg")
     cdn.put("away.jpg", b"", fault=f"redirect:http://other.public.test:{cdn.port}/final.jpg")
     secret = {"Authorization": "Bearer xoxb-secret"}
-    await guarded(session).fetch(named(cdn, "same.jpg"), max_bytes=1 << 20, headers=secret)
+    await guarded(http).fetch(named(cdn, "same.jpg"), max_bytes=1 << 20, headers=secret)
     assert [s.headers.get("Authorization") for s in cdn.seen] == ["Bearer xoxb-secret"] * 2
     cdn.seen.clear()
-    await guarded(session).fetch(named(cdn, "away.jpg"), max_bytes=1 << 20, headers=secret)
+    await guarded(http).fetch(named(cdn, "away.jpg"), max_bytes=1 << 20, headers=secret)
     assert [s.headers.get("Authorization") for s in cdn.seen] == ["Bearer xoxb-secret", None]
     assert cdn.seen[1].headers["Host"] == f"other.public.test:{cdn.port}"
 
 
 async def test_bytes_are_capped_by_length_and_while_streaming(
-    cdn: FakeCDN, session: aiohttp.ClientSession, blobs: FileBlobStore, tmp_path: Path
+    cdn: FakeCDN, http: aiohttp.ClientSession, blobs: FileBlobStore, tmp_path: Path
 ) -> None:
     big = gradient_jpeg(512)
-    downloader = Downloader(session, allow_private=True)
+    downloader = Downloader(http, allow_private=True)
     cdn.put("declared.jpg", big)
     cdn.put("streamed.jpg", big, fault="stream")
     for name in ("declared.jpg", "streamed.jpg"):
@@ -179,8 +179,8 @@ async def test_bytes_are_capped_by_length_and_while_streaming(
     assert await downloader.save_image(f"{cdn.url}/streamed.jpg", blobs, "out/ok.jpg", max_bytes=len(big)) == len(big)
 
 
-async def test_statuses_say_whether_to_retry(cdn: FakeCDN, session: aiohttp.ClientSession) -> None:
-    downloader = Downloader(session, allow_private=True)
+async def test_statuses_say_whether_to_retry(cdn: FakeCDN, http: aiohttp.ClientSession) -> None:
+    downloader = Downloader(http, allow_private=True)
     cdn.put("gone.jpg", b"", fault="forbidden")
     cdn.put("broken.jpg", b"", fault="error")
     with pytest.raises(DownloadError, match="expired or was refused") as forbidden:
@@ -194,8 +194,8 @@ async def test_statuses_say_whether_to_retry(cdn: FakeCDN, session: aiohttp.Clie
     assert not missing.value.retryable
 
 
-async def test_connection_failures_and_timeouts_are_retryable(cdn: FakeCDN, session: aiohttp.ClientSession) -> None:
-    downloader = Downloader(session, allow_private=True)
+async def test_connection_failures_and_timeouts_are_retryable(cdn: FakeCDN, http: aiohttp.ClientSession) -> None:
+    downloader = Downloader(http, allow_private=True)
     cdn.put("slow.jpg", gradient_jpeg(64), fault="slow")
     cdn.slow_seconds = 0.5
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.2)) as impatient:
@@ -208,11 +208,11 @@ async def test_connection_failures_and_timeouts_are_retryable(cdn: FakeCDN, sess
 
 
 async def test_a_body_that_is_not_an_image_leaves_no_file(
-    cdn: FakeCDN, session: aiohttp.ClientSession, blobs: FileBlobStore, tmp_path: Path
+    cdn: FakeCDN, http: aiohttp.ClientSession, blobs: FileBlobStore, tmp_path: Path
 ) -> None:
     cdn.put("login.jpg", b"", fault="garbage")
     cdn.put("tiny.jpg", b"\x00\x01")
-    downloader = Downloader(session, allow_private=True)
+    downloader = Downloader(http, allow_private=True)
     for name in ("login.jpg", "tiny.jpg"):
         with pytest.raises(DownloadError, match="is not an image") as caught:
             await downloader.save_image(f"{cdn.url}/{name}", blobs, f"out/{name}", max_bytes=1 << 20)

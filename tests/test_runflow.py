@@ -53,8 +53,8 @@ async def fake() -> AsyncIterator[FakeRunflow]:
 
 @pytest.fixture
 async def provider(fake: FakeRunflow) -> AsyncIterator[RunflowProvider]:
-    async with aiohttp.ClientSession() as session:
-        yield RunflowProvider(KEY, fake.url + "/", session, retry_base_delay=0.01)
+    async with aiohttp.ClientSession() as http:
+        yield RunflowProvider(KEY, fake.url + "/", http, retry_base_delay=0.01)
 
 
 async def test_the_submission_has_the_documented_multipart_format(fake: FakeRunflow, provider: RunflowProvider) -> None:
@@ -92,9 +92,9 @@ async def test_refusals_carry_runflows_message(fake: FakeRunflow, provider: Runf
 
 
 async def test_a_wrong_key_is_refused_without_echoing_it(fake: FakeRunflow) -> None:
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession() as http:
         with pytest.raises(ProviderError) as caught:
-            await RunflowProvider("rf-wrong-secret", fake.url, session).generate(task())
+            await RunflowProvider("rf-wrong-secret", fake.url, http).generate(task())
     assert str(caught.value) == "Runflow refused the API key (Invalid API key)."
     assert "rf-wrong-secret" not in str(caught.value) and not caught.value.retryable
 
@@ -107,9 +107,9 @@ async def test_outages_are_retried_a_few_times(fake: FakeRunflow, provider: Runf
     with pytest.raises(ProviderError, match=r"HTTP 503\); the job will be tried again") as caught:
         await provider.generate(task())
     assert caught.value.retryable and fake.attempts == 6
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession() as http:
         with pytest.raises(ProviderError, match="could not be reached") as unreachable:
-            await RunflowProvider(KEY, "http://127.0.0.1:9", session, retry_base_delay=0.01).generate(task())
+            await RunflowProvider(KEY, "http://127.0.0.1:9", http, retry_base_delay=0.01).generate(task())
     assert unreachable.value.retryable
 
 
@@ -149,7 +149,7 @@ class World:
 
 @asynccontextmanager
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with FakeRunflow(KEY) as runflow, FakeCDN() as cdn, aiohttp.ClientSession() as session:
+    async with FakeRunflow(KEY) as runflow, FakeCDN() as cdn, aiohttp.ClientSession() as http:
         store = await SqliteJobStore.open(tmp_path / "jobs.db")
         blobs = FileBlobStore(tmp_path / "blobs")
         listener = socket.socket()
@@ -158,9 +158,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         engine = JobEngine(
             store,
             blobs,
-            {"runflow": RunflowProvider(KEY, runflow.url, session, retry_base_delay=0.01)},
+            {"runflow": RunflowProvider(KEY, runflow.url, http, retry_base_delay=0.01)},
             {"test": surface},
-            Downloader(session, allow_private=True),
+            Downloader(http, allow_private=True),
             callback_base=f"http://127.0.0.1:{listener.getsockname()[1]}",
             callback_timeout=600,
         )

@@ -54,7 +54,7 @@ async def use_gateway_of(client: discord.Client) -> yarl.URL:
     """Point discord.py's gateway at the URL that `GET /gateway/bot` on our REST root returns.
 
     A plain `Client` connects to its built-in default gateway (and falls back to it after an
-    invalid session) without asking the REST API; a stand-in for Discord or a proxy must get
+    INVALID_SESSION) without asking the REST API; a stand-in for Discord or a proxy must get
     its own gateway too. The default is a class attribute: one Discord client per process.
     """
     _shards, url, _limits = await client.http.get_bot_gateway()

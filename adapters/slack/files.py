@@ -55,7 +55,7 @@ def file_url(file: SlackFile) -> str | None:
 
 
 class SlackFileTransfer:
-    """One HTTP session for Slack's file hosts, created on first use and closed at shutdown."""
+    """One HTTP connection pool for Slack's file hosts, created on first use and closed at shutdown."""
 
     def __init__(self, token: str, api_base_url: str, *, max_bytes: int, timeout: float = 120.0) -> None:
         self._token = token

@@ -40,10 +40,10 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def web_client(token: str, base_url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
-    """The Web API client every Slack call goes through; `session` keeps connections alive between calls."""
+def web_client(token: str, base_url: str, http: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client every Slack call goes through; `http` keeps connections alive between calls."""
     return AsyncWebClient(
-        token=token, base_url=base_url, timeout=60, retry_handlers=retry_handlers(), session=session
+        token=token, base_url=base_url, timeout=60, retry_handlers=retry_handlers(), session=http
     )
 
 

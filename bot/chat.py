@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
+
+from bot.jobs import ThreadAddress
+from bot.ports import BlobStore
 
 
 @dataclass(frozen=True)
 class OutgoingFile:
-    """A stored file to post; adapters stream it from `path` rather than holding it."""
+    """A stored file to post, named as the user sees it; adapters stream it rather than hold it."""
 
     name: str
-    path: Path
     size: int
+    key: str
+    blobs: BlobStore
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The file's bytes, in chunks (a fresh stream at each call)."""
+        return self.blobs.stream(self.key)
+
+    def local_file(self) -> AbstractAsyncContextManager[Path]:
+        """A local file with the bytes, for libraries that want a path (see `BlobStore.as_file`)."""
+        return self.blobs.as_file(self.key)
+
+    async def read(self) -> bytes:
+        """All the bytes at once (small files only)."""
+        return await self.blobs.get(self.key)
 
 
 class ChatSurface(Protocol):
     """A place the core can deliver into: one implementation per chat platform.
 
-    `thread` is the surface's own address (channel, thread, status message), opaque to the core.
+    `thread` is the surface's own address (channel, thread, status message): JSON that the
+    surface wrote when the job was accepted, and that it alone reads.
     Every post carries a `key` that the surface writes into the message text, so that
     `was_posted` can find it again after a crash (see `bot.delivery`).
     """
@@ -31,15 +49,15 @@ class ChatSurface(Protocol):
     max_files_per_post: int
     max_bytes_per_post: int
 
-    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str) -> None:
         """Replace the text of the job's status message."""
         ...
 
-    async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
+    async def post(self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
         """Post text (and files) into the thread; `key` is already part of `text`."""
         ...
 
-    async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
+    async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """Whether a message carrying `key` is already in the thread."""
         ...
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from pathlib import PurePosixPath
 
+from bot.blob_keys import contact_sheet_key
 from bot.chat import ChatSurface, OutgoingFile
 from bot.contact_sheet import render_contact_sheet
 from bot.jobs import Job, StoredResult
-from bot.ports import BlobStore, JobStore
+from bot.ports import BlobStore, DeliveryLog, ResultLog
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ POSTED = "posted"
 
 
 async def post_once(
-    store: JobStore,
+    store: DeliveryLog,
     surface: ChatSurface,
     job: Job,
     key: str,
@@ -66,28 +69,27 @@ def plan_batches(files: Sequence[OutgoingFile], max_files: int, max_bytes: int) 
 
 
 async def deliver_results(
-    store: JobStore,
+    store: DeliveryLog,
+    results_log: ResultLog,
     blobs: BlobStore,
     surface: ChatSurface,
     job: Job,
     fault: Callable[[str], None] = lambda _point: None,
 ) -> int:
     """Post every stored result of a job into its thread; returns how many images were posted."""
-    results = await store.results(job.id)
+    results = await results_log.results(job.id)
     stored = [r for r in results if r.blob_key]
     files = [_outgoing(blobs, r) for r in stored]
     batches = plan_batches(files, surface.max_files_per_post, surface.max_bytes_per_post)
     total = len(files)
     if len(batches) > 1:
         sheet_key = f"job {job.short_id} · contact sheet"
-        sheet_blob = f"jobs/{job.id}/contact-sheet.jpg"
+        sheet_blob = contact_sheet_key(job.id)
         if await store.delivery_state(job.id, sheet_key) != POSTED:
-            if not blobs.exists(sheet_blob):
-                sheet = await asyncio.to_thread(render_contact_sheet, [f.path for f in files])
-                await blobs.put(sheet_blob, sheet)
-            path = blobs.path(sheet_blob)
+            if not await blobs.exists(sheet_blob):
+                await blobs.put(sheet_blob, await _render_sheet(files))
             text = f"All {total} headshots at a glance; the full images follow"
-            sheet_file = OutgoingFile("contact-sheet.jpg", path, path.stat().st_size)
+            sheet_file = OutgoingFile("contact-sheet.jpg", await blobs.size(sheet_blob), sheet_blob, blobs)
             await post_once(store, surface, job, sheet_key, text, [sheet_file], fault)
     first = 1
     for number, batch in enumerate(batches, start=1):
@@ -103,13 +105,20 @@ async def deliver_results(
     return total
 
 
-async def announce_failure(store: JobStore, surface: ChatSurface, job: Job) -> None:
+async def announce_failure(store: DeliveryLog, surface: ChatSurface, job: Job) -> None:
     """Tell the thread that the job failed, once."""
     message = job.error or "Something went wrong while making your headshots."
     await post_once(store, surface, job, f"job {job.short_id} · failed", f"❌ {message}")
 
 
+async def _render_sheet(files: Sequence[OutgoingFile]) -> bytes:
+    """The contact sheet of these files; the renderer reads them from local files, one at a time."""
+    async with AsyncExitStack() as stack:
+        paths = [await stack.enter_async_context(item.local_file()) for item in files]
+        return await asyncio.to_thread(render_contact_sheet, paths)
+
+
 def _outgoing(blobs: BlobStore, result: StoredResult) -> OutgoingFile:
     assert result.blob_key is not None
-    path = blobs.path(result.blob_key)
-    return OutgoingFile(name=f"headshot-{result.index + 1:02d}{path.suffix}", path=path, size=result.size)
+    suffix = PurePosixPath(result.blob_key).suffix
+    return OutgoingFile(f"headshot-{result.index + 1:02d}{suffix}", result.size, result.blob_key, blobs)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from pathlib import Path, PurePosixPath
+from typing import TextIO
+
+from bot.chat import OutgoingFile
+from bot.jobs import ThreadAddress
+
+
+def folder_address(prefix: str) -> ThreadAddress:
+    """A job's address on this surface: the prefix of the file names written for it."""
+    return {"prefix": prefix}
 
 
 class DirectorySurface:
@@ -23,27 +32,28 @@ class DirectorySurface:
         self.written: list[Path] = []
         self.messages: list[str] = []
 
-    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str) -> None:
         """Keep the latest status (the terminal's progress bar is drawn by `generate`)."""
         self.messages.append(text)
 
-    async def post(self, thread: dict[str, Any], text: str, files: Sequence[Any], key: str) -> None:
+    async def post(self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
         """Copy the files into the output folder and print their paths."""
         self.messages.append(text)
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        prefix = thread.get("prefix", "headshot")
+        prefix = str(thread.get("prefix") or "headshot")
         for item in files:
             if item.name.startswith("contact-sheet"):
-                target = self.out_dir / f"{prefix}-contact-sheet{item.path.suffix}"
+                target = self.out_dir / f"{prefix}-contact-sheet{PurePosixPath(item.key).suffix}"
             else:
                 target = self.out_dir / f"{prefix}-{item.name.removeprefix('headshot-')}"
-            shutil.copyfile(item.path, target)
+            async with item.local_file() as source:
+                await asyncio.to_thread(shutil.copyfile, source, target)
             self.written.append(target)
             if self.progress is not None:
                 self.progress.write("\r\033[K")  # the path goes where the progress bar was
             self.out.write(f"{target}\n")
             self.out.flush()
 
-    async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
+    async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """A folder keeps no message history; a repeated post rewrites the same files."""
         return False

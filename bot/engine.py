@@ -14,10 +14,11 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 
+from bot.blob_keys import photo_key, photos_prefix
 from bot.chat import ChatSurface
 from bot.delivery import announce_failure, deliver_results, post_once
 from bot.downloads import Downloader, DownloadError
-from bot.jobs import Job, JobState
+from bot.jobs import Job, JobChange, JobState
 from bot.messages import status_text
 from bot.photos import Photo
 from bot.ports import BlobStore, JobStore
@@ -105,10 +106,11 @@ class JobEngine:
             return
         wait = provider.wait_seconds()
         if wait > 0:
-            await self.store.update(job.id, expect=[JobState.QUEUED], not_before=self.clock() + wait)
+            await self.store.update(job.id, JobChange(not_before=self.clock() + wait), expect=[JobState.QUEUED])
             return
         # `attempts` is kept: it counts the provider's failures, so a provider that stays down ends the job.
-        if await self.store.update(job.id, expect=[JobState.QUEUED], state=JobState.GENERATING, not_before=0):
+        started = JobChange(state=JobState.GENERATING, not_before=0)
+        if await self.store.update(job.id, started, expect=[JobState.QUEUED]):
             await self._announce(job.id)
 
     async def _generate(self, job: Job) -> None:
@@ -117,7 +119,7 @@ class JobEngine:
             await self.fail(job, f"The {job.provider} provider is not configured on this bot any more.")
             return
         photos = [
-            Photo(data=await self.blobs.get(f"jobs/{job.id}/in/{n}.jpg"), width=0, height=0)
+            Photo(data=await self.blobs.get(photo_key(job.id, n)), width=0, height=0)
             for n in range(job.photo_count)
         ]
         callback_url = None
@@ -127,7 +129,7 @@ class JobEngine:
                 await self.fail(job, f"{label} needs a public address for its callback; PUBLIC_BASE_URL is not set.")
                 return
             token = secrets.token_urlsafe(32)
-            await self.store.update(job.id, callback_hash=callback_hash(token), remote_id=None)
+            await self.store.arm_callback(job.id, callback_hash(token))
             callback_url = f"{self.callback_base}/webhooks/runflow/{token}"
         task = GenerationInput(job_id=job.id, photos=photos, options=job.options, callback_url=callback_url)
         self.fault("before-provider")
@@ -138,22 +140,21 @@ class JobEngine:
             return
         self.fault("after-provider")
         if isinstance(outcome, Submitted):
-            await self.store.update(
-                job.id,
-                expect=[JobState.GENERATING],
+            waiting = JobChange(
                 state=JobState.WAITING,
                 remote_id=outcome.remote_id,
                 deadline=self.clock() + self.callback_timeout,
                 attempts=0,
                 detail=outcome.raw,
             )
+            await self.store.update(job.id, waiting, expect=[JobState.GENERATING])
             await self._announce(job.id)
             if outcome.notes and job.surface in self.surfaces:
                 advice = " ".join(outcome.notes)
                 await post_once(self.store, self.surfaces[job.surface], job, f"job {job.short_id} · advice", advice)
             return
         assert isinstance(outcome, Generated)
-        await self.store.update(job.id, remote_id=outcome.remote_id, detail=outcome.raw)
+        await self.store.update(job.id, JobChange(remote_id=outcome.remote_id, detail=outcome.raw))
         if not outcome.images:
             await self.fail(job, f"{provider.capabilities.label} answered without any images.")
             return
@@ -162,13 +163,12 @@ class JobEngine:
 
     async def _provider_failed(self, job: Job, exc: ProviderError) -> None:
         if exc.raw:
-            await self.store.update(job.id, detail=exc.raw)
+            await self.store.update(job.id, JobChange(detail=exc.raw))
         if exc.retryable and job.attempts + 1 < MAX_PROVIDER_ATTEMPTS:
             delay = exc.retry_after if exc.retry_after is not None else backoff(job.attempts + 1)
             log.warning("job %s: provider will be retried in %.0fs: %s", job.short_id, delay, exc)
-            await self.store.update(
-                job.id, state=JobState.QUEUED, attempts=job.attempts + 1, not_before=self.clock() + delay
-            )
+            retry = JobChange(state=JobState.QUEUED, attempts=job.attempts + 1, not_before=self.clock() + delay)
+            await self.store.update(job.id, retry)
             return
         if exc.retryable:  # its own words promise another try, which is not coming
             label = self.providers[job.provider].capabilities.label
@@ -193,7 +193,7 @@ class JobEngine:
 
     async def _deliver(self, job: Job) -> None:
         surface = self.surfaces[job.surface]
-        await deliver_results(self.store, self.blobs, surface, job, self.fault)
+        await deliver_results(self.store, self.store, self.blobs, surface, job, self.fault)
         self.fault("after-delivery")
         await self._finish(job, JobState.DELIVERED)
 
@@ -205,15 +205,15 @@ class JobEngine:
 
     async def fail(self, job: Job, message: str) -> None:
         """Fail a job with a sentence for the user; the thread is told by the next step."""
-        await self.store.update(job.id, state=JobState.FAILING, error=message, attempts=0, not_before=0)
+        await self.store.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
 
     async def _finish(self, job: Job, state: JobState) -> None:
-        if await self.store.update(job.id, expect=[job.state], state=state, attempts=0):
-            await self.blobs.delete_prefix(f"jobs/{job.id}/in")
+        if await self.store.update(job.id, JobChange(state=state, attempts=0), expect=[job.state]):
+            await self.blobs.delete_prefix(photos_prefix(job.id))
             await self._announce(job.id)
 
     async def _move(self, job: Job, state: JobState, *, expect: JobState) -> None:
-        if await self.store.update(job.id, expect=[expect], state=state, attempts=0, not_before=0):
+        if await self.store.update(job.id, JobChange(state=state, attempts=0, not_before=0), expect=[expect]):
             await self._announce(job.id)
 
     async def _announce(self, job_id: str) -> None:
@@ -231,7 +231,7 @@ class JobEngine:
     async def _retry_or_fail(self, job: Job, exc: Exception) -> None:
         attempts = job.attempts + 1
         if attempts < MAX_STEP_ATTEMPTS:
-            await self.store.update(job.id, attempts=attempts, not_before=self.clock() + backoff(attempts))
+            await self.store.update(job.id, JobChange(attempts=attempts, not_before=self.clock() + backoff(attempts)))
         elif job.state is JobState.FAILING:
             await self._finish(job, JobState.FAILED)  # nobody left to tell, and the photos go all the same
         else:

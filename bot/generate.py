@@ -14,7 +14,7 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.app import Core, build_core
-from bot.directory_surface import DirectorySurface
+from bot.directory_surface import DirectorySurface, folder_address
 from bot.errors import UserError
 from bot.jobs import Job, JobState
 from bot.messages import elapsed
@@ -81,7 +81,7 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
                 core.engine.callback_base = settings.public_base_url or local
             request = service.build_request(photos, options, args.provider)
             stem = Path(files[0][0]).stem or "headshot"
-            job = await service.accept(request, owner="cli", surface="cli", thread={"prefix": stem})
+            job = await service.accept(request, owner="cli", surface="cli", thread=folder_address(stem))
             limit = args.timeout or (settings.runflow_callback_timeout_s if web_runner else 3600.0)
             core.engine.callback_timeout = min(core.engine.callback_timeout, limit)
             bar = asyncio.create_task(show_progress(core, job.id, sys.stderr)) if interactive else None

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TypeAlias
 
 from bot.options import Options
+
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+# A surface's own address of a job's thread and status message: JSON, stored with the job, opaque to the core.
+ThreadAddress: TypeAlias = Mapping[str, JSONValue]
 
 
 class JobState(StrEnum):
@@ -35,7 +40,7 @@ class Job:
     id: str
     owner: str  # opaque key of the requesting user, e.g. "<surface>:<team>:<user>"
     surface: str  # name of the chat surface that delivers the results
-    thread: dict[str, Any]  # the surface's own address of the thread and status message
+    thread: ThreadAddress
     provider: str
     options: Options
     photo_count: int
@@ -51,7 +56,6 @@ class Job:
     results_done: int = 0
     error: str | None = None
     detail: str | None = None  # diagnostic text: a provider's raw answer, never shown to users
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def short_id(self) -> str:
@@ -62,6 +66,19 @@ class Job:
     def finished(self) -> bool:
         """Whether nothing more will happen to this job."""
         return self.state in TERMINAL_STATES
+
+
+@dataclass(frozen=True)
+class JobChange:
+    """Fields of a job to change in one write; a field left None keeps its value."""
+
+    state: JobState | None = None
+    attempts: int | None = None
+    not_before: float | None = None
+    deadline: float | None = None
+    remote_id: str | None = None
+    error: str | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)

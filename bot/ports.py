@@ -1,52 +1,219 @@
-"""The storage ports the core works through; `storage/` holds the implementations."""
+"""The storage ports the core works through, one per role; `storage/` holds the implementations.
+
+One database may implement them all (`storage.jobs.SqliteJobStore` does), but each part of the
+core asks only for the roles it uses, so a second store is written against small, typed contracts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from bot.jobs import Job, JobState, StoredResult
+from bot.jobs import Job, JobChange, JobState, JSONValue, StoredResult
 
 
-class JobStore(Protocol):
-    """Durable jobs, their results and recorded deliveries, user defaults and a provider call log."""
+class JobQueue(Protocol):
+    """Due jobs, handed to one worker at a time under a lease that runs out if not renewed."""
 
-    async def ping(self) -> bool: ...
-    async def close(self) -> None: ...
-    async def add(self, job: Job) -> None: ...
-    async def get(self, job_id: str) -> Job | None: ...
-    async def update(self, job_id: str, *, expect: Iterable[JobState] | None = None, **fields: Any) -> bool: ...
-    async def runnable(self, now: float, limit: int = 100) -> list[Job]: ...
-    async def next_due(self) -> float | None: ...
-    async def jobs_for_owner(self, owner: str, limit: int = 10) -> list[Job]: ...
-    async def unfinished_count(self, owner: str) -> int: ...
-    async def finished_before(self, cutoff: float) -> list[str]: ...
-    async def mark_purged(self, job_id: str) -> None: ...
-    async def accept_callback(self, callback_hash: str, remote_id: str, urls: list[str]) -> bool | None: ...
-    async def add_result(
-        self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None
-    ) -> None: ...
-    async def results(self, job_id: str) -> list[StoredResult]: ...
-    async def forget_result_urls(self, job_id: str) -> None: ...
-    async def delivery_state(self, job_id: str, key: str) -> str | None: ...
-    async def set_delivery(self, job_id: str, key: str, state: str) -> None: ...
-    async def user_defaults(self, owner: str) -> tuple[dict[str, Any], str | None] | None: ...
-    async def save_user_defaults(self, owner: str, options: dict[str, Any], provider: str | None) -> None: ...
-    async def forget_owner(self, owner: str) -> list[str]: ...
-    async def existing_ids(self, ids: list[str]) -> set[str]: ...
-    async def record_call(self, provider: str, at: float) -> None: ...
-    async def calls_since(self, provider: str, since: float) -> list[float]: ...
+    async def claim(self, worker: str, now: float, limit: int, lease_s: float) -> list[Job]:
+        """Lease up to `limit` jobs with work to do at `now` to `worker` until `now + lease_s`.
+
+        Due means: an active job whose `not_before` has passed, or a waiting one past its deadline.
+        A job leased to anyone (this worker too) until after `now` is not claimed again.
+        """
+        ...
+
+    async def renew(self, worker: str, job_ids: Sequence[str], lease_s: float) -> None:
+        """Extend `worker`'s leases on these jobs to `lease_s` from now."""
+        ...
+
+    async def release(self, worker: str, job_id: str) -> None:
+        """Give up `worker`'s lease on a job (its step is over)."""
+        ...
+
+    async def next_due(self) -> float | None:
+        """The earliest time at which some job can be claimed, or None when no job has work ahead."""
+        ...
+
+    async def has_waiting(self) -> bool:
+        """Whether some job waits for a provider's callback."""
+        ...
+
+
+class JobRecords(Protocol):
+    """The job rows themselves: recorded once, changed field by field, read by owner."""
+
+    async def add(self, job: Job) -> None:
+        """Record a new job."""
+        ...
+
+    async def get(self, job_id: str) -> Job | None:
+        """The job with this id, if any."""
+        ...
+
+    async def update(self, job_id: str, change: JobChange, *, expect: Iterable[JobState] | None = None) -> bool:
+        """Apply `change`; with `expect`, only if the job is in one of those states.
+
+        Returns whether the job changed, so callers act exactly once on a transition.
+        """
+        ...
+
+    async def arm_callback(self, job_id: str, callback_hash: str) -> None:
+        """Give a job a new callback secret (stored hashed); any earlier remote id stops counting."""
+        ...
+
+    async def jobs_for_owner(self, owner: str, limit: int = 10) -> list[Job]:
+        """An owner's most recent jobs, newest first."""
+        ...
+
+    async def unfinished_count(self, owner: str) -> int:
+        """How many of an owner's jobs are not finished."""
+        ...
+
+
+class ResultLog(Protocol):
+    """A job's result images: the provider's URLs first, then where each is stored."""
+
+    async def accept_callback(self, callback_hash: str, remote_id: str, urls: list[str]) -> bool | None:
+        """Record a completion callback's URLs once: True if the job moved on, False for a repeat,
+        None when no job has this callback secret and remote id."""
+        ...
+
+    async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> None:
+        """Record a stored result image and count it."""
+        ...
+
+    async def results(self, job_id: str) -> list[StoredResult]:
+        """A job's results in order."""
+        ...
+
+    async def forget_result_urls(self, job_id: str) -> None:
+        """Drop the provider's URLs once the images are ours."""
+        ...
+
+
+class DeliveryLog(Protocol):
+    """Which keyed pieces of a delivery were started and which were posted (see `bot.delivery`)."""
+
+    async def delivery_state(self, job_id: str, key: str) -> str | None:
+        """'started' or 'posted' for a delivery unit, or None if never attempted."""
+        ...
+
+    async def set_delivery(self, job_id: str, key: str, state: str) -> None:
+        """Record a delivery unit's state."""
+        ...
+
+
+class Preferences(Protocol):
+    """Each user's saved default options and provider."""
+
+    async def user_defaults(self, owner: str) -> tuple[dict[str, JSONValue], str | None] | None:
+        """An owner's saved options (as stored) and provider, if any were saved."""
+        ...
+
+    async def save_user_defaults(self, owner: str, options: Mapping[str, JSONValue], provider: str | None) -> None:
+        """Save an owner's default options and provider."""
+        ...
+
+
+class Retention(Protocol):
+    """What the retention sweep and `forget` need: finished jobs, owners' rows, live ids."""
+
+    async def finished_before(self, cutoff: float) -> list[str]:
+        """Ids of finished jobs last changed before `cutoff` whose files are still kept."""
+        ...
+
+    async def mark_purged(self, job_id: str) -> None:
+        """Record that a job's files are gone (its row stays for `status`)."""
+        ...
+
+    async def forget_owner(self, owner: str) -> list[str]:
+        """Delete every row about an owner; returns the ids of the deleted jobs."""
+        ...
+
+    async def existing_ids(self, ids: list[str]) -> set[str]:
+        """Which of these job ids still have a row."""
+        ...
+
+
+class CallLog(Protocol):
+    """Calls made to a rate-limited provider, remembered across restarts."""
+
+    async def record_call(self, provider: str, at: float) -> None:
+        """Log one call."""
+        ...
+
+    async def calls_since(self, provider: str, since: float) -> list[float]:
+        """Times of the calls since `since`, oldest first."""
+        ...
+
+
+class Connection(Protocol):
+    """The store as a whole: whether it answers, and closing it."""
+
+    async def ping(self) -> bool:
+        """Whether the database answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+class JobStore(
+    JobQueue, JobRecords, ResultLog, DeliveryLog, Preferences, Retention, CallLog, Connection, Protocol
+):
+    """Every role at once: what one database behind the bot provides (the composition root wires it)."""
 
 
 class BlobStore(Protocol):
-    """Photos and results by key (`jobs/<id>/in/0.jpg`), written whole or not at all."""
+    """Photos and results by key (`bot.blob_keys`), each written whole or not at all.
 
-    def path(self, key: str) -> Path: ...
-    def exists(self, key: str) -> bool: ...
-    async def put(self, key: str, data: bytes) -> None: ...
-    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int) -> int: ...
-    async def get(self, key: str) -> bytes: ...
-    async def delete_prefix(self, prefix: str) -> None: ...
-    def job_folders(self) -> list[str]: ...
-    def remove_stale_temporaries(self, older_than: float) -> int: ...
+    Nothing here promises a local file: a database or an object store can hold the bytes.
+    `as_file` gives one to the libraries that insist on a path.
+    """
+
+    async def put(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`."""
+        ...
+
+    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int) -> int:
+        """Store streamed chunks under `key` without holding them all; returns the size written.
+
+        More than `max_bytes` raises `storage.blobs.BlobError` and leaves nothing behind.
+        """
+        ...
+
+    async def get(self, key: str) -> bytes:
+        """The bytes stored under `key`."""
+        ...
+
+    def stream(self, key: str) -> AsyncIterator[bytes]:
+        """The bytes stored under `key`, in chunks."""
+        ...
+
+    async def size(self, key: str) -> int:
+        """How many bytes are stored under `key`."""
+        ...
+
+    async def exists(self, key: str) -> bool:
+        """Whether a blob is stored under `key`."""
+        ...
+
+    async def delete_prefix(self, prefix: str) -> None:
+        """Delete every blob under a key prefix (a folder)."""
+        ...
+
+    async def folders(self, prefix: str) -> list[str]:
+        """The names of the folders directly under `prefix` (for `jobs`: the job ids with files)."""
+        ...
+
+    def as_file(self, key: str) -> AbstractAsyncContextManager[Path]:
+        """A local file with the blob's bytes, for as long as the context lasts (do not write to it)."""
+        ...
+
+    async def remove_stale_temporaries(self, older_than: float) -> int:
+        """Delete what writes killed half-way left behind before `older_than`; returns how many."""
+        ...

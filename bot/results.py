@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.blob_keys import result_key
 from bot.downloads import DownloadError
 from bot.jobs import Job
 from bot.providers import ResultImage
@@ -20,11 +21,6 @@ FETCH_CONCURRENCY = 32  # CDN latency, not bandwidth, bounds a pack: fetch many 
 FETCH_ATTEMPTS = 3
 
 _SUFFIX = {"image/png": ".png", "image/webp": ".webp"}
-
-
-def result_key(job_id: str, index: int, suffix: str = ".jpg") -> str:
-    """Where result `index` of a job is kept."""
-    return f"jobs/{job_id}/out/{index:02d}{suffix}"
 
 
 async def save_generated(engine: JobEngine, job: Job, images: Sequence[ResultImage]) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable, Mapping
 
+from bot.blob_keys import JOBS, job_prefix
 from bot.engine import JobEngine
 from bot.jobs import JobState
 
@@ -21,10 +25,16 @@ IDLE_POLL_SECONDS = 30.0
 SWEEP_EVERY_SECONDS = 3600.0
 MIN_SWEEP_SECONDS = 0.5
 STALE_TEMPORARY_SECONDS = 3600.0
+DEFAULT_LEASE_SECONDS = 30.0
+
+
+def worker_name() -> str:
+    """This process's name on the job queue's leases: host, pid and a random tail."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class JobRunner:
-    """Pulls due jobs from the store and advances each in its own task."""
+    """Claims due jobs from the store and advances each in its own task, renewing their leases meanwhile."""
 
     def __init__(
         self,
@@ -33,9 +43,15 @@ class JobRunner:
         concurrency: int,
         provider_concurrency: Mapping[str, int] | None = None,
         retention_seconds: float | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        worker: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
+        self.worker = worker or worker_name()
+        self.lease_seconds = lease_seconds
+        self._renew_every = lease_seconds / 3
+        self._last_renewal = 0.0
         self.concurrency = concurrency
         self._gate = asyncio.Semaphore(concurrency)
         self._provider_gates = {name: asyncio.Semaphore(n) for name, n in (provider_concurrency or {}).items()}
@@ -64,8 +80,11 @@ class JobRunner:
         while not self._stopping:
             await self._dispatch()
             await self._maybe_sweep()
+            await self._maybe_renew()
             due = await self.engine.store.next_due()
             timeout = IDLE_POLL_SECONDS if due is None else max(0.05, min(IDLE_POLL_SECONDS, due - self._clock()))
+            if self._running:  # leases of the jobs in hand run out unless renewed
+                timeout = max(0.05, min(timeout, self._last_renewal + self._renew_every - self._clock()))
             if self._retention is not None:  # an idle runner still wakes for the next sweep
                 timeout = max(0.05, min(timeout, self._last_sweep + self._sweep_every - self._clock()))
             with contextlib.suppress(TimeoutError):
@@ -80,13 +99,16 @@ class JobRunner:
         while True:
             await self._dispatch()
             if self._running:
-                await asyncio.wait(list(self._running.values()), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    list(self._running.values()), timeout=self._renew_every, return_when=asyncio.FIRST_COMPLETED
+                )
+                await self._maybe_renew()
                 continue
             due = await self.engine.store.next_due()
             now = self._clock()
             if due is not None and due <= now:
                 continue
-            if include_waiting and await self._has_waiting():
+            if include_waiting and await self.engine.store.has_waiting():
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll if due is None else min(poll, due - now))
@@ -106,9 +128,12 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _dispatch(self) -> None:
-        jobs = await self.engine.store.runnable(self._clock(), limit=self.concurrency * 4 + len(self._running))
+        free = self.concurrency - len(self._running)
+        if self._stopping or free <= 0:
+            return
+        jobs = await self.engine.store.claim(self.worker, self._clock(), free, self.lease_seconds)
         for job in jobs:
-            if self._stopping or job.id in self._running or len(self._running) >= self.concurrency:
+            if job.id in self._running:  # cannot happen while its lease holds; never run a job twice
                 continue
             task = asyncio.create_task(self._work(job.id, job.provider, job.state), name=f"job-{job.short_id}")
             self._running[job.id] = task
@@ -121,18 +146,28 @@ class JobRunner:
         self._wake.set()
 
     async def _work(self, job_id: str, provider: str, state: JobState) -> None:
-        async with self._gate:
-            gate = self._provider_gates.get(provider)
-            if gate is not None and state in (JobState.QUEUED, JobState.GENERATING):
-                async with gate:
+        try:
+            async with self._gate:
+                gate = self._provider_gates.get(provider)
+                if gate is not None and state in (JobState.QUEUED, JobState.GENERATING):
+                    async with gate:
+                        await self.engine.advance(job_id)
+                else:
                     await self.engine.advance(job_id)
-            else:
-                await self.engine.advance(job_id)
+        finally:
+            try:
+                await self.engine.store.release(self.worker, job_id)
+            except Exception:  # the lease runs out by itself
+                log.warning("job %s: could not release its lease", job_id[:8], exc_info=True)
 
-    async def _has_waiting(self) -> bool:
-        return any(
-            j.state is JobState.WAITING for j in await self.engine.store.runnable(float("inf"), limit=1000)
-        )
+    async def _maybe_renew(self) -> None:
+        if not self._running or self._clock() - self._last_renewal < self._renew_every:
+            return
+        self._last_renewal = self._clock()
+        try:
+            await self.engine.store.renew(self.worker, list(self._running), self.lease_seconds)
+        except Exception:
+            log.warning("could not renew the leases of the jobs in hand", exc_info=True)
 
     async def _maybe_sweep(self) -> None:
         if self._retention is None or self._clock() - self._last_sweep < self._sweep_every:
@@ -152,12 +187,12 @@ async def sweep_expired(engine: JobEngine, cutoff: float) -> int:
     """
     ids = await engine.store.finished_before(cutoff)
     for job_id in ids:
-        await engine.blobs.delete_prefix(f"jobs/{job_id}")
+        await engine.blobs.delete_prefix(job_prefix(job_id))
         await engine.store.mark_purged(job_id)
-    folders = engine.blobs.job_folders()
+    folders = await engine.blobs.folders(JOBS)
     alive = await engine.store.existing_ids(folders)
     for job_id in folders:
         if job_id not in alive:
-            await engine.blobs.delete_prefix(f"jobs/{job_id}")
-    await asyncio.to_thread(engine.blobs.remove_stale_temporaries, time.time() - STALE_TEMPORARY_SECONDS)
+            await engine.blobs.delete_prefix(job_prefix(job_id))
+    await engine.blobs.remove_stale_temporaries(time.time() - STALE_TEMPORARY_SECONDS)
     return len(ids)

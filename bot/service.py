@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
+from bot.blob_keys import job_prefix, photo_key
 from bot.engine import JobEngine
 from bot.errors import UserError
-from bot.jobs import Job
+from bot.jobs import Job, ThreadAddress
 from bot.messages import status_text
 from bot.options import Options
 from bot.photos import DEFAULT_MAX_BYTES, Photo, read_photo
@@ -127,21 +127,21 @@ class HeadshotService:
                 del self._starting[owner]
 
     async def accept(
-        self, request: HeadshotRequest, *, owner: str, surface: str, thread: Mapping[str, Any]
+        self, request: HeadshotRequest, *, owner: str, surface: str, thread: ThreadAddress
     ) -> Job:
         """Record a job (photos first, then the row) and hand it to the runner."""
         job = Job(
             id=uuid.uuid4().hex,
             owner=owner,
             surface=surface,
-            thread=dict(thread),
+            thread=thread,
             provider=request.provider,
             options=request.options,
             photo_count=len(request.photos),
             created_at=time.time(),
         )
         for n, photo in enumerate(request.photos):
-            await self.engine.blobs.put(f"jobs/{job.id}/in/{n}.jpg", photo.data)
+            await self.engine.blobs.put(photo_key(job.id, n), photo.data)
         await self.engine.store.add(job)
         if self.runner is not None:
             self.runner.wake()
@@ -160,7 +160,7 @@ class HeadshotService:
         """Delete every job, photo, result and setting stored about an owner; returns the job count."""
         ids = await self.engine.store.forget_owner(owner)
         for job_id in ids:
-            await self.engine.blobs.delete_prefix(f"jobs/{job_id}")
+            await self.engine.blobs.delete_prefix(job_prefix(job_id))
         return len(ids)
 
     def _provider_names(self) -> str:

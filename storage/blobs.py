@@ -7,7 +7,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+CHUNK_BYTES = 256 * 1024
 
 
 class BlobError(OSError):
@@ -24,7 +27,7 @@ class FileBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def path(self, key: str) -> Path:
+    def _path(self, key: str) -> Path:
         """The file behind a key; refuses keys that would leave the store."""
         candidate = (self.root / key).resolve()
         root = self.root.resolve()
@@ -32,9 +35,13 @@ class FileBlobStore:
             raise ValueError(f"blob key outside the store: {key!r}")
         return candidate
 
-    def exists(self, key: str) -> bool:
+    async def exists(self, key: str) -> bool:
         """Whether a blob is stored under `key`."""
-        return self.path(key).is_file()
+        return await asyncio.to_thread(self._path(key).is_file)
+
+    async def size(self, key: str) -> int:
+        """How many bytes are stored under `key`."""
+        return (await asyncio.to_thread(self._path(key).stat)).st_size
 
     async def put(self, key: str, data: bytes) -> None:
         """Store `data` under `key`, atomically."""
@@ -42,7 +49,7 @@ class FileBlobStore:
 
     async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int) -> int:
         """Stream chunks into `key` without holding them in memory; returns the size written."""
-        target = self.path(key)
+        target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         size = 0
@@ -65,24 +72,43 @@ class FileBlobStore:
 
     async def get(self, key: str) -> bytes:
         """The bytes stored under `key`."""
-        return await asyncio.to_thread(self.path(key).read_bytes)
+        return await asyncio.to_thread(self._path(key).read_bytes)
+
+    async def stream(self, key: str) -> AsyncIterator[bytes]:
+        """The file in chunks, read off the event loop."""
+        handle = await asyncio.to_thread(self._path(key).open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK_BYTES):
+                yield chunk
+        finally:
+            handle.close()
+
+    @asynccontextmanager
+    async def as_file(self, key: str) -> AsyncIterator[Path]:
+        """The stored file itself: no copy is needed."""
+        path = self._path(key)
+        if not await asyncio.to_thread(path.is_file):
+            raise FileNotFoundError(f"no blob {key!r}")
+        yield path
 
     async def delete_prefix(self, prefix: str) -> None:
         """Delete every blob under a key prefix (a folder)."""
-        target = self.path(prefix)
+        target = self._path(prefix)
         await asyncio.to_thread(shutil.rmtree, target, True)
 
-    async def delete(self, key: str) -> None:
-        """Delete one blob, if present."""
-        await asyncio.to_thread(self.path(key).unlink, True)
+    async def folders(self, prefix: str) -> list[str]:
+        """The names of the folders directly under `prefix`."""
+        return await asyncio.to_thread(self._folders, self._path(prefix))
 
-    def job_folders(self) -> list[str]:
-        """The job ids that have a folder in the store."""
-        jobs = self.root / "jobs"
-        return sorted(entry.name for entry in jobs.iterdir() if entry.is_dir()) if jobs.is_dir() else []
+    @staticmethod
+    def _folders(parent: Path) -> list[str]:
+        return sorted(entry.name for entry in parent.iterdir() if entry.is_dir()) if parent.is_dir() else []
 
-    def remove_stale_temporaries(self, older_than: float) -> int:
+    async def remove_stale_temporaries(self, older_than: float) -> int:
         """Delete temporary files left by writes that never finished (a killed process)."""
+        return await asyncio.to_thread(self._remove_stale_temporaries, older_than)
+
+    def _remove_stale_temporaries(self, older_than: float) -> int:
         removed = 0
         for tmp in self.root.rglob(".tmp-*") if self.root.is_dir() else ():
             try:
@@ -94,7 +120,7 @@ class FileBlobStore:
         return removed
 
     def _write(self, key: str, parts: list[bytes]) -> None:
-        target = self.path(key)
+        target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:

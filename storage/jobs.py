@@ -6,29 +6,34 @@ import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, Job, JobState, StoredResult
+from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
 from storage.migrations import MIGRATIONS
 
-_JSON_FIELDS = {"thread", "extras"}
 _COLUMNS = (
     "id owner surface thread provider options photo_count state created_at updated_at attempts "
-    "not_before remote_id callback_hash deadline results_total results_done error detail extras"
+    "not_before remote_id callback_hash deadline results_total results_done error detail"
 ).split()
+_ACTIVE = {f"active{n}": state.value for n, state in enumerate(sorted(ACTIVE_STATES))}
+_ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
+# Active jobs whose time has come, and waiting ones past their deadline: the jobs with work to do.
+_DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
 class SqliteJobStore:
-    """Durable jobs on aiosqlite. One connection per process; SQLite serialises writers.
+    """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
     write (its statements and their commit) at a time, so no statement lands in another's
-    transaction and is committed or rolled back with it.
+    transaction and is committed or rolled back with it. One process serves a SQLite file,
+    so the leases left in it at start-up belong to a process that is gone: opening drops them.
     """
 
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -49,6 +54,7 @@ class SqliteJobStore:
             await db.execute("PRAGMA secure_delete=ON")  # forgotten rows are overwritten, not left in free pages
             await db.execute("PRAGMA busy_timeout=30000")
             await store._migrate()
+            await store._write(("UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE lease_until > 0", ()))
         except BaseException:
             await db.close()  # an open connection's thread would keep the process alive
             raise
@@ -108,14 +114,15 @@ class SqliteJobStore:
         """The job with this id, if any."""
         return await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
 
-    async def update(self, job_id: str, *, expect: Iterable[JobState] | None = None, **fields: Any) -> bool:
-        """Change fields of a job; with `expect`, only if it is in one of those states.
+    async def update(self, job_id: str, change: JobChange, *, expect: Iterable[JobState] | None = None) -> bool:
+        """Apply `change`; with `expect`, only if the job is in one of those states.
 
         Returns whether a row changed, so callers can act exactly once on a transition.
         """
+        fields: dict[str, Any] = {name: value for name, value in asdict(change).items() if value is not None}
         fields["updated_at"] = time.time()
         sets = ", ".join(f"{name} = ?" for name in fields)
-        params: list[Any] = [_encode(name, value) for name, value in fields.items()]
+        params: list[Any] = [value.value if isinstance(value, JobState) else value for value in fields.values()]
         sql = f"UPDATE jobs SET {sets} WHERE id = ?"
         params.append(job_id)
         if expect is not None:
@@ -124,28 +131,65 @@ class SqliteJobStore:
             params.extend(states)
         return await self._write((sql, params)) > 0
 
-    async def runnable(self, now: float, limit: int = 100) -> list[Job]:
-        """Jobs with work to do now: active ones due, and waiting ones past their deadline."""
-        states = [s.value for s in ACTIVE_STATES]
-        marks = ", ".join("?" for _ in states)
+    async def arm_callback(self, job_id: str, callback_hash: str) -> None:
+        """Store a new callback secret's hash; the remote id of any earlier submission is dropped."""
+        await self._write((
+            "UPDATE jobs SET callback_hash = ?, remote_id = NULL, updated_at = ? WHERE id = ?",
+            (callback_hash, time.time(), job_id),
+        ))
+
+    # Queue ----------------------------------------------------------------------------------
+
+    async def claim(self, worker: str, now: float, limit: int, lease_s: float) -> list[Job]:
+        """Lease up to `limit` due jobs that nobody holds to `worker`, earliest first."""
         sql = (
-            f"SELECT * FROM jobs WHERE (state IN ({marks}) AND not_before <= ?) "
-            "OR (state = ? AND deadline IS NOT NULL AND deadline <= ?) "
-            "ORDER BY not_before, created_at LIMIT ?"
+            "UPDATE jobs SET lease_owner = :worker, lease_until = :until WHERE id IN ("
+            f"SELECT id FROM jobs WHERE {_DUE} AND lease_until <= :now "
+            "ORDER BY not_before, created_at LIMIT :limit) RETURNING *"
         )
-        return await self._many(sql, (*states, now, JobState.WAITING.value, now, limit))
+        params = {**_ACTIVE, "worker": worker, "until": now + lease_s, "now": now, "limit": limit}
+        async with self._writing:
+            try:
+                rows = await self._db.execute_fetchall(sql, params)
+                await self._db.commit()
+            except BaseException:
+                await self._db.rollback()
+                raise
+        jobs = [_from_row(row) for row in rows]
+        return sorted(jobs, key=lambda job: (job.not_before, job.created_at))
+
+    async def renew(self, worker: str, job_ids: Sequence[str], lease_s: float) -> None:
+        """Extend the worker's leases on these jobs."""
+        if not job_ids:
+            return
+        marks = ", ".join("?" for _ in job_ids)
+        await self._write((
+            f"UPDATE jobs SET lease_until = ? WHERE lease_owner = ? AND id IN ({marks})",
+            (time.time() + lease_s, worker, *job_ids),
+        ))
+
+    async def release(self, worker: str, job_id: str) -> None:
+        """Drop the worker's lease on a job."""
+        await self._write((
+            "UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE id = ? AND lease_owner = ?", (job_id, worker)
+        ))
 
     async def next_due(self) -> float | None:
-        """The earliest time at which some job will have work to do."""
-        states = [s.value for s in ACTIVE_STATES]
-        marks = ", ".join("?" for _ in states)
+        """The earliest time at which some job can be claimed (a held job once its lease ends)."""
         sql = (
-            f"SELECT MIN(t) FROM (SELECT MIN(not_before) AS t FROM jobs WHERE state IN ({marks}) "
-            "UNION ALL SELECT MIN(deadline) FROM jobs WHERE state = ?)"
+            f"SELECT MIN(t) FROM (SELECT MIN(MAX(not_before, lease_until)) AS t FROM jobs WHERE {_ACTIVE_IN} "
+            "UNION ALL SELECT MIN(MAX(deadline, lease_until)) FROM jobs WHERE state = 'waiting')"
         )
-        async with self._db.execute(sql, (*states, JobState.WAITING.value)) as cursor:
+        async with self._db.execute(sql, _ACTIVE) as cursor:
             row = await cursor.fetchone()
         return float(row[0]) if row and row[0] is not None else None
+
+    async def has_waiting(self) -> bool:
+        """Whether some job waits for a provider's callback."""
+        async with self._db.execute("SELECT 1 FROM jobs WHERE state = 'waiting' LIMIT 1") as cursor:
+            return await cursor.fetchone() is not None
+
+    # Owners ---------------------------------------------------------------------------------
 
     async def jobs_for_owner(self, owner: str, limit: int = 10) -> list[Job]:
         """An owner's most recent jobs, newest first."""
@@ -263,7 +307,7 @@ class SqliteJobStore:
 
     # Users ----------------------------------------------------------------------------------
 
-    async def user_defaults(self, owner: str) -> tuple[dict[str, Any], str | None] | None:
+    async def user_defaults(self, owner: str) -> tuple[dict[str, JSONValue], str | None] | None:
         """An owner's saved options and provider."""
         async with self._db.execute(
             "SELECT options, provider FROM user_settings WHERE owner = ?", (owner,)
@@ -273,13 +317,13 @@ class SqliteJobStore:
             return None
         return json.loads(row[0]), row[1]
 
-    async def save_user_defaults(self, owner: str, options: dict[str, Any], provider: str | None) -> None:
+    async def save_user_defaults(self, owner: str, options: Mapping[str, JSONValue], provider: str | None) -> None:
         """Save an owner's default options and provider."""
         await self._write((
             "INSERT INTO user_settings (owner, options, provider, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (owner) DO UPDATE SET options = excluded.options, provider = excluded.provider, "
             "updated_at = excluded.updated_at",
-            (owner, json.dumps(options), provider, time.time()),
+            (owner, json.dumps(dict(options)), provider, time.time()),
         ))
 
     async def forget_owner(self, owner: str) -> list[str]:
@@ -345,8 +389,8 @@ async def _use_wal(db: aiosqlite.Connection, attempts: int = 100) -> None:
 
 
 def _encode(name: str, value: Any) -> Any:
-    if name in _JSON_FIELDS:
-        return json.dumps(value)
+    if name == "thread":
+        return json.dumps(dict(value))
     if name == "options" and isinstance(value, Options):
         return json.dumps(value.to_dict())
     if isinstance(value, JobState):
@@ -361,7 +405,6 @@ def _to_row(job: Job) -> list[Any]:
 def _from_row(row: sqlite3.Row) -> Job:
     data = {name: row[name] for name in _COLUMNS}
     data["thread"] = json.loads(data["thread"])
-    data["extras"] = json.loads(data["extras"])
     data["options"] = Options.from_dict(json.loads(data["options"]))
     data["state"] = JobState(data["state"])
     return Job(**data)

@@ -57,4 +57,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX provider_calls_by_time ON provider_calls (provider, at);
     """,
+    # 2: a worker's lease on a job, so that several workers can share one queue.
+    """
+    ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+    ALTER TABLE jobs ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
+    """,
 ]

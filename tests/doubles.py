@@ -49,7 +49,7 @@ class RecordingSurface:
         if self.fail_posts > 0:
             self.fail_posts -= 1
             raise ConnectionError("chat platform unavailable")
-        self.posts.append(Post(text, [(f.name, f.path.read_bytes()) for f in files], key, dict(thread)))
+        self.posts.append(Post(text, [(f.name, await f.read()) for f in files], key, dict(thread)))
 
     async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
         return any(key in post.text for post in self.posts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import Core
 from bot.delivery import STARTED
-from bot.jobs import JobState
+from bot.jobs import JobChange, JobState
 from bot.providers import ProviderError
 from bot.runner import sweep_expired
 from tests.conftest import submit
@@ -18,7 +18,7 @@ async def test_a_job_runs_from_queue_to_thread(core: Core, surface: RecordingSur
     assert job is not None and job.state is JobState.DELIVERED and job.results_done == 3
     assert len(surface.files) == 3 and len({data for _, data in surface.files}) == 3
     assert "generating" in " ".join(surface.statuses) and "done" in surface.statuses[-1]
-    assert not core.blobs.exists(f"jobs/{job_id}/in/0.jpg")  # input photos are gone once the job ends
+    assert not await core.blobs.exists(f"jobs/{job_id}/in/0.jpg")  # input photos are gone once the job ends
 
 
 async def test_retryable_provider_errors_are_retried_then_succeed(
@@ -107,12 +107,12 @@ async def test_retention_sweep_deletes_old_results_and_forget_deletes_everything
 ) -> None:
     old = await submit(core, owner="a")
     await core.runner.run_until_idle()
-    assert core.blobs.exists(f"jobs/{old}/out/00.jpg")
+    assert await core.blobs.exists(f"jobs/{old}/out/00.jpg")
     assert await sweep_expired(core.engine, cutoff=0) == 0
     import time
 
     assert await sweep_expired(core.engine, cutoff=time.time() + 1) == 1
-    assert not core.blobs.exists(f"jobs/{old}/out/00.jpg")
+    assert not await core.blobs.exists(f"jobs/{old}/out/00.jpg")
     assert await core.service.forget("a") == 1
     assert await core.store.get(old) is None
 
@@ -147,7 +147,7 @@ async def test_the_sweep_removes_orphaned_folders_and_stale_temporaries(core: Co
     os.utime(stale, (0, 0))
     await sweep_expired(core.engine, cutoff=0)
     assert not orphan.parent.exists() and not stale.exists()
-    assert core.blobs.exists(f"jobs/{kept}/out/00.jpg")
+    assert await core.blobs.exists(f"jobs/{kept}/out/00.jpg")
 
 
 async def test_requests_at_the_same_moment_cannot_pass_the_per_user_limit_together(core: Core) -> None:
@@ -181,7 +181,7 @@ async def test_a_job_whose_provider_is_gone_after_a_restart_fails_clearly(
     from bot.providers import Provider
 
     job_id = await submit(core)
-    await core.store.update(job_id, state=JobState.GENERATING)  # as if killed mid-call
+    await core.store.update(job_id, JobChange(state=JobState.GENERATING))  # as if killed mid-call
     del cast(dict[str, Provider], core.engine.providers)["scripted"]
     await core.runner.run_until_idle()
     job = await core.store.get(job_id)

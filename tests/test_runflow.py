@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.blob_keys import result_key
 from bot.downloads import Downloader
 from bot.engine import JobEngine
 from bot.jobs import JobState
@@ -22,7 +23,6 @@ from bot.options import Options
 from bot.photos import Photo
 from bot.providers import GenerationInput, ProviderError
 from bot.providers.runflow import RunflowProvider
-from bot.results import result_key
 from bot.runner import JobRunner
 from bot.service import HeadshotService
 from bot.web import create_web_app
@@ -260,4 +260,4 @@ async def test_expired_or_garbled_links_leave_the_rest_delivered(tmp_path: Path)
         posted = [data for name, data in w.surface.files if name.startswith("headshot-")]
         assert posted == [data for n, data in enumerate(images) if n not in (7, 41)]
         assert "(2 of 60 could not be downloaded from the provider)" in w.surface.posts[-1].text
-        assert not w.blobs.exists(result_key(job_id, 7)) and not w.blobs.exists(result_key(job_id, 41))
+        assert not await w.blobs.exists(result_key(job_id, 7)) and not await w.blobs.exists(result_key(job_id, 41))

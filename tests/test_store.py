@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from bot.jobs import Job, JobState
+from bot.jobs import Job, JobChange, JobState
 from bot.options import Options
 from storage.jobs import SqliteJobStore
 from storage.migrations import MIGRATIONS
@@ -34,15 +35,16 @@ async def test_schema_is_versioned_and_reopening_keeps_data(tmp_path: Path) -> N
 async def test_update_with_expected_state_happens_once(tmp_path: Path) -> None:
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")
     await store.add(_job())
-    assert await store.update("a" * 32, expect=[JobState.QUEUED], state=JobState.GENERATING)
-    assert not await store.update("a" * 32, expect=[JobState.QUEUED], state=JobState.GENERATING)
+    assert await store.update("a" * 32, JobChange(state=JobState.GENERATING), expect=[JobState.QUEUED])
+    assert not await store.update("a" * 32, JobChange(state=JobState.GENERATING), expect=[JobState.QUEUED])
     await store.close()
 
 
 async def test_result_urls_are_accepted_once_and_only_for_the_right_remote_id(tmp_path: Path) -> None:
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")
     await store.add(_job())
-    await store.update("a" * 32, state=JobState.WAITING, remote_id="r-1", callback_hash=HASH)
+    await store.arm_callback("a" * 32, HASH)
+    await store.update("a" * 32, JobChange(state=JobState.WAITING, remote_id="r-1"))
     assert await store.accept_callback(HASH, "r-other", ["https://x/1"]) is None
     assert await store.accept_callback("0" * 64, "r-1", ["https://x/1"]) is None
     assert await store.accept_callback(HASH, "r-1", ["https://x/1", "https://x/2"]) is True
@@ -83,3 +85,47 @@ async def test_two_processes_writing_at_once_wait_instead_of_failing(tmp_path: P
     assert await first.get("a" * 32) is not None
     await first.close()
     await second.close()
+
+
+async def test_a_claimed_job_is_leased_to_one_worker_until_released_or_expired(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await store.add(_job("a" * 32))
+    await store.add(_job("b" * 32))
+    now = time.time()
+    first = await store.claim("w1", now, 1, lease_s=30)
+    assert [job.id for job in first] == ["a" * 32]
+    assert [job.id for job in await store.claim("w2", now, 10, lease_s=30)] == ["b" * 32]
+    assert await store.claim("w2", now, 10, lease_s=30) == []  # both are held
+    await store.release("w2", "a" * 32)  # not w2's lease: nothing changes
+    assert await store.claim("w2", now, 10, lease_s=30) == []
+    await store.release("w1", "a" * 32)
+    assert [job.id for job in await store.claim("w2", now, 10, lease_s=30)] == ["a" * 32]
+    # A lease that ran out is claimed by another worker; renewing keeps it.
+    await store.renew("w2", ["a" * 32], lease_s=30)
+    assert await store.claim("w3", now + 20, 10, lease_s=30) == []
+    assert [job.id for job in await store.claim("w3", now + 40, 10, lease_s=30)] == ["a" * 32, "b" * 32]
+    await store.close()
+
+
+async def test_next_due_waits_for_leases_and_has_waiting_answers_without_loading_jobs(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    assert await store.next_due() is None and not await store.has_waiting()
+    await store.add(_job())
+    assert (await store.next_due() or 1) <= time.time()
+    now = time.time()
+    await store.claim("w1", now, 1, lease_s=30)
+    assert (await store.next_due() or 0) >= now + 29  # held: nobody else may take it before the lease ends
+    await store.update("a" * 32, JobChange(state=JobState.WAITING, deadline=now + 3600))
+    await store.release("w1", "a" * 32)
+    assert await store.has_waiting() and await store.next_due() == now + 3600
+    await store.close()
+
+
+async def test_reopening_the_file_drops_the_leases_of_the_process_that_held_it(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await store.add(_job())
+    assert await store.claim("gone", time.time(), 1, lease_s=3600)
+    await store.close()
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    assert [job.id for job in await store.claim("new", time.time(), 1, lease_s=30)] == ["a" * 32]
+    await store.close()

@@ -15,7 +15,7 @@ import discord
 
 from adapters.discord.attachments import check_sizes, download_photos
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
-from adapters.discord.surface import DiscordThread, with_note
+from adapters.discord.surface import DiscordAddress, DiscordThread, with_note
 from bot.downloads import Downloader
 from bot.errors import UserError
 from bot.options import Options
@@ -99,22 +99,22 @@ class Intake:
         placement: Placement,
     ) -> None:
 
-        await interaction.edit_original_response(content=with_note({"note": placement.reason}, STARTING))
+        await interaction.edit_original_response(content=with_note(placement.reason, STARTING))
         status = await interaction.original_response()
         thread_id, reason = await self._start_thread(interaction, anchor or status, placement)
-        address: dict[str, Any] = {
-            "guild_id": str(interaction.guild_id) if interaction.guild_id else None,
-            "channel_id": str(interaction.channel_id),
-            "thread_id": thread_id,
-            "status_channel_id": str(interaction.channel_id),
-            "status_message_id": str(status.id),
-            "reply_to": None if thread_id else str((anchor or status).id),
-            "upload_limit": interaction.filesize_limit,
-            "note": reason,
-        }
-        job = await self.service.accept(request, owner=owner, surface=SURFACE, thread=address)
+        address = DiscordAddress(
+            guild_id=str(interaction.guild_id) if interaction.guild_id else None,
+            channel_id=str(interaction.channel_id),
+            thread_id=thread_id,
+            status_channel_id=str(interaction.channel_id),
+            status_message_id=str(status.id),
+            reply_to=None if thread_id else str((anchor or status).id),
+            upload_limit=interaction.filesize_limit,
+            note=reason,
+        )
+        job = await self.service.accept(request, owner=owner, surface=SURFACE, thread=address.to_json())
         try:
-            await self.surface.set_status(address, self.service.status_of(job))
+            await self.surface.show_status(address, self.service.status_of(job))
         except Exception:  # the job is accepted: its next status update tries again
             log.warning("job %s: could not show its first status", job.short_id, exc_info=True)
 
@@ -134,7 +134,7 @@ class Intake:
                 f"Discord did not let me start a thread here (the {label('create_public_threads')} permission), "
                 "so the results will follow here as replies."
             )
-            await interaction.edit_original_response(content=with_note({"note": reason}, STARTING))
+            await interaction.edit_original_response(content=with_note(reason, STARTING))
             return None, reason
         except discord.HTTPException as exc:
             if exc.code == _THREAD_ALREADY_EXISTS:

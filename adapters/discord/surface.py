@@ -2,13 +2,6 @@
 
 An interaction's token dies 15 minutes after the command, and some providers deliver hours
 later, so nothing here uses it: every call is a plain channel REST call made as the bot.
-A job's thread address (stored by the core, opaque to it) is::
-
-    {"guild_id", "channel_id", "thread_id", "status_channel_id", "status_message_id",
-     "reply_to", "upload_limit", "note"}
-
-Ids are strings. Results go to `thread_id`, or, when no thread could be started, to
-`channel_id` as replies to `reply_to`; `note` says why and stays under the status text.
 """
 
 from __future__ import annotations
@@ -16,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from contextlib import AsyncExitStack
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import discord
 
 from adapters.discord.permissions import joined
 from bot.chat import OutgoingFile
 from bot.delivery import plan_batches
+from bot.jobs import ThreadAddress
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +29,50 @@ HISTORY_LIMIT = 300  # three pages of history: enough to reach a job's own recen
 SEND_ATTEMPTS = 3
 
 
-def with_note(thread: dict[str, Any], text: str) -> str:
+def _id(value: object) -> str | None:
+    return str(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class DiscordAddress:
+    """Where a job lives on Discord; ids are strings.
+
+    Results go to `thread_id`, or, when no thread could be started, to `channel_id` as replies
+    to `reply_to`; `note` says why and stays under the status text. `upload_limit` is the
+    channel's bytes per message, as the interaction reported it.
+    """
+
+    guild_id: str | None
+    channel_id: str
+    thread_id: str | None
+    status_channel_id: str
+    status_message_id: str
+    reply_to: str | None
+    upload_limit: int | None
+    note: str | None
+
+    def to_json(self) -> ThreadAddress:
+        """The address as the core stores it."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, stored: ThreadAddress) -> DiscordAddress:
+        """The address read back from a job."""
+        limit = stored.get("upload_limit")
+        return cls(
+            guild_id=_id(stored.get("guild_id")),
+            channel_id=str(stored["channel_id"]),
+            thread_id=_id(stored.get("thread_id")),
+            status_channel_id=str(stored["status_channel_id"]),
+            status_message_id=str(stored["status_message_id"]),
+            reply_to=_id(stored.get("reply_to")),
+            upload_limit=int(limit) if isinstance(limit, int | float | str) and limit else None,
+            note=_id(stored.get("note")),
+        )
+
+
+def with_note(note: str | None, text: str) -> str:
     """The status text with the thread's standing note (why results are replies) under it."""
-    note = thread.get("note")
     return fit(f"{text}\n{note}" if note else text)
 
 
@@ -69,20 +106,25 @@ class DiscordThread:
         self.client = client
         self.retry_delay = retry_delay
 
-    def _target(self, thread: dict[str, Any]) -> discord.PartialMessageable:
-        return self.client.get_partial_messageable(int(thread.get("thread_id") or thread["channel_id"]))
+    def _target(self, thread: DiscordAddress) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(int(thread.thread_id or thread.channel_id))
 
-    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str) -> None:
         """Edit the job's status message (the command's public answer) as the bot."""
-        await self._edit_status(thread, with_note(thread, text))
+        await self.show_status(DiscordAddress.from_json(thread), text)
 
-    async def _edit_status(self, thread: dict[str, Any], content: str) -> None:
-        channel = self.client.get_partial_messageable(int(thread["status_channel_id"]))
-        await channel.get_partial_message(int(thread["status_message_id"])).edit(content=content)
+    async def show_status(self, address: DiscordAddress, text: str) -> None:
+        """Edit a status message, its standing note kept under the text."""
+        await self._edit_status(address, with_note(address.note, text))
 
-    async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
+    async def _edit_status(self, thread: DiscordAddress, content: str) -> None:
+        channel = self.client.get_partial_messageable(int(thread.status_channel_id))
+        await channel.get_partial_message(int(thread.status_message_id)).edit(content=content)
+
+    async def post(self, stored: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
         """Send `text` and `files` as one message, or several when the channel's upload limit needs it."""
-        limit = min(int(thread.get("upload_limit") or DEFAULT_UPLOAD_LIMIT), self.max_bytes_per_post)
+        thread = DiscordAddress.from_json(stored)
+        limit = min(thread.upload_limit or DEFAULT_UPLOAD_LIMIT, self.max_bytes_per_post)
         groups, too_large = split_by_bytes(files, limit)
         if too_large:
             names = ", ".join(f"{f.name} ({f.size / 1_048_576:.1f} MB)" for f in too_large)
@@ -92,17 +134,21 @@ class DiscordThread:
             content = text if number == 0 else fit(f"{text} (continued)", f"{key} (continued)")
             await self._send(thread, content, group)
 
-    async def _send(self, thread: dict[str, Any], content: str, files: list[OutgoingFile]) -> None:
+    async def _send(self, thread: DiscordAddress, content: str, files: list[OutgoingFile]) -> None:
+        async with AsyncExitStack() as stack:
+            paths = [await stack.enter_async_context(item.local_file()) for item in files]
+            await self._send_files(thread, content, list(zip(paths, (item.name for item in files), strict=True)))
+
+    async def _send_files(self, thread: DiscordAddress, content: str, files: list[tuple[Path, str]]) -> None:
         channel = self._target(thread)
-        reply_to = thread.get("reply_to")
         reference = (
-            discord.MessageReference(message_id=int(reply_to), channel_id=channel.id, fail_if_not_exists=False)
-            if reply_to and not thread.get("thread_id")
+            discord.MessageReference(message_id=int(thread.reply_to), channel_id=channel.id, fail_if_not_exists=False)
+            if thread.reply_to and not thread.thread_id
             else None
         )
         for attempt in range(1, SEND_ATTEMPTS + 1):
             # discord.File opens the file and is closed after each attempt: make them afresh.
-            uploads = [discord.File(item.path, filename=item.name) for item in files]
+            uploads = [discord.File(path, filename=name) for path, name in files]
             try:
                 await channel.send(
                     content, files=uploads, reference=reference,  # type: ignore[arg-type]
@@ -123,9 +169,9 @@ class DiscordThread:
                 for upload in uploads:
                     upload.close()
 
-    async def _report_forbidden(self, thread: dict[str, Any], exc: discord.Forbidden) -> None:
+    async def _report_forbidden(self, thread: DiscordAddress, exc: discord.Forbidden) -> None:
         """Name the permissions a refused post needs, on the status message, so nobody waits in silence."""
-        send = "Send Messages in Threads" if thread.get("thread_id") else "Send Messages"
+        send = "Send Messages in Threads" if thread.thread_id else "Send Messages"
         needed = [send, "Attach Files", "Read Message History"]
         text = (
             f"⚠️ Discord refused my post here ({exc.text or 'Missing Permissions'}). "
@@ -135,11 +181,12 @@ class DiscordThread:
         try:
             await self._edit_status(thread, fit(text))
         except discord.HTTPException:
-            log.warning("could not tell channel %s about a missing permission", thread.get("channel_id"))
+            log.warning("could not tell channel %s about a missing permission", thread.channel_id)
 
-    async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
+    async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """Whether one of the bot's messages in the thread (its latest few pages) carries `key`."""
-        return await self._in_history(self._target(thread), lambda message: key in message.content)
+        target = self._target(DiscordAddress.from_json(thread))
+        return await self._in_history(target, lambda message: key in message.content)
 
     async def _in_history(self, channel: discord.PartialMessageable, match: Callable[[discord.Message], bool]) -> bool:
         me = self.client.user.id if self.client.user else None

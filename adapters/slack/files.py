@@ -8,13 +8,12 @@ with an HTML login page and status 200, so the body is checked, not the status.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import TypedDict
 
 import aiohttp
 from yarl import URL
 
+from bot.chat import OutgoingFile
 from bot.errors import UserError
 
 _SLACK_SUFFIXES = (".slack.com", ".slack-edge.com")
@@ -125,18 +124,18 @@ class SlackFileTransfer:
             parts.append(chunk)
         return b"".join(parts)
 
-    async def upload(self, upload_url: str, path: Path, size: int) -> None:
+    async def upload(self, upload_url: str, item: OutgoingFile) -> None:
         """POST a stored file's raw bytes to an upload URL from `files.getUploadURLExternal`.
 
-        The file is streamed from disk; 429 and 5xx answers are retried after a pause.
+        The file is streamed from the blob store; 429 and 5xx answers are retried after a pause.
         """
         async with self._uploads:
-            await self._upload(upload_url, path, size)
+            await self._upload(upload_url, item)
 
-    async def _upload(self, upload_url: str, path: Path, size: int) -> None:
+    async def _upload(self, upload_url: str, item: OutgoingFile) -> None:
         for attempt in range(1, UPLOAD_ATTEMPTS + 1):
-            headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
-            async with self._client().post(upload_url, data=_chunks(path), headers=headers) as response:
+            headers = {"Content-Length": str(item.size), "Content-Type": "application/octet-stream"}
+            async with self._client().post(upload_url, data=item.chunks(), headers=headers) as response:
                 if response.status == 200:
                     return
                 retryable = response.status == 429 or response.status >= 500
@@ -144,12 +143,3 @@ class SlackFileTransfer:
                     raise ConnectionError(f"the file upload to Slack failed (HTTP {response.status})")
                 pause = float(response.headers.get("Retry-After", attempt))
             await asyncio.sleep(pause)
-
-
-async def _chunks(path: Path) -> AsyncIterator[bytes]:
-    handle = await asyncio.to_thread(path.open, "rb")
-    try:
-        while chunk := await asyncio.to_thread(handle.read, _CHUNK):
-            yield chunk
-    finally:
-        handle.close()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import Any, cast
+from dataclasses import dataclass, replace
+from typing import cast
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url
-from adapters.slack.surface import status_with_note
+from adapters.slack.surface import SlackAddress, status_with_note
 from bot.errors import UserError
 from bot.options import Options
 from bot.photos import Photo, PhotoError
@@ -93,10 +93,10 @@ class Intake:
             log.warning("could not post a status message: %s", exc.response.get("error"))
             await self.tell(origin, "I couldn't post in this conversation, so I didn't start the job.")
             return
-        job = await self.service.accept(request, owner=origin.owner, surface=SURFACE, thread=thread)
+        job = await self.service.accept(request, owner=origin.owner, surface=SURFACE, thread=thread.to_json())
         try:
             text = status_with_note(thread, self.service.status_of(job))
-            await self.client.chat_update(channel=thread["channel"], ts=thread["status_ts"], text=text)
+            await self.client.chat_update(channel=thread.channel, ts=thread.status_ts, text=text)
         except SlackApiError:
             log.warning("job %s: could not update the status message", job.short_id)
 
@@ -123,7 +123,7 @@ class Intake:
             raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
         return name, await self.transfer.download(name, url)
 
-    async def post_status(self, origin: Origin, text: str) -> dict[str, Any]:
+    async def post_status(self, origin: Origin, text: str) -> SlackAddress:
         """Post the status message where the request came from; join or fall back to a DM if needed."""
         try:
             return await self._post_status_in(origin.channel, origin.thread_ts, text)
@@ -143,13 +143,12 @@ class Intake:
             "`/invite @Headshots`), so your headshots will arrive here."
         )
         thread = await self._post_status_in(dm, None, f"{note}\n{text}")
-        thread["note"] = note
-        return thread
+        return replace(thread, note=note)
 
-    async def _post_status_in(self, channel: str, thread_ts: str | None, text: str) -> dict[str, Any]:
+    async def _post_status_in(self, channel: str, thread_ts: str | None, text: str) -> SlackAddress:
         answer = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         ts = str(answer["ts"])
-        return {"channel": str(answer.get("channel") or channel), "thread_ts": thread_ts or ts, "status_ts": ts}
+        return SlackAddress(channel=str(answer.get("channel") or channel), thread_ts=thread_ts or ts, status_ts=ts)
 
     async def open_dm(self, user: str) -> str:
         """The id of the bot's direct-message channel with a user."""

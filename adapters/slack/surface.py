@@ -1,15 +1,11 @@
-"""The Slack chat surface: status message updates and keyed posts into a job's thread.
-
-A job's thread address (stored by the core, opaque to it) is
-``{"channel": C, "thread_ts": parent ts, "status_ts": ts of the status message}``.
-"""
+"""The Slack chat surface: status message updates and keyed posts into a job's thread."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -23,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFileTransfer
 from bot.chat import OutgoingFile
+from bot.jobs import ThreadAddress
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +56,40 @@ def posting_client(client: AsyncWebClient) -> AsyncWebClient:
     )
 
 
-def status_with_note(thread: dict[str, Any], text: str) -> str:
+@dataclass(frozen=True)
+class SlackAddress:
+    """Where a job lives in Slack: its channel, the thread's parent message, and the status message.
+
+    `note` is a standing line shown above the status (why the results go to a direct message).
+    """
+
+    channel: str
+    thread_ts: str
+    status_ts: str
+    note: str | None = None
+
+    def to_json(self) -> ThreadAddress:
+        """The address as the core stores it."""
+        stored: dict[str, str] = {"channel": self.channel, "thread_ts": self.thread_ts, "status_ts": self.status_ts}
+        if self.note:
+            stored["note"] = self.note
+        return stored
+
+    @classmethod
+    def from_json(cls, stored: ThreadAddress) -> SlackAddress:
+        """The address read back from a job."""
+        note = stored.get("note")
+        return cls(
+            channel=str(stored["channel"]),
+            thread_ts=str(stored["thread_ts"]),
+            status_ts=str(stored["status_ts"]),
+            note=str(note) if note else None,
+        )
+
+
+def status_with_note(thread: SlackAddress, text: str) -> str:
     """The status text after the thread's standing note (why it is in a DM), if it has one."""
-    note = thread.get("note")
-    return f"{note}\n{text}" if note else text
+    return f"{thread.note}\n{text}" if thread.note else text
 
 
 class SlackThread:
@@ -77,44 +104,49 @@ class SlackThread:
         self.transfer = transfer
         self._posting = posting_client(client)
 
-    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str) -> None:
         """Edit the job's status message."""
-        await self.client.chat_update(
-            channel=thread["channel"], ts=thread["status_ts"], text=status_with_note(thread, text)
-        )
+        await self.show_status(SlackAddress.from_json(thread), text)
 
-    async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
+    async def show_status(self, address: SlackAddress, text: str) -> None:
+        """Edit a status message, its standing note kept above the text."""
+        text = status_with_note(address, text)
+        await self.client.chat_update(channel=address.channel, ts=address.status_ts, text=text)
+
+    async def post(self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
         """A reply in the thread; a batch's files are uploaded side by side, then shared in one message."""
+        address = SlackAddress.from_json(thread)
         if not files:
-            await self._posting.chat_postMessage(channel=thread["channel"], thread_ts=thread["thread_ts"], text=text)
+            await self._posting.chat_postMessage(channel=address.channel, thread_ts=address.thread_ts, text=text)
             return
 
         async def upload(item: OutgoingFile) -> dict[str, str | None]:
             ticket = await self.client.files_getUploadURLExternal(filename=item.name, length=item.size)
-            await self.transfer.upload(str(ticket["upload_url"]), item.path, item.size)
+            await self.transfer.upload(str(ticket["upload_url"]), item)
             return {"id": str(ticket["file_id"]), "title": item.name}
 
         uploaded = list(await asyncio.gather(*(upload(item) for item in files)))  # gather keeps the order
         await self._posting.files_completeUploadExternal(
             files=uploaded,
-            channel_id=thread["channel"],
-            thread_ts=thread["thread_ts"],
+            channel_id=address.channel,
+            thread_ts=address.thread_ts,
             initial_comment=text,
         )
 
-    async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
+    async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """Whether any message of the thread carries `key` (a shared file's comment is its text)."""
+        address = SlackAddress.from_json(thread)
         cursor: str | None = None
         while True:
             try:
                 page = await self.client.conversations_replies(
-                    channel=thread["channel"], ts=thread["thread_ts"], cursor=cursor, limit=REPLIES_PAGE
+                    channel=address.channel, ts=address.thread_ts, cursor=cursor, limit=REPLIES_PAGE
                 )
             except SlackApiError as exc:
                 if exc.response.status_code == 429 or exc.response.status_code >= 500:
                     raise  # transient: the engine tries the step again later
                 # Unreadable history (a missing scope, a vanished thread): a possible duplicate beats no delivery.
-                log.warning("could not read thread %s: %s", thread["thread_ts"], exc.response.get("error"))
+                log.warning("could not read thread %s: %s", address.thread_ts, exc.response.get("error"))
                 return False
             if any(key in str(message.get("text", "")) for message in page.get("messages") or []):
                 return True

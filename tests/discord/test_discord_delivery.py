@@ -12,6 +12,7 @@ import pytest
 from bot.chat import OutgoingFile
 from bot.delivery import POSTED, STARTED, deliver_results
 from bot.jobs import JobState
+from storage.blobs import FileBlobStore
 from tests.discord.conftest import CHANNEL, OWNER, Harness, PackProvider
 from tests.discord.shapes import TOKEN
 from tests.doubles import jpeg
@@ -79,7 +80,7 @@ async def test_after_a_crash_was_posted_finds_pieces_already_in_the_thread(harne
     fake.messages[thread_id] = [p for p in fake.messages[thread_id] if part4 not in p["content"]]
     mark = len(fake.uploads)
 
-    await deliver_results(store, harness.core.blobs, harness.surface, job)
+    await deliver_results(store, store, harness.core.blobs, harness.surface, job)
 
     again = fake.uploads[mark:]
     assert [u.filename for u in again] == [f"headshot-{n}.jpg" for n in range(31, 41)]
@@ -115,12 +116,13 @@ async def test_a_server_error_is_retried_without_posting_twice(harness: Harness)
 
 def files(folder: Path, count: int, size: int = 0, first: int = 1) -> list[OutgoingFile]:
     """`count` stored results of about `size` bytes each."""
-    folder.mkdir(parents=True, exist_ok=True)
+    blobs = FileBlobStore(folder)
     made = []
     for n in range(count):
-        path = folder / f"h{n}.jpg"
-        path.write_bytes(jpeg(64, 64, n) + b"\0" * size)
-        made.append(OutgoingFile(f"headshot-{n + first:02d}.jpg", path, path.stat().st_size))
+        data = jpeg(64, 64, n) + b"\0" * size
+        (folder / "out").mkdir(parents=True, exist_ok=True)
+        (folder / "out" / f"h{n}.jpg").write_bytes(data)
+        made.append(OutgoingFile(f"headshot-{n + first:02d}.jpg", len(data), f"out/h{n}.jpg", blobs))
     return made
 
 
@@ -143,7 +145,8 @@ async def test_post_splits_by_the_channels_upload_limit(harness: Harness, tmp_pa
     thread_id = await start_job(harness)
     big = files(tmp_path / "big", 5, size=40_000)
     huge = files(tmp_path / "huge", 1, size=200_000, first=6)
-    thread = {"channel_id": CHANNEL, "thread_id": thread_id, "upload_limit": 100_000}
+    thread = {"channel_id": CHANNEL, "thread_id": thread_id, "status_channel_id": CHANNEL,
+              "status_message_id": fake.channel_posts(CHANNEL)[0]["id"], "upload_limit": 100_000}
     key = "job x · part 1/1"
 
     await harness.surface.post(thread, f"Headshots 1-6 of 6 · {key}", [*big, *huge], key)

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bot.jobs import Job, JobState
+from bot.jobs import Job, JobChange, JobState
 from bot.options import Options
 from storage.jobs import SqliteJobStore
 
@@ -25,7 +25,8 @@ async def test_a_duplicate_callback_does_not_roll_back_results_being_recorded(tm
     try:
         job = new_job(1)
         await store.add(job)
-        await store.update(job.id, state=JobState.WAITING, remote_id="r1", callback_hash=HASH)
+        await store.arm_callback(job.id, HASH)
+        await store.update(job.id, JobChange(state=JobState.WAITING, remote_id="r1"))
         urls = [f"https://cdn.example/{n}.jpg" for n in range(60)]
         assert await store.accept_callback(HASH, "r1", urls)
         # Downloads record results while Runflow retries its callback: the refused retry's
@@ -56,7 +57,7 @@ async def test_two_stores_on_one_file_never_report_the_database_locked(tmp_path:
             for n in range(base, base + 60):
                 job = new_job(n, owner=f"o{base}")
                 await store.add(job)
-                await store.update(job.id, state=JobState.FETCHING, results_total=3)
+                await store.update(job.id, JobChange(state=JobState.FETCHING))
                 await store.add_result(job.id, 0, f"jobs/{job.id}/out/00.jpg", 10)
                 await store.set_delivery(job.id, "part 1/1", "posted")
                 await store.record_call("agentai", time.time())

@@ -6,24 +6,13 @@ import bisect
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+
+from bot.ports import CallLog
 
 log = logging.getLogger(__name__)
 
 # agent.ai: 20 requests a minute and 1,000 a day.
 AGENTAI_LIMITS: tuple[tuple[int, float], ...] = ((20, 60.0), (1000, 86400.0))
-
-
-class CallLog(Protocol):
-    """Where calls are remembered across restarts (`SqliteJobStore` is one)."""
-
-    async def record_call(self, provider: str, at: float) -> None:
-        """Log one call."""
-        ...
-
-    async def calls_since(self, provider: str, since: float) -> list[float]:
-        """Times of the calls since `since`, oldest first."""
-        ...
 
 
 class CallLimiter:

@@ -7,6 +7,7 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +15,7 @@ import aiohttp
 from bot.chat import ChatAdapter, ChatSurface
 from bot.downloads import Downloader
 from bot.engine import JobEngine
+from bot.metrics import Metrics
 from bot.providers import Provider
 from bot.providers.studio import StudioProvider
 from bot.runner import JobRunner
@@ -40,6 +42,7 @@ class Core:
     service: HeadshotService
     surfaces: dict[str, ChatSurface]
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
         """Stop the runner and release connections."""
@@ -93,6 +96,8 @@ async def build_core(
     downloader = Downloader(download_http, allow_private=settings.allow_private_urls)
     providers = await build_providers(settings, store, downloader, http_clients)
     surface_map: dict[str, ChatSurface] = dict(surfaces or {})
+    metrics = Metrics()
+    metrics.declare(providers, surface_map)
     engine = JobEngine(
         store,
         blobs,
@@ -102,6 +107,7 @@ async def build_core(
         callback_base=callback_base or settings.public_base_url,
         callback_timeout=settings.runflow_callback_timeout_s,
         fault=fault_hook(settings.fault_point),
+        metrics=metrics,
     )
     runner = JobRunner(
         engine,
@@ -116,7 +122,7 @@ async def build_core(
         max_jobs_per_user=settings.max_jobs_per_user,
         max_photo_bytes=settings.max_photo_bytes,
     )
-    return Core(settings, store, blobs, engine, runner, service, surface_map, http_clients)
+    return Core(settings, store, blobs, engine, runner, service, surface_map, http_clients, metrics)
 
 
 async def build_providers(
@@ -151,11 +157,13 @@ def build_adapters(settings: Settings, core: Core) -> list[ChatAdapter]:
     if settings.slack_enabled:
         from adapters.slack import SlackAdapter
 
-        adapters.append(SlackAdapter.from_settings(settings, core.service))
+        rate_limited = partial(core.metrics.chat_post, "slack", "rate_limited")
+        adapters.append(SlackAdapter.from_settings(settings, core.service, on_rate_limited=rate_limited))
     if settings.discord_token is not None:
         from adapters.discord import DiscordAdapter
 
         adapters.append(DiscordAdapter.from_settings(settings, core.service))
     for adapter in adapters:
         core.surfaces[adapter.surface.name] = adapter.surface
+    core.metrics.declare(core.engine.providers, core.surfaces)
     return adapters

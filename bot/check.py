@@ -77,4 +77,6 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         line("runflow", "configured" if settings.runflow_api_key else "off",
              settings.runflow_base_url if settings.runflow_api_key else "set RUNFLOW_API_KEY")
     line("studio", "configured", "built in, offline")
+    line("metrics", "configured", "GET /metrics; " + ("bearer token required" if settings.metrics_token else
+                                                     "open to anyone who reaches the port (set METRICS_TOKEN)"))
     return lines, ok

@@ -68,13 +68,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.app import QUIET_LOGGERS
         from bot.serve import serve
 
-        configure_logging(settings.secrets(), quiet=QUIET_LOGGERS)
+        configure_logging(settings.secrets(), quiet=QUIET_LOGGERS, fmt=settings.log_format)
         asyncio.run(serve(settings))
         return 0
     if args.command == "generate":
         from bot.generate import GenerateArgs, run_generate
 
-        configure_logging(settings.secrets(), level=30)
+        configure_logging(settings.secrets(), level=30, fmt=settings.log_format)
         names = ("style", "background", "attire", "count", "quality", "aspect_ratio", "prompt")
         options = {n: str(getattr(args, n)) for n in names if getattr(args, n) is not None}
         gen = GenerateArgs(

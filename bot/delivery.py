@@ -43,7 +43,7 @@ async def post_once(
     if state == POSTED:
         return
     if state == STARTED and await surface.was_posted(job.thread, key):
-        log.info("job %s: %s was already in the thread", job.short_id, key)
+        log.info("%s was already in the thread", key)
         await store.set_delivery(job.id, key, POSTED)
         return
     await store.set_delivery(job.id, key, STARTED)

@@ -19,7 +19,9 @@ from bot.chat import ChatSurface
 from bot.delivery import announce_failure, deliver_results, post_once
 from bot.downloads import Downloader, DownloadError
 from bot.jobs import Job, JobChange, JobState
+from bot.logs import job_context
 from bot.messages import status_text
+from bot.metrics import Metrics
 from bot.photos import Photo
 from bot.ports import BlobStore, JobStore
 from bot.providers import Generated, GenerationInput, Provider, ProviderError, Submitted
@@ -58,6 +60,7 @@ class JobEngine:
         max_result_bytes: int = 25 * 1024 * 1024,
         clock: Callable[[], float] = time.time,
         fault: Callable[[str], None] = lambda point: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.blobs = blobs
@@ -69,9 +72,14 @@ class JobEngine:
         self.max_result_bytes = max_result_bytes
         self.clock = clock
         self.fault = fault
+        self.metrics = metrics or Metrics()
 
     async def advance(self, job_id: str) -> None:
         """Run a job's steps until it finishes, waits for a callback, or is not due yet."""
+        with job_context(job_id):  # every line logged meanwhile names the job
+            await self._advance(job_id)
+
+    async def _advance(self, job_id: str) -> None:
         while True:
             job = await self.store.get(job_id)
             if job is None or job.finished or job.not_before > self.clock():
@@ -82,7 +90,7 @@ class JobEngine:
             try:
                 await self._step(job)
             except Exception as exc:  # one bad step must not stop the runner
-                log.exception("job %s: step %s failed", job.short_id, job.state.value)
+                log.exception("step %s failed", job.state.value)
                 await self._retry_or_fail(job, exc)
             after = await self.store.get(job_id)
             if after is None or (after.state, after.attempts, after.not_before) == before:
@@ -134,7 +142,7 @@ class JobEngine:
         task = GenerationInput(job_id=job.id, photos=photos, options=job.options, callback_url=callback_url)
         self.fault("before-provider")
         try:
-            outcome = await provider.generate(task)
+            outcome = await self._call(provider, task, job)
         except ProviderError as exc:
             await self._provider_failed(job, exc)
             return
@@ -151,7 +159,8 @@ class JobEngine:
             await self._announce(job.id)
             if outcome.notes and job.surface in self.surfaces:
                 advice = " ".join(outcome.notes)
-                await post_once(self.store, self.surfaces[job.surface], job, f"job {job.short_id} · advice", advice)
+                surface = self.metrics.counted(self.surfaces[job.surface])
+                await post_once(self.store, surface, job, f"job {job.short_id} · advice", advice)
             return
         assert isinstance(outcome, Generated)
         await self.store.update(job.id, JobChange(remote_id=outcome.remote_id, detail=outcome.raw))
@@ -161,12 +170,32 @@ class JobEngine:
         await save_generated(self, job, outcome.images)
         await self._move(job, JobState.DELIVERING, expect=JobState.GENERATING)
 
+    async def _call(self, provider: Provider, task: GenerationInput, job: Job) -> Generated | Submitted:
+        """One provider call, timed, counted and logged (a cancelled call is none of these)."""
+        started = time.perf_counter()
+        try:
+            outcome = await provider.generate(task)
+        except ProviderError as exc:
+            self._called(job, "unavailable" if exc.retryable else "refused", started)
+            raise
+        except Exception:
+            self._called(job, "error", started)
+            raise
+        self._called(job, "submitted" if isinstance(outcome, Submitted) else "ok", started, outcome)
+        return outcome
+
+    def _called(self, job: Job, kind: str, started: float, outcome: Generated | Submitted | None = None) -> None:
+        seconds = time.perf_counter() - started
+        self.metrics.provider_called(job.provider, kind, seconds)
+        images = f", {len(outcome.images)} images" if isinstance(outcome, Generated) else ""
+        log.info("%s called: %s in %.1fs%s", job.provider, kind, seconds, images)
+
     async def _provider_failed(self, job: Job, exc: ProviderError) -> None:
         if exc.raw:
             await self.store.update(job.id, JobChange(detail=exc.raw))
         if exc.retryable and job.attempts + 1 < MAX_PROVIDER_ATTEMPTS:
             delay = exc.retry_after if exc.retry_after is not None else backoff(job.attempts + 1)
-            log.warning("job %s: provider will be retried in %.0fs: %s", job.short_id, delay, exc)
+            log.warning("%s will be retried in %.0fs: %s", job.provider, delay, exc)
             retry = JobChange(state=JobState.QUEUED, attempts=job.attempts + 1, not_before=self.clock() + delay)
             await self.store.update(job.id, retry)
             return
@@ -184,7 +213,12 @@ class JobEngine:
         await self.fail(job, f"{label} did not deliver the headshots within {span}; the job was given up.")
 
     async def _fetch(self, job: Job) -> None:
+        if job.attempts == 0 and job.results_done == 0:
+            waited = job.updated_at - job.created_at
+            log.info("callback: %d results to fetch, %.1fs after it was accepted", job.results_total, waited)
+        started = time.perf_counter()
         stored = await fetch_results(self, job)
+        log.info("fetched %d of %d results in %.1fs", stored, job.results_total, time.perf_counter() - started)
         if stored == 0:
             await self.fail(job, "None of the provider's images could be downloaded (the links may have expired).")
             return
@@ -192,23 +226,29 @@ class JobEngine:
         await self._move(job, JobState.DELIVERING, expect=JobState.FETCHING)
 
     async def _deliver(self, job: Job) -> None:
-        surface = self.surfaces[job.surface]
-        await deliver_results(self.store, self.store, self.blobs, surface, job, self.fault)
+        surface = self.metrics.counted(self.surfaces[job.surface])
+        images = await deliver_results(self.store, self.store, self.blobs, surface, job, self.fault)
         self.fault("after-delivery")
-        await self._finish(job, JobState.DELIVERED)
+        await self._finish(job, JobState.DELIVERED, images)
 
     async def _announce_failure(self, job: Job) -> None:
         surface = self.surfaces.get(job.surface)
         if surface is not None:
-            await announce_failure(self.store, surface, job)
+            await announce_failure(self.store, self.metrics.counted(surface), job)
         await self._finish(job, JobState.FAILED)
 
     async def fail(self, job: Job, message: str) -> None:
         """Fail a job with a sentence for the user; the thread is told by the next step."""
         await self.store.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
 
-    async def _finish(self, job: Job, state: JobState) -> None:
+    async def _finish(self, job: Job, state: JobState, images: int = 0) -> None:
         if await self.store.update(job.id, JobChange(state=state, attempts=0), expect=[job.state]):
+            seconds = self.clock() - job.created_at
+            self.metrics.job_finished(job, state, seconds, images)
+            if state is JobState.DELIVERED:
+                log.info("delivered %d images, %.1fs after it was accepted", images, seconds)
+            else:
+                log.info("failed, %.1fs after it was accepted: %s", seconds, job.error)
             await self.blobs.delete_prefix(photos_prefix(job.id))
             await self._announce(job.id)
 
@@ -226,7 +266,7 @@ class JobEngine:
         try:
             await surface.set_status(job.thread, status_text(job, provider.capabilities if provider else None))
         except Exception:
-            log.warning("job %s: could not update the status message", job.short_id, exc_info=True)
+            log.warning("could not update the status message", exc_info=True)
 
     async def _retry_or_fail(self, job: Job, exc: Exception) -> None:
         attempts = job.attempts + 1

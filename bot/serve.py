@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.app import build_adapters, build_core
 from bot.chat import ChatAdapter
+from bot.scrape import metrics_route
 from bot.settings import Settings
 from bot.web import create_web_app
 
@@ -21,7 +22,9 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work resumes at the next start."""
     core = await build_core(settings)
     adapters = build_adapters(settings, core)
-    app = create_web_app(core.engine, core.runner, [a.install_routes for a in adapters])
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    routes = [metrics_route(core.metrics, core.store, token), *(a.install_routes for a in adapters)]
+    app = create_web_app(core.engine, core.runner, routes)
     web_runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await web_runner.setup()
     stop = stop or asyncio.Event()

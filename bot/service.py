@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -13,11 +14,14 @@ from bot.blob_keys import job_prefix, photo_key
 from bot.engine import JobEngine
 from bot.errors import UserError
 from bot.jobs import Job, ThreadAddress
+from bot.logs import job_context
 from bot.messages import status_text
 from bot.options import Options
 from bot.photos import DEFAULT_MAX_BYTES, Photo, read_photo
 from bot.request import Capabilities, HeadshotRequest, RequestError, check_request
 from bot.runner import JobRunner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,9 @@ class HeadshotService:
         for n, photo in enumerate(request.photos):
             await self.engine.blobs.put(photo_key(job.id, n), photo.data)
         await self.engine.store.add(job)
+        with job_context(job.id):
+            options = job.options
+            log.info("accepted: %s on %s; %d photo(s), count %d", job.provider, surface, job.photo_count, options.count)
         if self.runner is not None:
             self.runner.wake()
         return job

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     max_jobs_per_user: int = Field(default=2, ge=1)
     runflow_callback_timeout_s: float = Field(default=6 * 3600, gt=0)
     result_retention_days: float = Field(default=30, gt=0)
+    metrics_token: SecretStr | None = None
+    log_format: Literal["text", "json"] = "text"
     # Test hook: kill the process at a named point of the job engine ("point" or "point:N").
     fault_point: str | None = Field(default=None, validation_alias="HEADSHOT_FAULT_POINT")
 
@@ -50,6 +53,7 @@ class Settings(BaseSettings):
         "discord_token",
         "agentai_api_key",
         "runflow_api_key",
+        "metrics_token",
         mode="before",
     )
     @classmethod
@@ -95,5 +99,6 @@ class Settings(BaseSettings):
             self.discord_token,
             self.agentai_api_key,
             self.runflow_api_key,
+            self.metrics_token,
         ]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -44,30 +44,36 @@ def create_web_app(
         body = {"status": "ok" if ok else "unavailable", "jobs_in_flight": runner.busy if runner else 0}
         return web.json_response(body, status=200 if ok else 503)
 
+    def refuse(status: int, body: dict[str, str]) -> web.Response:
+        engine.metrics.callback("refused")
+        return web.json_response(body, status=status)
+
     async def runflow_callback(request: web.Request) -> web.Response:
         token = request.match_info["token"]
         if not _TOKEN.match(token):
-            return web.json_response({"error": "not found"}, status=404)
+            return refuse(404, {"error": "not found"})
         if request.content_length is not None and request.content_length > MAX_CALLBACK_BYTES:
-            return web.json_response({"error": "body too large"}, status=413)
+            return refuse(413, {"error": "body too large"})
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return web.json_response({"error": "body too large"}, status=413)
+            return refuse(413, {"error": "body too large"})
         try:
             callback = RunflowCallback.model_validate_json(body)
         except ValidationError:
-            return web.json_response({"error": "invalid callback body"}, status=400)
+            return refuse(400, {"error": "invalid callback body"})
         if callback.event != "headshots.completed":
-            return web.json_response({"status": "ignored"})
+            return refuse(200, {"status": "ignored"})
         if not all(url.startswith(("https://", "http://")) and len(url) <= 4096 for url in callback.image_urls):
-            return web.json_response({"error": "invalid image URL"}, status=400)
+            return refuse(400, {"error": "invalid image URL"})
         changed = await engine.accept_callback(token, callback.headshots_id, callback.image_urls)
         if changed is None:
-            return web.json_response({"error": "not found"}, status=404)
+            return refuse(404, {"error": "not found"})
         if changed and runner is not None:
             runner.wake()
-        return web.json_response({"status": "accepted" if changed else "duplicate"})
+        outcome = "accepted" if changed else "duplicate"
+        engine.metrics.callback(outcome)
+        return web.json_response({"status": outcome})
 
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/webhooks/runflow/{token}", runflow_callback)

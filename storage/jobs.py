@@ -206,6 +206,11 @@ class SqliteJobStore:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def count_by_state(self) -> dict[str, int]:
+        """Job counts by state (one grouped query over the state index)."""
+        async with self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state") as cursor:
+            return {str(row[0]): int(row[1]) async for row in cursor}
+
     async def finished_before(self, cutoff: float) -> list[str]:
         """Ids of finished jobs last changed before `cutoff` whose files are still kept."""
         states = [s.value for s in TERMINAL_STATES]

@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image
 
 from bot.chat import OutgoingFile
-from bot.providers import Generated, GenerationInput, ProviderError, ResultImage, Submitted
+from bot.providers import Generated, GenerationInput, ResultImage, Submitted
 from bot.request import Capabilities
 
 
@@ -64,7 +64,7 @@ class ScriptedProvider:
     """A provider whose answers are scripted: a list of results or errors, consumed in order."""
 
     name: str = "scripted"
-    script: list[Generated | Submitted | ProviderError] = field(default_factory=list)
+    script: list[Generated | Submitted | Exception] = field(default_factory=list)
     capabilities: Capabilities = field(
         default_factory=lambda: Capabilities(
             label="Scripted",
@@ -86,7 +86,7 @@ class ScriptedProvider:
     async def generate(self, task: GenerationInput) -> Generated | Submitted:
         self.calls.append(task)
         outcome = self.script.pop(0) if self.script else images(task.options.count)
-        if isinstance(outcome, ProviderError):
+        if isinstance(outcome, Exception):
             raise outcome
         return outcome
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import aiohttp
 from aiohttp import web
@@ -50,10 +51,11 @@ class SlackAdapter:
         signing_secret: str | None,
         app_token: str | None = None,
         api_base_url: str = "https://slack.com/api/",
+        on_rate_limited: Callable[[], None] = lambda: None,
     ) -> None:
         # One connection pool for every Web API call (Bolt's per-request clients share it too).
         self._session = aiohttp.ClientSession()
-        client = web_client(bot_token, api_base_url, self._session)
+        client = web_client(bot_token, api_base_url, self._session, on_rate_limited)
         self.transfer = SlackFileTransfer(bot_token, api_base_url, max_bytes=service.max_photo_bytes)
         self.surface: ChatSurface = SlackThread(client, self.transfer)
         self.runtime = Runtime(service, client, Intake(service, client, self.transfer))
@@ -74,8 +76,10 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, service: HeadshotService) -> SlackAdapter:
-        """The adapter for the configured tokens."""
+    def from_settings(
+        cls, settings: Settings, service: HeadshotService, on_rate_limited: Callable[[], None] = lambda: None
+    ) -> SlackAdapter:
+        """The adapter for the configured tokens; `on_rate_limited` is called for each 429 from the Web API."""
         if settings.slack_bot_token is None:
             raise ValueError("SLACK_BOT_TOKEN is not set")
         secret = settings.slack_signing_secret
@@ -86,6 +90,7 @@ class SlackAdapter:
             signing_secret=secret.get_secret_value() if secret else None,
             app_token=app_token.get_secret_value() if app_token else None,
             api_base_url=settings.slack_api_base_url,
+            on_rate_limited=on_rate_limited,
         )
 
     @property

@@ -61,7 +61,7 @@ async def fetch_results(engine: JobEngine, job: Job) -> int:
                     )
                 except DownloadError as exc:
                     if not exc.retryable or attempt == FETCH_ATTEMPTS:
-                        log.warning("job %s: result %d not downloaded: %s", job.short_id, index + 1, exc)
+                        log.warning("result %d not downloaded: %s", index + 1, exc)
                         return
                     await asyncio.sleep(0.5 * 2**attempt)
                 else:

@@ -166,5 +166,5 @@ class Intake:
             except SlackApiError:
                 await self.client.chat_postMessage(channel=await self.open_dm(origin.user), text=text)
         except SlackApiError as exc:
-            log.warning("could not tell a user %r: %s", text, exc.response.get("error"))
+            log.warning("could not tell a user why: %s", exc.response.get("error"))  # the text may echo theirs
 

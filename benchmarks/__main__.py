@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "ingest": ("benchmarks.ingest", 60, 20),
     "fanout": ("benchmarks.fanout", 60, 30),
     "memory": ("benchmarks.memory", 120, 40),
+    "photo_memory": ("benchmarks.photo_memory", 120, 60),
     "studio": ("benchmarks.studio", 60, 20),
     "startup": ("benchmarks.startup", 45, 15),
 }

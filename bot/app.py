@@ -47,6 +47,7 @@ class Core:
     async def close(self) -> None:
         """Stop the runner and release connections."""
         await self.runner.stop()
+        self.service.close()
         for http in self.http_clients:
             await http.close()
         await self.store.close()

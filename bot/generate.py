@@ -73,7 +73,7 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
         web_runner: web.AppRunner | None = None
         try:
             service = core.service
-            photos = service.read_photos(files)
+            photos = await service.read_photos(files)
             options = Options.from_dict(args.options)
             provider = core.engine.providers.get(args.provider or service.default_provider)
             if provider is not None and provider.capabilities.asynchronous:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import re
 import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
@@ -13,13 +18,18 @@ from pillow_heif import register_heif_opener
 from bot.errors import UserError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000
+MAX_PIXELS = 50_000_000  # beyond this nothing is decoded at all
+# What may be decoded at full size: a JPEG is decoded at a reduced scale (`draft`), other formats
+# cannot be, and each decoded pixel costs up to 4 bytes. A 24-megapixel phone photo fits.
+DECODE_PIXELS = 25_000_000
 MIN_SIDE = 256
-MAX_SIDE = 4096
+MAX_SIDE = 2048  # the providers work from about 1-2K pixels; more only costs memory and upload time
 JPEG_QUALITY = 92
+DECODE_THREADS = 2  # photos decoded at once, process-wide: each may briefly cost about 100 MB
 
 # Pillow's format names for what we take; MPO is the multi-picture JPEG many cameras write.
 ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF"})
+_REDUCED_DECODE = frozenset({"JPEG", "MPO"})  # formats whose decoder can skip detail (`Image.draft`)
 _WE_TAKE = "please send a JPEG, PNG, WebP or HEIC photo"
 
 register_heif_opener()
@@ -104,6 +114,13 @@ def _open(data: bytes, name: str) -> Image.Image:
     if width * height > MAX_PIXELS:
         image.close()
         raise _refuse_bomb(name, width, height)
+    if image.format not in _REDUCED_DECODE and width * height > DECODE_PIXELS:
+        image.close()
+        raise PhotoError(
+            f"{name} is {width} × {height} pixels ({width * height / 1_000_000:.0f} megapixels), more than the "
+            f"{DECODE_PIXELS // 1_000_000} megapixels I can take in a {image.format} photo; please send a smaller "
+            "copy or a JPEG."
+        )
     return image
 
 
@@ -129,23 +146,40 @@ def _flatten(image: Image.Image) -> Image.Image:
         white = Image.new("RGB", rgba.size, (255, 255, 255))
         white.paste(rgba, mask=rgba.getchannel("A"))
         return white
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _reducible(image: Image.Image) -> Image.Image:
+    """The image in a mode `Image.reduce` works on (palette, 1-bit and 16-bit grey are not)."""
+    if image.mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode == "1":
+        return image.convert("L")
     if image.mode == "I" or image.mode.startswith("I;16"):
-        image = image.point(lambda value: value / 256).convert("L")  # 16-bit grey to 8-bit
-    return image.convert("RGB")
+        return image.point(lambda value: value / 256).convert("L")  # 16-bit grey to 8-bit
+    return image
+
+
+def _shrink(image: Image.Image) -> Image.Image:
+    """Cut a decoded image to near the working size at once, before any full-size copy is made."""
+    factor = max(image.size) // MAX_SIDE
+    image = _reducible(image)
+    return image.reduce(factor) if factor >= 2 else image
 
 
 def _decode(image: Image.Image) -> Image.Image:
-    """Decode fully, upright, in sRGB, no larger than MAX_SIDE."""
-    if image.format in ("JPEG", "MPO"):
+    """Decode within the pixel budget, upright, in sRGB, no larger than MAX_SIDE."""
+    if image.format in _REDUCED_DECODE:
         # Let the JPEG decoder skip detail we would throw away anyway.
         scale = min(1.0, MAX_SIDE / max(image.size))
         image.draft(None, (round(image.width * scale), round(image.height * scale)))
     image.load()
-    try:
-        upright = ImageOps.exif_transpose(image)
-    except Exception:  # a mangled EXIF block should not cost the user a good photo
-        upright = image
-    rgb = _flatten(_to_srgb(upright))
+    small = _shrink(image)
+    if small is not image:
+        image.close()  # the full-size pixels go now, not after every later copy
+    with contextlib.suppress(Exception):  # a mangled EXIF block should not cost the user a good photo
+        ImageOps.exif_transpose(small, in_place=True)
+    rgb = _flatten(_to_srgb(small))
     if max(rgb.size) > MAX_SIDE:
         rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
     return rgb
@@ -183,3 +217,29 @@ def read_photo(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX
     buffer = io.BytesIO()
     rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)
     return Photo(buffer.getvalue(), rgb.width, rgb.height)
+
+
+class PhotoReader:
+    """Reads photos on a few threads of its own: off the event loop, and never more than
+    `parallel` decoded at once, so a burst of uploads costs a bounded amount of memory."""
+
+    def __init__(self, *, max_bytes: int = DEFAULT_MAX_BYTES, parallel: int = DECODE_THREADS) -> None:
+        self.max_bytes = max_bytes
+        self._pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="photo-decode")
+
+    async def read(self, files: Sequence[tuple[str, bytes]]) -> tuple[Photo, ...]:
+        """Check and normalise (name, bytes) pairs; raises the first bad one's `PhotoError`, in order."""
+        loop = asyncio.get_running_loop()
+        jobs = [
+            loop.run_in_executor(self._pool, partial(read_photo, data, name=name, max_bytes=self.max_bytes))
+            for name, data in files
+        ]
+        outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return tuple(outcome for outcome in outcomes if isinstance(outcome, Photo))
+
+    def close(self) -> None:
+        """Stop the threads (photos being read finish first)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -17,7 +17,7 @@ from bot.jobs import Job, ThreadAddress
 from bot.logs import job_context
 from bot.messages import status_text
 from bot.options import Options
-from bot.photos import DEFAULT_MAX_BYTES, Photo, read_photo
+from bot.photos import DEFAULT_MAX_BYTES, Photo, PhotoReader
 from bot.request import Capabilities, HeadshotRequest, RequestError, check_request
 from bot.runner import JobRunner
 
@@ -49,6 +49,7 @@ class HeadshotService:
         self.default_provider = default_provider
         self.max_jobs_per_user = max_jobs_per_user
         self.max_photo_bytes = max_photo_bytes
+        self._photos = PhotoReader(max_bytes=max_photo_bytes)
         self._starting: dict[str, int] = {}
         self._room_lock = asyncio.Lock()
 
@@ -63,9 +64,16 @@ class HeadshotService:
         found = self.engine.providers.get(provider)
         return found.capabilities if found else None
 
-    def read_photos(self, files: Sequence[tuple[str, bytes]]) -> tuple[Photo, ...]:
-        """Check and normalise uploaded files (name, bytes); raises `UserError` for the first bad one."""
-        return tuple(read_photo(data, name=name, max_bytes=self.max_photo_bytes) for name, data in files)
+    async def read_photos(self, files: Sequence[tuple[str, bytes]]) -> tuple[Photo, ...]:
+        """Check and normalise uploaded files (name, bytes); raises `UserError` for the first bad one.
+
+        Decoding happens on the photo reader's own threads, a few at a time.
+        """
+        return await self._photos.read(files)
+
+    def close(self) -> None:
+        """Release the photo reader's threads."""
+        self._photos.close()
 
     async def defaults(self, owner: str) -> tuple[Options, str]:
         """An owner's saved default options and provider (or the bot's defaults)."""

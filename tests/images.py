@@ -89,6 +89,25 @@ def png_bomb_header(width: int = 30_000, height: int = 30_000) -> bytes:
     )
 
 
+@cache
+def flat_png(width: int = 7000, height: int = 7000) -> bytes:
+    """A valid 8-bit RGB PNG of one flat colour: 7000 x 7000 is about 157 KB and 147 MB decoded.
+
+    Like `png_bomb_header`, it is written row by row, so making it never holds the image.
+    """
+    row = b"\x00" + bytes((200, 180, 160)) * width
+    compressor = zlib.compressobj(9)
+    parts = [compressor.compress(row * min(200, height - start)) for start in range(0, height, 200)]
+    parts.append(compressor.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(parts))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
 GPS_LATITUDE = (48.0, 51.0, 29.5)
 XMP_PACKET = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import time
 
 import numpy as np
 import pytest
 from PIL import ExifTags, Image, features
 
-from bot.photos import DEFAULT_MAX_BYTES, MAX_SIDE, Photo, PhotoError, read_photo
+from bot.photos import DECODE_THREADS, DEFAULT_MAX_BYTES, MAX_SIDE, Photo, PhotoError, PhotoReader, read_photo
 from bot.providers.studio.face import find_face
 from tests.images import (
     astronaut_jpeg,
     encode,
+    flat_png,
     gradient_image,
     heic_bytes,
     jpeg_with_gps_exif,
@@ -170,6 +172,56 @@ def test_image_over_our_pixel_cap_is_refused_with_its_size() -> None:
     message = refusal(png_bomb_header(8000, 8000), name="scan.png")
 
     assert message == "scan.png is 8000 × 8000 pixels (64 megapixels); the limit is 50 megapixels."
+
+
+def test_a_small_png_that_decodes_to_hundreds_of_megabytes_is_refused_from_its_header() -> None:
+    # 157 kB on the wire, 147 MB as pixels, and several copies of that while being normalised.
+    big = flat_png(7000, 7000)
+    assert len(big) < 200_000
+
+    message = refusal(big, name="poster.png")
+
+    assert message == (
+        "poster.png is 7000 × 7000 pixels (49 megapixels), more than the 25 megapixels I can take in a PNG "
+        "photo; please send a smaller copy or a JPEG."
+    )
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_and_accepted() -> None:
+    # A 27-megapixel camera JPEG: its decoder skips detail, so it never costs its full size.
+    photo = read_photo(gradient_image(6000, 4500), name="camera.jpg")
+
+    assert (photo.width, photo.height) == (MAX_SIDE, MAX_SIDE * 3 // 4)
+
+
+def test_a_png_near_the_budget_is_reduced_to_the_working_size() -> None:
+    photo = read_photo(flat_png(4800, 3200), name="scan.png")
+
+    assert (photo.width, photo.height) == (MAX_SIDE, round(3200 * MAX_SIDE / 4800))
+    assert decoded(photo).getpixel((10, 10)) == pytest.approx((200, 180, 160), abs=3)
+
+
+async def test_photos_are_decoded_off_the_event_loop_a_few_at_a_time() -> None:
+    reader = PhotoReader()
+    seen: set[str] = set()
+    try:
+        loop_thread = threading.current_thread().name
+        photos = await reader.read([(f"p{n}.png", encode(astronaut().rotate(n), "PNG")) for n in range(8)])
+        seen = {t.name for t in threading.enumerate() if t.name.startswith("photo-decode")}
+    finally:
+        reader.close()
+    assert len(photos) == 8 and all(p.width == 512 for p in photos)
+    assert 1 <= len(seen) <= DECODE_THREADS and loop_thread not in seen
+
+
+async def test_the_first_bad_photo_in_order_is_the_one_reported() -> None:
+    reader = PhotoReader()
+    try:
+        with pytest.raises(PhotoError) as caught:
+            await reader.read([("good.jpg", astronaut_jpeg()), ("big.png", flat_png()), ("text.jpg", b"hello")])
+    finally:
+        reader.close()
+    assert str(caught.value).startswith("big.png is 7000 × 7000 pixels")
 
 
 def test_too_small_for_a_headshot() -> None:

@@ -62,5 +62,4 @@ async def download_photos(
 
     blobs = await asyncio.gather(*(fetch(a) for a in attachments))
     named = [(a.filename, data) for a, data in zip(attachments, blobs, strict=True)]
-    # Decoding large photos takes a while: keep the gateway's heartbeat and other commands moving.
-    return await asyncio.to_thread(service.read_photos, named)
+    return await service.read_photos(named)

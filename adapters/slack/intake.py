@@ -105,8 +105,7 @@ class Intake:
         if not files:
             raise UserError("Please attach at least one portrait photo.")
         pairs = await asyncio.gather(*(self._download(f) for f in files))
-        # Decoding and normalising photos is CPU work: keep the event loop free for Slack's 3-second acks.
-        return await asyncio.to_thread(self.service.read_photos, list(pairs))
+        return await self.service.read_photos(list(pairs))
 
     async def _download(self, file: SlackFile) -> tuple[str, bytes]:
         name = file.get("name") or file.get("title") or "photo"

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 THUMB = 200
 GAP = 8
 LABEL_HEIGHT = 22
+MAX_SOURCE_PIXELS = 50_000_000  # larger images get a blank cell rather than a full decode
 
 
 def render_contact_sheet(paths: Sequence[Path], columns: int = 10) -> bytes:
@@ -29,10 +30,12 @@ def render_contact_sheet(paths: Sequence[Path], columns: int = 10) -> bytes:
         y = GAP + row * (cell_h + GAP)
         try:
             with Image.open(path) as image:
+                if image.width * image.height > MAX_SOURCE_PIXELS:
+                    raise ValueError(f"{image.width} x {image.height} pixels")
                 image.draft("RGB", (THUMB * 2, THUMB * 2))  # JPEG: decode at a reduced scale
                 thumb = image.convert("RGB")
                 thumb.thumbnail((THUMB, THUMB))
-        except (OSError, ValueError):
+        except Exception:  # one unreadable image (even a decompression bomb) must not cost the whole sheet
             thumb = Image.new("RGB", (THUMB, THUMB), (230, 230, 230))
         sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
         draw.text((x + THUMB // 2, y + THUMB + 2), str(number), fill="black", font=font, anchor="ma")

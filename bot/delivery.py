@@ -96,9 +96,10 @@ async def deliver_results(
         last = first + len(batch) - 1
         span = f"{first}" if first == last else f"{first}-{last}"
         text = f"Headshot {span} of {total}" if first == last else f"Headshots {span} of {total}"
-        missing = len(results) - total
+        expected = max(len(results), job.results_total)
+        missing = expected - total
         if number == len(batches) and missing:
-            text += f" ({missing} of {len(results)} could not be downloaded from the provider)"
+            text += f" ({missing} of {expected} could not be downloaded from the provider or were not usable images)"
         key = f"job {job.short_id} · part {number}/{len(batches)}"
         await post_once(store, surface, job, key, text, batch, fault)
         first = last + 1

@@ -17,6 +17,7 @@ from contextlib import aclosing
 import aiohttp
 from yarl import URL
 
+from bot.photos import declared_pixels
 from bot.ports import BlobStore
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -26,6 +27,8 @@ Resolve = Callable[[str, int], Awaitable[list[str]]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _SNIFF_BYTES = 16
+# An image's header is checked from at most this much of its start (a JPEG's comes after its EXIF).
+HEADER_BYTES = 512 * 1024
 RESOLVE_SECONDS = 15.0
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"})
 
@@ -147,38 +150,45 @@ class Downloader:
             return b"".join([chunk async for chunk in chunks])
 
     async def save_image(
-        self, url: str, blobs: BlobStore, key: str, *, max_bytes: int, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        blobs: BlobStore,
+        key: str,
+        *,
+        max_bytes: int,
+        max_pixels: int,
+        headers: Mapping[str, str] | None = None,
     ) -> int:
         """Stream `url` into the blob `key`, checking that it is an image; returns its size.
 
-        A body that is not an image (an HTML login page, garbage) leaves no blob behind.
+        The image's header is read as it arrives: a body that is not an image (an HTML login
+        page, garbage) or declares more than `max_pixels` (a decompression bomb) leaves no blob.
         """
         async with self._parallel:
-            return await blobs.put_stream(key, self._image_stream(url, max_bytes, headers), max_bytes)
+            return await blobs.put_stream(key, self._image_stream(url, max_bytes, max_pixels, headers), max_bytes)
 
     async def _image_stream(
-        self, url: str, max_bytes: int, headers: Mapping[str, str] | None
+        self, url: str, max_bytes: int, max_pixels: int, headers: Mapping[str, str] | None
     ) -> AsyncGenerator[bytes, None]:
         head = b""
-        sniffed = False
+        checked = False
         async with aclosing(self._stream(url, max_bytes, headers)) as chunks:
             async for chunk in chunks:
-                if sniffed:
+                if checked:
                     yield chunk
                     continue
                 head += chunk
-                if len(head) >= _SNIFF_BYTES:
-                    self._require_image(url, head)
-                    sniffed = True
+                if len(head) >= _SNIFF_BYTES and sniff_image(head) is None:
+                    raise DownloadError(f"The file at {describe(URL(url))} is not an image.")
+                if len(head) >= HEADER_BYTES:
+                    check_image_header(url, head, max_pixels)
+                    checked = True
                     yield head
-        if not sniffed:
-            self._require_image(url, head)
+        if not checked:
+            if sniff_image(head) is None:
+                raise DownloadError(f"The file at {describe(URL(url))} is not an image.")
+            check_image_header(url, head, max_pixels)
             yield head
-
-    @staticmethod
-    def _require_image(url: str, head: bytes) -> None:
-        if sniff_image(head) is None:
-            raise DownloadError(f"The file at {describe(URL(url))} is not an image.")
 
     async def _stream(
         self, url: str, max_bytes: int, headers: Mapping[str, str] | None
@@ -220,6 +230,17 @@ class Downloader:
             except TimeoutError:
                 raise DownloadError(f"The download from {describe(current)} timed out.", retryable=True) from None
         raise DownloadError(f"The link to {describe(origin)} redirected more than {self.max_redirects} times.")
+
+
+def check_image_header(url: str, head: bytes, max_pixels: int) -> None:
+    """Refuse an image whose header cannot be read or declares more than `max_pixels`."""
+    pixels = declared_pixels(head)
+    if pixels is None:
+        raise DownloadError(f"The file at {describe(URL(url))} is not a readable image.")
+    if pixels > max_pixels:
+        raise DownloadError(
+            f"The image at {describe(URL(url))} has {pixels / 1_000_000:.0f} megapixels, too many to handle safely."
+        )
 
 
 def _literal(host: str) -> IPAddress | None:

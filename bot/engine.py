@@ -163,11 +163,14 @@ class JobEngine:
                 await post_once(self.store, surface, job, f"job {job.short_id} · advice", advice)
             return
         assert isinstance(outcome, Generated)
-        await self.store.update(job.id, JobChange(remote_id=outcome.remote_id, detail=outcome.raw))
+        answered = JobChange(remote_id=outcome.remote_id, detail=outcome.raw, results_total=len(outcome.images))
+        await self.store.update(job.id, answered)
         if not outcome.images:
             await self.fail(job, f"{provider.capabilities.label} answered without any images.")
             return
-        await save_generated(self, job, outcome.images)
+        if await save_generated(self, job, outcome.images) == 0:
+            await self.fail(job, f"None of the images {provider.capabilities.label} made could be used.")
+            return
         await self._move(job, JobState.DELIVERING, expect=JobState.GENERATING)
 
     async def _call(self, provider: Provider, task: GenerationInput, job: Job) -> Generated | Submitted:

@@ -79,6 +79,7 @@ class JobChange:
     remote_id: str | None = None
     error: str | None = None
     detail: str | None = None
+    results_total: int | None = None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,22 @@ def _refuse_bomb(
     return PhotoError(f"{name} has too many pixels to process safely; {limit}.")
 
 
+def declared_pixels(head: bytes) -> int | None:
+    """How many pixels the first bytes of an image declare, without decoding any; None if they are
+    not the start of an image whose header Pillow can read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(head)) as image:
+                width, height = image.size
+        except Image.DecompressionBombError as error:
+            found = re.search(r"\((\d+) pixels\)", str(error))
+            return int(found.group(1)) if found else 2**63
+        except Exception:  # Pillow plugins raise many kinds on a mangled or cut header
+            return None
+    return width * height
+
+
 def _open(data: bytes, name: str) -> Image.Image:
     """Identify the bytes and check the header; nothing is decoded yet."""
     try:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.blob_keys import result_key
 from bot.downloads import DownloadError
 from bot.jobs import Job
+from bot.photos import declared_pixels
 from bot.providers import ResultImage
 
 if TYPE_CHECKING:
@@ -19,27 +20,42 @@ log = logging.getLogger(__name__)
 
 FETCH_CONCURRENCY = 32  # CDN latency, not bandwidth, bounds a pack: fetch many at once
 FETCH_ATTEMPTS = 3
+# A provider's 2K or 4K headshot has 4-16 megapixels; far more is a decompression bomb.
+MAX_RESULT_PIXELS = 40_000_000
 
 _SUFFIX = {"image/png": ".png", "image/webp": ".webp"}
 
 
-async def save_generated(engine: JobEngine, job: Job, images: Sequence[ResultImage]) -> None:
-    """Store the images of a synchronous answer (bytes, or URLs downloaded at once)."""
+async def save_generated(engine: JobEngine, job: Job, images: Sequence[ResultImage]) -> int:
+    """Store the images of a synchronous answer (bytes, or URLs downloaded at once); returns how
+    many are stored. An image that is not one, or has far too many pixels, is left out."""
     already = {r.index for r in await engine.store.results(job.id) if r.blob_key}
     for index, image in enumerate(images):
         if index in already:
             continue
         key = result_key(job.id, index, _SUFFIX.get(image.mime_type, ".jpg"))
         if image.data is not None:
+            pixels = declared_pixels(image.data)
+            if pixels is None or pixels > MAX_RESULT_PIXELS:
+                what = "not a readable image" if pixels is None else f"{pixels / 1_000_000:.0f} megapixels"
+                log.warning("job %s: result %d left out: %s", job.short_id, index + 1, what)
+                continue
             await engine.blobs.put(key, image.data)
             size = len(image.data)
         elif image.url is not None:
-            size = await engine.downloader.save_image(
-                image.url, engine.blobs, key, max_bytes=engine.max_result_bytes
-            )
+            try:
+                size = await engine.downloader.save_image(
+                    image.url, engine.blobs, key, max_bytes=engine.max_result_bytes, max_pixels=MAX_RESULT_PIXELS
+                )
+            except DownloadError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("job %s: result %d left out: %s", job.short_id, index + 1, exc)
+                continue
         else:
             continue
         await engine.store.add_result(job.id, index, key, size)
+    return sum(1 for r in await engine.store.results(job.id) if r.blob_key)
 
 
 async def fetch_results(engine: JobEngine, job: Job) -> int:
@@ -57,7 +73,7 @@ async def fetch_results(engine: JobEngine, job: Job) -> int:
             for attempt in range(1, FETCH_ATTEMPTS + 1):
                 try:
                     size = await engine.downloader.save_image(
-                        url, engine.blobs, key, max_bytes=engine.max_result_bytes
+                        url, engine.blobs, key, max_bytes=engine.max_result_bytes, max_pixels=MAX_RESULT_PIXELS
                     )
                 except DownloadError as exc:
                     if not exc.retryable or attempt == FETCH_ATTEMPTS:

@@ -129,6 +129,40 @@ async def test_an_answer_without_images_fails_and_keeps_the_raw_answer(
     assert garbled.value.raw == "<html>gateway</html>"
 
 
+async def test_an_answer_past_its_size_cap_is_not_read_whole(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
+    sent = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield b'{"status": 200, "response": {"images": ["'
+        for _ in range(300):  # 300 MB if anyone read it all
+            sent += 1
+            yield b"A" * (1 << 20)
+
+    fake.script = [Reply(200, endless(), {"Content-Type": "application/json"})]
+    provider = make_provider(fake, http)
+    with pytest.raises(ProviderError, match=r"larger than 17 MB") as caught:
+        await provider.generate(task(count=1))
+    assert not caught.value.retryable and len(fake.requests) == 1
+    assert provider.answer_limit(task(count=1)) == 17 * 1024 * 1024
+    assert sent < 60  # the reader stopped near the cap; the rest was never produced
+
+
+async def test_a_declared_size_past_the_cap_is_refused_before_reading(
+    fake: FakeAgentAI, http: aiohttp.ClientSession
+) -> None:
+    fake.script = [Reply(200, b"{" + b" " * (18 << 20) + b"}", {"Content-Type": "application/json"})]
+    with pytest.raises(ProviderError, match=r"larger than 17 MB"):
+        await make_provider(fake, http).generate(task(count=1))
+
+
+async def test_at_most_count_images_are_taken(fake: FakeAgentAI, http: aiohttp.ClientSession) -> None:
+    forty = [base64.b64encode(gradient_jpeg(32, seed=n)).decode() for n in range(40)]
+    fake.script = [Reply(200, {"status": 200, "response": {"headshot_result": {"images": forty, "run_id": "r"}}})]
+    result = await make_provider(fake, http).generate(task(count=1))
+    assert [image.data for image in result.images] == [gradient_jpeg(32, seed=0)]
+
+
 async def test_a_429_is_retried_after_the_pause_the_server_asks_for(
     fake: FakeAgentAI, http: aiohttp.ClientSession
 ) -> None:

@@ -16,6 +16,7 @@ from tests.fakes.cdn import FakeCDN
 
 # Names the tests resolve themselves: "public" ones lead to 127.0.0.1, which the test policy
 # treats as public; "internal" leads to 127.0.0.2, which it does not.
+PIXELS = 10_000_000
 NAMES = {"cdn.public.test": "127.0.0.1", "other.public.test": "127.0.0.1", "internal.test": "127.0.0.2"}
 
 
@@ -91,7 +92,7 @@ async def test_a_public_url_is_fetched_through_the_checked_address(
 ) -> None:
     data = gradient_jpeg()
     cdn.put("a.jpg", data)
-    size = await guarded(http).save_image(named(cdn, "a.jpg"), blobs, "out/a.jpg", max_bytes=1 << 20)
+    size = await guarded(http).save_image(named(cdn, "a.jpg"), blobs, "out/a.jpg", max_bytes=1 << 20, max_pixels=PIXELS)
     assert size == len(data) and await blobs.get("out/a.jpg") == data
     assert cdn.seen[0].headers["Host"] == f"cdn.public.test:{cdn.port}"
 
@@ -173,10 +174,15 @@ async def test_bytes_are_capped_by_length_and_while_streaming(
     cdn.put("streamed.jpg", big, fault="stream")
     for name in ("declared.jpg", "streamed.jpg"):
         with pytest.raises(DownloadError, match="larger than") as caught:
-            await downloader.save_image(f"{cdn.url}/{name}", blobs, f"out/{name}", max_bytes=len(big) - 1)
+            await downloader.save_image(
+                f"{cdn.url}/{name}", blobs, f"out/{name}", max_bytes=len(big) - 1, max_pixels=PIXELS
+            )
         assert not caught.value.retryable
     assert stored_files(tmp_path / "blobs") == []
-    assert await downloader.save_image(f"{cdn.url}/streamed.jpg", blobs, "out/ok.jpg", max_bytes=len(big)) == len(big)
+    saved = await downloader.save_image(
+        f"{cdn.url}/streamed.jpg", blobs, "out/ok.jpg", max_bytes=len(big), max_pixels=PIXELS
+    )
+    assert saved == len(big)
 
 
 async def test_statuses_say_whether_to_retry(cdn: FakeCDN, http: aiohttp.ClientSession) -> None:
@@ -215,6 +221,6 @@ async def test_a_body_that_is_not_an_image_leaves_no_file(
     downloader = Downloader(http, allow_private=True)
     for name in ("login.jpg", "tiny.jpg"):
         with pytest.raises(DownloadError, match="is not an image") as caught:
-            await downloader.save_image(f"{cdn.url}/{name}", blobs, f"out/{name}", max_bytes=1 << 20)
+            await downloader.save_image(f"{cdn.url}/{name}", blobs, f"out/{name}", max_bytes=1 << 20, max_pixels=PIXELS)
         assert not caught.value.retryable
     assert stored_files(tmp_path / "blobs") == []

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+from PIL import Image
+
 from bot.app import Core
+from bot.contact_sheet import render_contact_sheet
 from bot.delivery import STARTED
 from bot.jobs import JobChange, JobState
-from bot.providers import ProviderError
+from bot.providers import Generated, ProviderError, ResultImage
 from bot.runner import sweep_expired
 from tests.conftest import submit
-from tests.doubles import RecordingSurface, ScriptedProvider, images
+from tests.doubles import RecordingSurface, ScriptedProvider, images, jpeg
+from tests.images import flat_png, png_bomb_header
 
 
 async def test_a_job_runs_from_queue_to_thread(core: Core, surface: RecordingSurface) -> None:
@@ -63,6 +70,43 @@ async def test_a_pack_gets_a_contact_sheet_and_batches(
     assert "contact sheet" in surface.posts[0].key and len(surface.posts[0].files) == 1
     assert [len(p.files) for p in surface.posts[1:]] == [10, 10, 5]
     assert "Headshots 21-25 of 25" in surface.posts[-1].text
+
+
+async def test_a_decompression_bomb_among_the_results_is_left_out_and_said_so(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+) -> None:
+    good = [jpeg(shade=n) for n in range(3)]
+    answer = [ResultImage(data=good[0]), ResultImage(data=png_bomb_header(), mime_type="image/png"),
+              ResultImage(data=good[1]), ResultImage(data=flat_png(7000, 7000), mime_type="image/png"),
+              ResultImage(data=good[2])]
+    scripted.script = [Generated(images=answer, remote_id="run-b")]
+    job_id = await submit(core, count=4)
+    await core.runner.run_until_idle()
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.DELIVERED and job.results_done == 3
+    assert [data for _, data in surface.files] == good
+    assert "(2 of 5 could not be downloaded from the provider or were not usable images)" in surface.posts[-1].text
+
+
+async def test_a_result_with_only_bombs_fails_with_a_sentence(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+) -> None:
+    scripted.script = [Generated(images=[ResultImage(data=png_bomb_header(), mime_type="image/png")])]
+    job_id = await submit(core)
+    await core.runner.run_until_idle()
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.FAILED
+    assert job.error == "None of the images Scripted made could be used."
+
+
+def test_the_contact_sheet_survives_a_decompression_bomb(tmp_path: Path) -> None:
+    paths = []
+    for n, data in enumerate([jpeg(200, 200, 1), png_bomb_header(), jpeg(200, 200, 2)]):
+        paths.append(tmp_path / f"{n}.img")
+        paths[-1].write_bytes(data)
+    sheet = Image.open(io.BytesIO(render_contact_sheet(paths)))
+    assert sheet.size[0] > 3 * 200
+    assert sheet.getpixel((8 + 208 + 100, 8 + 100)) == (230, 230, 230)  # the bomb's cell is blank
 
 
 async def test_a_piece_left_started_is_not_posted_again_if_the_thread_has_it(

@@ -32,6 +32,7 @@ from tests.doubles import RecordingSurface
 from tests.fakes import Reply, gradient_jpeg, small_jpeg
 from tests.fakes.cdn import FakeCDN
 from tests.fakes.runflow import FakeRunflow, Submission, post_json
+from tests.images import png_bomb_header
 
 KEY = "runflow-test-key"
 T = TypeVar("T")
@@ -199,8 +200,8 @@ async def submit_and_wait(w: World) -> tuple[str, Submission, asyncio.Task[None]
     return job.id, submission, work
 
 
-def pack(cdn: FakeCDN, faults: dict[int, str] | None = None) -> tuple[list[bytes], list[str]]:
-    images = [small_jpeg(n) for n in range(60)]
+def pack(cdn: FakeCDN, faults: dict[int, str] | None = None, size: int = 60) -> tuple[list[bytes], list[str]]:
+    images = [small_jpeg(n) for n in range(size)]
     urls = [
         cdn.put(f"headshots/out_{n + 1:03d}.jpg", data, (faults or {}).get(n)) + "?X-Amz-Expires=86400"
         for n, data in enumerate(images)
@@ -259,5 +260,23 @@ async def test_expired_or_garbled_links_leave_the_rest_delivered(tmp_path: Path)
         assert job is not None and job.state is JobState.DELIVERED and job.results_done == 58
         posted = [data for name, data in w.surface.files if name.startswith("headshot-")]
         assert posted == [data for n, data in enumerate(images) if n not in (7, 41)]
-        assert "(2 of 60 could not be downloaded from the provider)" in w.surface.posts[-1].text
+        last = w.surface.posts[-1].text
+        assert "(2 of 60 could not be downloaded from the provider or were not usable images)" in last
         assert not await w.blobs.exists(result_key(job_id, 7)) and not await w.blobs.exists(result_key(job_id, 41))
+
+
+async def test_a_decompression_bomb_in_a_pack_costs_only_itself(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        images, urls = pack(w.cdn, size=12)
+        w.cdn.put("headshots/out_005.jpg", png_bomb_header())  # 900 megapixels in about 100 kB
+        job_id, submission, work = await submit_and_wait(w)
+        assert (await w.runflow.complete(submission, urls))[0] == 200
+        await asyncio.wait_for(work, 20)
+        job = await w.store.get(job_id)
+        assert job is not None and job.state is JobState.DELIVERED and job.results_done == 11
+        posted = [data for name, data in w.surface.files if name.startswith("headshot-")]
+        assert posted == [data for n, data in enumerate(images) if n != 4]
+        assert "contact sheet" in w.surface.posts[0].key
+        last = w.surface.posts[-1].text
+        assert "(1 of 12 could not be downloaded from the provider or were not usable images)" in last
+        assert not await w.blobs.exists(result_key(job_id, 4))

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import aiohttp
+
 from bot.options import Options
 from bot.photos import Photo
 from bot.request import Capabilities
@@ -57,6 +59,18 @@ class ProviderError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.raw = raw
+
+
+async def read_answer(response: aiohttp.ClientResponse, max_bytes: int) -> bytes | None:
+    """A provider's answer body, read in chunks; None (and nothing more read) past `max_bytes`."""
+    if response.content_length is not None and response.content_length > max_bytes:
+        return None
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(256 * 1024):
+        body += chunk
+        if len(body) > max_bytes:
+            return None
+    return bytes(body)
 
 
 @dataclass(frozen=True)

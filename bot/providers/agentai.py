@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from bot.downloads import Downloader, DownloadError, sniff_image
 from bot.options import Quality
-from bot.providers import Generated, GenerationInput, ProviderError, ResultImage
+from bot.providers import Generated, GenerationInput, ProviderError, ResultImage, read_answer
 from bot.providers.agentai_answer import OUTPUT_VARIABLE, Answer, failure_message, header_seconds, parse_images
 from bot.providers.ratelimit import AGENTAI_LIMITS, CallLimiter
 from bot.request import Capabilities
@@ -25,6 +25,9 @@ ACTION_PATH = "/v1/action/instant_headshot_run_headshot_generation"
 MAX_PHOTOS = 3
 RAW_LIMIT = 20_000
 MAX_RESULT_BYTES = 25 * 1024 * 1024
+# An answer carries at most `count` images, inline as base64 (4 characters per 3 bytes) or as links.
+ANSWER_BYTES_PER_IMAGE = 16 * 1024 * 1024
+ANSWER_BYTES_BASE = 1024 * 1024
 SECONDS_PER_IMAGE = {Quality.STANDARD: 15.0, Quality.HIGH: 30.0}
 
 
@@ -104,10 +107,16 @@ class AgentAIProvider:
             body["custom_prompt"] = opts.prompt.strip()
         return body
 
+    @staticmethod
+    def answer_limit(task: GenerationInput) -> int:
+        """The largest answer read for a task: room for `count` images and the envelope."""
+        return ANSWER_BYTES_BASE + ANSWER_BYTES_PER_IMAGE * task.options.count
+
     async def generate(self, task: GenerationInput) -> Generated:
         """Run the action; quick failures (429 with a short pause, 5xx) are retried here."""
         body = self.request_body(task)
         timeout = self.timeout_for(task)
+        limit = self.answer_limit(task)
         attempt = 0
         for _turn in range(self.max_attempts * 4):
             wait = await self.limiter.acquire()
@@ -122,7 +131,7 @@ class AgentAIProvider:
                 continue
             attempt += 1
             try:
-                generated = await self._call(body, timeout)
+                generated = await self._call(body, timeout, limit)
             except _Retry as retry:
                 delay = retry.delay if retry.delay is not None else self.retry_base_delay * 2 ** (attempt - 1)
                 if attempt >= self.max_attempts or delay > self.max_inline_wait:
@@ -135,7 +144,11 @@ class AgentAIProvider:
                 log.info("agent.ai: attempt %d failed (%s); retrying in %.1f s", attempt, retry, delay)
                 await asyncio.sleep(delay)
                 continue
-            images = await self._bring_home(generated.images, generated.raw)
+            wanted = task.options.count
+            if len(generated.images) > wanted:
+                log.warning("agent.ai: run %s sent %d images for %d; the rest are ignored",
+                            generated.remote_id, len(generated.images), wanted)
+            images = await self._bring_home(generated.images[:wanted], generated.raw)
             return Generated(images=images, remote_id=generated.remote_id, raw=generated.raw)
         raise ProviderError("agent.ai stayed busy; the job will be tried again.", retryable=True)
 
@@ -169,22 +182,28 @@ class AgentAIProvider:
             return DownloadError("one of the result links did not lead to an image")
         return ResultImage(data=data, mime_type=mime)
 
-    async def _call(self, body: dict[str, str], limit_s: float) -> Generated:
+    async def _call(self, body: dict[str, str], limit_s: float, max_bytes: int) -> Generated:
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         try:
             async with self._session.post(
                 self._url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=limit_s)
             ) as response:
-                text = await response.text(errors="replace")
                 status = response.status
                 headers_in = response.headers
                 self._note_limits(headers_in)
+                data = await read_answer(response, max_bytes)
         except TimeoutError:
             raise ProviderError(
                 f"agent.ai did not answer within {limit_s:.3g} s.", retryable=True
             ) from None
         except aiohttp.ClientError as exc:
             raise _Retry(f"agent.ai could not be reached ({type(exc).__name__})", None) from None
+        if data is None:
+            raise ProviderError(
+                f"agent.ai sent an answer larger than {max_bytes // 1_048_576} MB, more than the images asked "
+                "for can take; it was not read."
+            )
+        text = data.decode("utf-8", errors="replace")
         raw = self._redact(text[:RAW_LIMIT])
         self._raise_for_status(status, text, raw, headers_in)
         try:

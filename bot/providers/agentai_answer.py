@@ -95,7 +95,7 @@ def _maybe_json(value: Any) -> Any:
     if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value
     return value
 
@@ -104,7 +104,7 @@ def failure_message(text: str) -> str:
     """The provider's own words about a failure, short."""
     try:
         data = _maybe_json(json.loads(text)) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     for _depth in range(3):
         if not isinstance(data, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -12,7 +13,7 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.photos import Photo
-from bot.providers import GenerationInput, ProviderError, Submitted
+from bot.providers import GenerationInput, ProviderError, Submitted, read_answer
 from bot.request import Capabilities
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 GENERATE_PATH = "/api/v1/images/generate-headshots"
 SCORE_PATH = "/api/v1/images/score"
 RAW_LIMIT = 20_000
+MAX_ANSWER_BYTES = 256 * 1024  # a submission's answer is a few hundred bytes of JSON
 POOR_SCORE = 0.6
 _REFUSALS = {400, 401, 402, 403, 404, 409, 422}
 
@@ -147,7 +149,11 @@ class RunflowProvider:
             headers={"x-api-key": self._key, "Accept": "application/json"},
             timeout=aiohttp.ClientTimeout(total=self.timeout),
         ) as response:
-            return response.status, await response.text(errors="replace")
+            data = await read_answer(response, MAX_ANSWER_BYTES)
+            if data is None:
+                limit = MAX_ANSWER_BYTES // 1024
+                raise ProviderError(f"Runflow sent an answer larger than {limit} kB; it was not read.")
+            return response.status, data.decode("utf-8", errors="replace")
 
     def _accepted(self, status: int, text: str, raw: str) -> Submitted:
         if 200 <= status < 300:
@@ -183,10 +189,11 @@ class RunflowProvider:
                     headers={"x-api-key": self._key, "Accept": "application/json"},
                     timeout=aiohttp.ClientTimeout(total=30),
                 ) as response:
-                    if response.status != 200:
-                        continue
-                    score = _score(await response.json(content_type=None))
-            except (aiohttp.ClientError, TimeoutError, ValueError):
+                    data = await read_answer(response, MAX_ANSWER_BYTES) if response.status == 200 else None
+                if data is None:
+                    continue
+                score = _score(json.loads(data))
+            except (aiohttp.ClientError, TimeoutError, ValueError, RecursionError):
                 continue
             if score is not None and score.quality_score < POOR_SCORE:
                 warnings.append(PhotoWarning(index, score.quality_score, tuple(score.tips)))

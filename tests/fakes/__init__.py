@@ -36,7 +36,8 @@ def small_jpeg(seed: int) -> bytes:
 
 @dataclass
 class Reply:
-    """One scripted answer: a status, a body (dict/list → JSON, str/bytes → as is), headers, a delay."""
+    """One scripted answer: a status, a body (dict/list → JSON, str/bytes → as is, an async generator →
+    chunked), headers, a delay."""
 
     status: int = 200
     body: Any = None
@@ -52,6 +53,8 @@ class Reply:
                 status=self.status, text=json.dumps(self.body), content_type="application/json", headers=self.headers
             )
         if isinstance(self.body, bytes):
+            return web.Response(status=self.status, body=self.body, headers=self.headers)
+        if hasattr(self.body, "__aiter__"):  # an async generator: sent chunked, with no Content-Length
             return web.Response(status=self.status, body=self.body, headers=self.headers)
         return web.Response(status=self.status, text=self.body or "", headers=self.headers)
 

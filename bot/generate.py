@@ -20,7 +20,7 @@ from bot.jobs import Job, JobState
 from bot.messages import elapsed
 from bot.options import Options
 from bot.settings import Settings
-from bot.web import create_web_app
+from bot.web import create_web_app, web_runner
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ async def show_progress(core: Core, job_id: str, stream: TextIO) -> None:
 
 async def _serve_callbacks(core: Core, port: int) -> tuple[web.AppRunner, str]:
     """Serve the callback route on loopback so an asynchronous provider can finish the job."""
-    runner = web.AppRunner(create_web_app(core.engine, core.runner))
+    runner = web_runner(create_web_app(core.engine, core.runner))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     host, bound = runner.addresses[0][:2]

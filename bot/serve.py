@@ -13,7 +13,7 @@ from bot.app import build_adapters, build_core
 from bot.chat import ChatAdapter
 from bot.scrape import metrics_route
 from bot.settings import Settings
-from bot.web import create_web_app
+from bot.web import create_web_app, web_runner
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,8 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     routes = [metrics_route(core.metrics, core.store, token), *(a.install_routes for a in adapters)]
     app = create_web_app(core.engine, core.runner, routes)
-    web_runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await web_runner.setup()
+    server = web_runner(app)
+    await server.setup()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -36,7 +36,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     runner_task: asyncio.Task[None] | None = None
     try:
         # A burst of chat requests can exceed the default listen backlog of 128.
-        await web.TCPSite(web_runner, host, settings.port, backlog=1024).start()
+        await web.TCPSite(server, host, settings.port, backlog=1024).start()
         log.info("web server on port %d; providers: %s", settings.port, ", ".join(core.engine.providers))
         for adapter in adapters:
             try:
@@ -55,5 +55,5 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
             runner_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner_task
-        await web_runner.cleanup()
+        await server.cleanup()
         await core.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -15,6 +16,11 @@ from bot.runner import JobRunner
 log = logging.getLogger(__name__)
 
 MAX_CALLBACK_BYTES = 256 * 1024
+# A connection that sends nothing, never finishes its headers, or idles between requests is closed
+# after IDLE_SECONDS (longer than a load balancer's usual 60 s idle, so it closes first); a body must
+# arrive within BODY_SECONDS.
+IDLE_SECONDS = 75.0
+BODY_SECONDS = 15.0
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 
 RouteInstaller = Callable[[web.Application], None]
@@ -28,6 +34,27 @@ class RunflowCallback(BaseModel):
     event: str
     headshots_id: str = Field(min_length=1, max_length=200)
     image_urls: list[str] = Field(min_length=1, max_length=500)
+
+
+def web_runner(app: web.Application) -> web.AppRunner:
+    """The runner every server of ours uses: no access log, and timeouts slow clients cannot outlast."""
+    return web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=IDLE_SECONDS)
+
+
+async def read_body(request: web.Request, max_bytes: int) -> bytes:
+    """A request's body, at most `max_bytes`, arriving within BODY_SECONDS; else 413 or 408."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=request.content_length)
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=len(body))
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text="the request body did not arrive in time") from None
+    return bytes(body)
 
 
 def create_web_app(
@@ -52,12 +79,12 @@ def create_web_app(
         token = request.match_info["token"]
         if not _TOKEN.match(token):
             return refuse(404, {"error": "not found"})
-        if request.content_length is not None and request.content_length > MAX_CALLBACK_BYTES:
-            return refuse(413, {"error": "body too large"})
         try:
-            body = await request.read()
+            body = await read_body(request, MAX_CALLBACK_BYTES)
         except web.HTTPRequestEntityTooLarge:
             return refuse(413, {"error": "body too large"})
+        except web.HTTPRequestTimeout:
+            return refuse(408, {"error": "body too slow"})
         try:
             callback = RunflowCallback.model_validate_json(body)
         except ValidationError:

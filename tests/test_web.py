@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
+import pytest
+from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import web as bot_web
 from bot.app import Core
 from bot.jobs import JobState
 from bot.providers import Submitted
-from bot.web import create_web_app
+from bot.web import create_web_app, web_runner
 from tests.conftest import submit
 from tests.doubles import ScriptedProvider
 from tests.servers import running
@@ -68,3 +74,48 @@ async def test_callback_route_never_fails_on_garbage(core: Core, body: str, toke
     async with running(create_web_app(core.engine, None)) as base, aiohttp.ClientSession() as http:
         async with http.post(f"{base}/webhooks/runflow/{token}", data=body.encode("latin-1", "replace")) as response:
             assert response.status in (200, 400, 404, 405, 413)
+
+
+@asynccontextmanager
+async def served(app: web.Application) -> AsyncIterator[int]:
+    """`app` behind the same runner `serve` uses; yields its port."""
+    runner = web_runner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield int(runner.addresses[0][1])
+    finally:
+        await runner.cleanup()
+
+
+def test_the_server_timeouts_are_short() -> None:
+    assert bot_web.IDLE_SECONDS <= 120 and bot_web.BODY_SECONDS <= 30
+
+
+async def test_a_client_that_never_finishes_its_headers_is_disconnected(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot_web, "IDLE_SECONDS", 0.5)
+    async with served(create_web_app(core.engine, core.runner)) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /webhooks/runflow/" + b"a" * 30 + b" HTTP/1.1\r\nHost: bot\r\nX-Slow: ")
+        await writer.drain()
+        for _ in range(3):  # a byte now and then does not keep it open
+            await asyncio.sleep(0.2)
+            writer.write(b"z")
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+
+
+async def test_a_body_that_trickles_in_gets_408(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot_web, "BODY_SECONDS", 0.3)
+    async with served(create_web_app(core.engine, core.runner)) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /webhooks/runflow/" + b"a" * 30 + b" HTTP/1.1\r\nHost: bot\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+    assert status.startswith(b"HTTP/1.1 408")

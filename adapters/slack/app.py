@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.commands import register_commands
 from adapters.slack.files import SlackFileTransfer
@@ -22,13 +24,27 @@ from adapters.slack.surface import SlackThread, web_client
 from bot.chat import ChatSurface
 from bot.service import HeadshotService
 from bot.settings import Settings
+from bot.web import read_body
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_REQUEST_BYTES = 1024 * 1024
-# What reading a payload without the fields and shapes Slack always sends raises, here or in Bolt.
-MALFORMED = (ValueError, KeyError, TypeError, AttributeError)
+# What reading a payload without the fields and shapes Slack always sends raises, here or in Bolt
+# (LookupError covers missing keys and list items; RecursionError, JSON nested too deep).
+MALFORMED = (ValueError, LookupError, TypeError, AttributeError, RecursionError)
+
+
+def is_signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether the raw body carries Slack's signature from the last five minutes."""
+    try:
+        return verifier.is_valid(
+            body=body,
+            timestamp=headers.get("X-Slack-Request-Timestamp"),
+            signature=headers.get("X-Slack-Signature"),
+        )
+    except ValueError:  # a timestamp that is not a number
+        return False
 
 
 async def answer_malformed(error: Exception, logger: logging.Logger) -> BoltResponse | None:
@@ -103,14 +119,25 @@ class SlackAdapter:
         if self.signing_secret is None:
             return
 
+        verifier = SignatureVerifier(self.signing_secret)
+
         async def slack_events(request: web.Request) -> web.Response:
-            if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
-                return web.Response(status=413, text="request too large")
             try:
-                # Bolt's own parsing and middleware assume Slack's shapes (`"event": null` breaks them).
-                return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+                body = await read_body(request, MAX_REQUEST_BYTES)
+            except web.HTTPException as exc:
+                return web.Response(status=exc.status, text=exc.reason)
+            # The signature is checked on the raw bytes before anything parses them.
+            if not is_signed(verifier, body, request.headers):
+                return web.Response(status=401, text="invalid request signature")
+            try:
+                # Slack sends UTF-8 whatever the header says; Bolt's parsing and middleware assume
+                # Slack's shapes (`"event": null` breaks them).
+                bolt_request = AsyncBoltRequest(
+                    body=body.decode("utf-8"), query=request.query_string, headers=dict(request.headers)
+                )
+                return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
             except MALFORMED as exc:
-                log.warning("refused a malformed Slack request: %r", exc)
+                log.warning("refused a malformed Slack request: %s", type(exc).__name__)
                 return web.Response(status=400, text="malformed request body")
 
         app.router.add_post(EVENTS_PATH, slack_events)

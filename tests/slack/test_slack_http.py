@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.parse
 from pathlib import Path
 
 from aiohttp import web
@@ -81,3 +82,31 @@ async def test_socket_mode_connects_and_handles_a_command_without_any_route(tmp_
         await adapter.stop()
         await core.close()
     assert not fake.socket_connected
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+async def test_an_unsigned_request_is_refused_before_its_body_is_parsed(harness: SlackHarness) -> None:
+    deep_json = await harness.send(DEEP, "application/json", secret="not-the-signing-secret")
+    deep_form = await harness.send(f"payload={DEEP}", "application/x-www-form-urlencoded", secret="wrong")
+    bogus = await harness.send('{"type": "event_callback"}', "application/json; charset=x-bogus", secret="wrong")
+    assert [deep_json.status, deep_form.status, bogus.status] == [401, 401, 401]
+    await harness.settle()
+    assert harness.fake.calls == []
+
+
+async def test_a_signed_but_malformed_body_gets_a_4xx(harness: SlackHarness) -> None:
+    deep = await harness.send(f"payload={DEEP}", "application/x-www-form-urlencoded")
+    not_utf8 = await harness.send("payload=%7B%7D", "application/x-www-form-urlencoded; charset=x-bogus")
+    no_actions = await harness.interact({"type": "block_actions", "actions": [], "user": {"id": "U0USER"}})
+    assert deep.status == 400 and no_actions.status in (400, 404)
+    assert not_utf8.status < 500
+
+
+async def test_a_signed_request_with_a_bogus_charset_is_read_as_utf8(harness: SlackHarness) -> None:
+    answer = await harness.send(
+        urllib.parse.urlencode(payload("slash_command") | {"text": "help"}),
+        "application/x-www-form-urlencoded; charset=x-bogus",
+    )
+    assert answer.status == 200 and "/headshot status" in answer.text

@@ -159,7 +159,7 @@ def build_adapters(settings: Settings, core: Core) -> list[ChatAdapter]:
         from adapters.slack import SlackAdapter
 
         rate_limited = partial(core.metrics.chat_post, "slack", "rate_limited")
-        adapters.append(SlackAdapter.from_settings(settings, core.service, on_rate_limited=rate_limited))
+        adapters.append(SlackAdapter.from_settings(settings, core.service, core.store, on_rate_limited=rate_limited))
     if settings.discord_token is not None:
         from adapters.discord import DiscordAdapter
 

@@ -36,6 +36,11 @@ class OutgoingFile:
         return await self.blobs.get(self.key)
 
 
+class ThreadGone(Exception):
+    """Raised by a surface when a thread can no longer be reached at all (the app was removed from
+    its workspace): nothing is left to post to, so the job ends without another word."""
+
+
 class ChatSurface(Protocol):
     """A place the core can deliver into: one implementation per chat platform.
 

@@ -53,9 +53,20 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
     public = settings.public_base_url
     line("web", "configured", f"port {settings.port}; public URL {public or 'not set (Runflow callbacks need it)'}")
 
-    if settings.slack_enabled:
+    if settings.slack_oauth:
+        problem = settings.secret_key_problem()
+        install = f"{public.rstrip('/')}/slack/install" if public else "/slack/install (PUBLIC_BASE_URL is not set)"
+        line("slack", "configured" if not problem else "incomplete",
+             problem or f"OAuth mode: many workspaces, each installs at {install}; HTTP events at /slack/events")
+        ok &= problem is None
+    elif settings.slack_enabled:
         mode = "Socket Mode" if settings.slack_app_token else "HTTP events at /slack/events"
-        line("slack", "configured", mode)
+        line("slack", "configured", f"single-workspace mode (SLACK_BOT_TOKEN): {mode}")
+    elif settings.slack_bot_token is None and (settings.slack_client_id or settings.slack_client_secret):
+        wanted = (("SLACK_CLIENT_ID", settings.slack_client_id), ("SLACK_CLIENT_SECRET", settings.slack_client_secret),
+                  ("SLACK_SIGNING_SECRET", settings.slack_signing_secret))
+        line("slack", "incomplete", "OAuth mode: missing " + ", ".join(n for n, v in wanted if v is None))
+        ok = False
     elif settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token:
         missing = [name for name, v in (("SLACK_BOT_TOKEN", settings.slack_bot_token),) if v is None]
         if settings.slack_signing_secret is None and settings.slack_app_token is None:
@@ -63,7 +74,8 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         line("slack", "incomplete", "missing " + ", ".join(missing))
         ok = False
     else:
-        line("slack", "off", "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)")
+        line("slack", "off", "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), "
+             "or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET for many workspaces")
     if settings.discord_token:
         guilds = settings.discord_guild_ids or "all guilds (global commands)"
         line("discord", "configured", f"commands for {guilds}")

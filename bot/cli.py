@@ -96,7 +96,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "slack-manifest":
         from adapters.slack.manifest import render_manifest
 
-        print(render_manifest(settings.public_base_url))
+        if settings.slack_oauth and not settings.public_base_url:
+            raise UserError("Slack for many workspaces needs PUBLIC_BASE_URL: Slack sends events and the "
+                            "installing browser there (Socket Mode cannot serve many workspaces)")
+        print(render_manifest(settings.public_base_url, oauth=settings.slack_client_id is not None))
         return 0
     if args.command == "discord-invite":
         from adapters.discord.invite import invite_url

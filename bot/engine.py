@@ -14,11 +14,11 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 
-from bot.blob_keys import photo_key, photos_prefix
-from bot.chat import ChatSurface
+from bot.blob_keys import job_prefix, photo_key, photos_prefix
+from bot.chat import ChatSurface, ThreadGone
 from bot.delivery import announce_failure, deliver_results, post_once
 from bot.downloads import Downloader, DownloadError
-from bot.jobs import Job, JobChange, JobState
+from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
 from bot.messages import status_text
 from bot.metrics import Metrics
@@ -30,6 +30,7 @@ from bot.results import fetch_results, save_generated
 log = logging.getLogger(__name__)
 
 MAX_PROVIDER_ATTEMPTS = 4
+UNFINISHED = ACTIVE_STATES | {JobState.WAITING}
 MAX_STEP_ATTEMPTS = 8
 FAULT_MESSAGE = "Something went wrong on our side while making your headshots; please try again."
 
@@ -89,6 +90,9 @@ class JobEngine:
             before = (job.state, job.attempts, job.not_before)
             try:
                 await self._step(job)
+            except ThreadGone:
+                log.info("job %s: its thread can no longer be reached; ending it quietly", job.short_id)
+                await self.end_quietly(job.id)
             except Exception as exc:  # one bad step must not stop the runner
                 log.exception("step %s failed", job.state.value)
                 await self._retry_or_fail(job, exc)
@@ -240,6 +244,12 @@ class JobEngine:
             await announce_failure(self.store, self.metrics.counted(surface), job)
         await self._finish(job, JobState.FAILED)
 
+    async def end_quietly(self, job_id: str) -> None:
+        """End an unfinished job whose thread is gone (nothing to post to): no word, files deleted."""
+        change = JobChange(state=JobState.FAILED, attempts=0, error="The conversation can no longer be reached.")
+        if await self.store.update(job_id, change, expect=UNFINISHED):
+            await self.blobs.delete_prefix(job_prefix(job_id))
+
     async def fail(self, job: Job, message: str) -> None:
         """Fail a job with a sentence for the user; the thread is told by the next step."""
         await self.store.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
@@ -268,6 +278,8 @@ class JobEngine:
         provider = self.providers.get(job.provider)
         try:
             await surface.set_status(job.thread, status_text(job, provider.capabilities if provider else None))
+        except ThreadGone:
+            raise
         except Exception:
             log.warning("could not update the status message", exc_info=True)
 

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.app import build_adapters, build_core
 from bot.chat import ChatAdapter
+from bot.errors import UserError
 from bot.scrape import metrics_route
 from bot.settings import Settings
 from bot.web import create_web_app, web_runner
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 
 async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:  # noqa: S104
     """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work resumes at the next start."""
+    problem = settings.secret_key_problem()
+    if problem:
+        raise UserError(problem)
     core = await build_core(settings)
     adapters = build_adapters(settings, core)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None

@@ -178,5 +178,13 @@ class HeadshotService:
             await self.engine.blobs.delete_prefix(job_prefix(job_id))
         return len(ids)
 
+    async def end_jobs_quietly(self, owner_prefix: str) -> int:
+        """End the unfinished jobs of every owner whose key starts with `owner_prefix` (a workspace
+        that removed the app): nothing is posted, their photos are deleted. Returns how many."""
+        ids = await self.engine.store.unfinished_with_owner_prefix(owner_prefix)
+        for job_id in ids:
+            await self.engine.end_quietly(job_id)
+        return len(ids)
+
     def _provider_names(self) -> str:
         return ", ".join(self.engine.providers)

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_SECRET_KEY_LENGTH = 32
+
 
 class Settings(BaseSettings):
     """Every setting of the contract, plus a few operational knobs with safe defaults."""
@@ -23,6 +25,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_base_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_oauth_base_url: str = "https://slack.com/oauth/v2/authorize"
+    secret_key: SecretStr | None = None
 
     discord_token: SecretStr | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"
@@ -50,6 +56,8 @@ class Settings(BaseSettings):
         "slack_bot_token",
         "slack_signing_secret",
         "slack_app_token",
+        "slack_client_secret",
+        "secret_key",
         "discord_token",
         "agentai_api_key",
         "runflow_api_key",
@@ -60,7 +68,9 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("public_base_url", "database_url", "discord_guild_ids", "default_provider", mode="before")
+    @field_validator(
+        "public_base_url", "database_url", "slack_client_id", "discord_guild_ids", "default_provider", mode="before"
+    )
     @classmethod
     def _blank_text_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -85,10 +95,35 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        """Slack runs when it has a bot token and either a signing secret or an app token."""
-        return self.slack_bot_token is not None and (
+        """Slack runs with a bot token and a signing secret or an app token, or in OAuth mode."""
+        single = self.slack_bot_token is not None and (
             self.slack_signing_secret is not None or self.slack_app_token is not None
         )
+        return single or self.slack_oauth
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Slack for many workspaces: client id, client secret and signing secret, and no bot token."""
+        return (
+            self.slack_bot_token is None
+            and self.slack_client_id is not None
+            and self.slack_client_secret is not None
+            and self.slack_signing_secret is not None
+        )
+
+    def secret_key_problem(self) -> str | None:
+        """Why SECRET_KEY cannot protect stored installations, when OAuth mode needs it; else None."""
+        if not self.slack_oauth:
+            return None
+        if self.secret_key is None:
+            return (
+                "SECRET_KEY is not set: Slack OAuth (SLACK_CLIENT_ID) stores each workspace's tokens encrypted "
+                f"with a key derived from it; set it to at least {MIN_SECRET_KEY_LENGTH} random characters"
+            )
+        length = len(self.secret_key.get_secret_value())
+        if length < MIN_SECRET_KEY_LENGTH:
+            return f"SECRET_KEY is too short ({length} characters); use at least {MIN_SECRET_KEY_LENGTH} random ones"
+        return None
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""
@@ -96,6 +131,8 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
+            self.slack_client_secret,
+            self.secret_key,
             self.discord_token,
             self.agentai_api_key,
             self.runflow_api_key,

@@ -211,6 +211,14 @@ class SqliteJobStore:
         async with self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state") as cursor:
             return {str(row[0]): int(row[1]) async for row in cursor}
 
+    async def unfinished_with_owner_prefix(self, prefix: str) -> list[str]:
+        """Ids of the unfinished jobs whose owner key starts with `prefix` (one workspace's users)."""
+        states = [s.value for s in TERMINAL_STATES]
+        async with self._db.execute(
+            "SELECT id FROM jobs WHERE substr(owner, 1, ?) = ? AND state NOT IN (?, ?)", (len(prefix), prefix, *states)
+        ) as cursor:
+            return [str(row[0]) async for row in cursor]
+
     async def finished_before(self, cutoff: float) -> list[str]:
         """Ids of finished jobs last changed before `cutoff` whose files are still kept."""
         states = [s.value for s in TERMINAL_STATES]
@@ -367,6 +375,47 @@ class SqliteJobStore:
             "SELECT at FROM provider_calls WHERE provider = ? AND at >= ? ORDER BY at", (provider, since)
         ) as cursor:
             return [float(row[0]) async for row in cursor]
+
+    # Installations and one-time states ------------------------------------------------------
+
+    async def save_installation(self, workspace: str, sealed: bytes) -> None:
+        """Store (or replace) a workspace's sealed installation."""
+        await self._write((
+            "INSERT INTO installations (workspace, sealed, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (workspace) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+            (workspace, sealed, time.time()),
+        ))
+
+    async def installation(self, workspace: str) -> bytes | None:
+        """A workspace's sealed installation, if any."""
+        async with self._db.execute("SELECT sealed FROM installations WHERE workspace = ?", (workspace,)) as cursor:
+            row = await cursor.fetchone()
+        return bytes(row[0]) if row else None
+
+    async def installations(self) -> list[tuple[str, bytes]]:
+        """Every stored installation."""
+        async with self._db.execute("SELECT workspace, sealed FROM installations ORDER BY workspace") as cursor:
+            return [(str(row[0]), bytes(row[1])) async for row in cursor]
+
+    async def delete_installation(self, workspace: str) -> bool:
+        """Forget a workspace's installation; whether there was one."""
+        deleted = await self._write(("DELETE FROM installations WHERE workspace = ?", (workspace,))) > 0
+        if deleted:  # the old pages stay in the write-ahead log until it is checkpointed
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
+
+    async def issue_state(self, state_hash: str, expires_at: float) -> None:
+        """Remember a one-time state until `expires_at`; expired ones go at the same time."""
+        await self._write(
+            ("INSERT INTO oauth_states (state_hash, expires_at) VALUES (?, ?)", (state_hash, expires_at)),
+            ("DELETE FROM oauth_states WHERE expires_at < ?", (time.time(),)),
+        )
+
+    async def consume_state(self, state_hash: str, now: float) -> bool:
+        """True exactly once for an issued, unexpired state."""
+        return await self._write(
+            ("DELETE FROM oauth_states WHERE state_hash = ? AND expires_at > ?", (state_hash, now))
+        ) > 0
 
     # Rows -----------------------------------------------------------------------------------
 

@@ -62,4 +62,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
     ALTER TABLE jobs ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
     """,
+    # 3: chat app installations per workspace (sealed by the adapter) and one-time OAuth states.
+    """
+    CREATE TABLE installations (
+        workspace TEXT PRIMARY KEY,
+        sealed BLOB NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE oauth_states (
+        state_hash TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL
+    );
+    """,
 ]

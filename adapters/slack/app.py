@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.commands import register_commands
 from adapters.slack.files import SlackFileTransfer
-from adapters.slack.intake import Intake
+from adapters.slack.installations import SealedInstallationStore
+from adapters.slack.intake import Intake, owner_key
+from adapters.slack.manifest import EVENTS_PATH, REDIRECT_PATH
 from adapters.slack.mentions import register_mentions
+from adapters.slack.oauth import (
+    REFRESH_MINUTES_BEFORE,
+    OAuthConfig,
+    OAuthStore,
+    install_oauth_routes,
+    oauth_settings,
+    register_removal,
+)
 from adapters.slack.runtime import Runtime
 from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread, web_client
+from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.chat import ChatSurface
 from bot.service import HeadshotService
 from bot.settings import Settings
@@ -28,7 +42,6 @@ from bot.web import read_body
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
 MAX_REQUEST_BYTES = 1024 * 1024
 # What reading a payload without the fields and shapes Slack always sends raises, here or in Bolt
 # (LookupError covers missing keys and list items; RecursionError, JSON nested too deep).
@@ -56,58 +69,129 @@ async def answer_malformed(error: Exception, logger: logging.Logger) -> BoltResp
     return None
 
 
+def one_token_authorize(token: str) -> Callable[[AsyncBoltContext], Awaitable[AuthorizeResult]]:
+    """Bolt's authorize for one workspace: the bot token, its `auth.test` answer asked once."""
+    known: list[AuthorizeResult] = []
+
+    async def authorize(context: AsyncBoltContext) -> AuthorizeResult:
+        if not known:
+            answer = await context.client.auth_test(token=token)
+            known.append(AuthorizeResult.from_auth_test_response(auth_test_response=answer, bot_token=token))
+        return known[0]
+
+    return authorize
+
+
 class SlackAdapter:
-    """Slack plugged into `serve` (`bot.chat.ChatAdapter`): listeners, surface, route, socket."""
+    """Slack plugged into `serve` (`bot.chat.ChatAdapter`): listeners, surface, route, socket.
+
+    With `bot_token` it serves one workspace; with `oauth` instead, every workspace that installs
+    it, each with its own token.
+    """
 
     def __init__(
         self,
         service: HeadshotService,
         *,
-        bot_token: str,
+        bot_token: str | None = None,
         signing_secret: str | None,
         app_token: str | None = None,
         api_base_url: str = "https://slack.com/api/",
+        oauth: OAuthConfig | None = None,
         on_rate_limited: Callable[[], None] = lambda: None,
     ) -> None:
+        if (bot_token is None) == (oauth is None):
+            raise ValueError("Slack needs either a bot token or OAuth settings")
         # One connection pool for every Web API call (Bolt's per-request clients share it too).
         self._session = aiohttp.ClientSession()
-        client = web_client(bot_token, api_base_url, self._session, on_rate_limited)
-        self.transfer = SlackFileTransfer(bot_token, api_base_url, max_bytes=service.max_photo_bytes)
-        self.surface: ChatSurface = SlackThread(client, self.transfer)
-        self.runtime = Runtime(service, client, Intake(service, client, self.transfer))
+        # No token here: each request (and each call for a job) brings its workspace's own.
+        api = web_client(None, api_base_url, self._session, on_rate_limited)
+        self.transfer = SlackFileTransfer(api_base_url, max_bytes=service.max_photo_bytes)
+        self.installations: SealedInstallationStore | None = None
         self.signing_secret = signing_secret
-        self.app_token = app_token
+        self.app_token = app_token if oauth is None else None  # many workspaces means HTTP events
         # Bolt would read SLACK_* from the environment for missing values: pass everything explicitly.
         # Without a signing secret (Socket Mode only) the HTTP route is not installed at all.
-        self.app = AsyncApp(
-            client=client,
-            signing_secret=signing_secret or "",
-            process_before_response=False,
-            request_verification_enabled=signing_secret is not None,
-        )
+        if oauth is None:
+            assert bot_token is not None
+            self.workspaces: Workspaces = OneWorkspace(bot_token, api_base_url, self._session, on_rate_limited)
+            # An explicit authorize: with SLACK_CLIENT_ID in the environment Bolt would otherwise
+            # start its own install flow and drop the bot token.
+            self.app = AsyncApp(
+                client=api,
+                authorize=one_token_authorize(bot_token),
+                signing_secret=signing_secret or "",
+                process_before_response=False,
+                request_verification_enabled=signing_secret is not None,
+            )
+        else:
+            settings, self.installations = oauth_settings(oauth, api)
+            self.workspaces = InstalledWorkspaces(
+                self.installations,
+                AsyncTokenRotator(client_id=oauth.client_id, client_secret=oauth.client_secret, client=api),
+                api_base_url,
+                self._session,
+                on_rate_limited,
+                refresh_minutes_before=REFRESH_MINUTES_BEFORE,
+            )
+            self.app = AsyncApp(
+                client=api, signing_secret=signing_secret or "", oauth_settings=settings, process_before_response=False
+            )
+        self.surface: ChatSurface = SlackThread(self.workspaces, self.transfer)
+        self.runtime = Runtime(service, Intake(service, self.workspaces, self.transfer))
         self.app.error(answer_malformed)
         register_commands(self.app, self.runtime)
         register_submissions(self.app, self.runtime)
         register_mentions(self.app, self.runtime)
+        if self.installations is not None:
+            register_removal(self.app, self.installations, self._workspace_removed)
         self._socket: AsyncSocketModeHandler | None = None
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, service: HeadshotService, on_rate_limited: Callable[[], None] = lambda: None
+        cls,
+        settings: Settings,
+        service: HeadshotService,
+        store: OAuthStore | None = None,
+        on_rate_limited: Callable[[], None] = lambda: None,
     ) -> SlackAdapter:
-        """The adapter for the configured tokens; `on_rate_limited` is called for each 429 from the Web API."""
-        if settings.slack_bot_token is None:
-            raise ValueError("SLACK_BOT_TOKEN is not set")
+        """The adapter for the configured tokens: `store` keeps installations in OAuth mode, and
+        `on_rate_limited` is called for each 429 from the Web API."""
         secret = settings.slack_signing_secret
         app_token = settings.slack_app_token
+        common: dict[str, Any] = {
+            "signing_secret": secret.get_secret_value() if secret else None,
+            "api_base_url": settings.slack_api_base_url,
+            "on_rate_limited": on_rate_limited,
+        }
+        if settings.slack_oauth:
+            assert settings.slack_client_id and settings.slack_client_secret
+            problem = settings.secret_key_problem()
+            if problem or settings.secret_key is None or store is None:
+                raise ValueError(problem or "Slack OAuth needs the store for installations")
+            public = settings.public_base_url
+            oauth = OAuthConfig(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret.get_secret_value(),
+                secret_key=settings.secret_key.get_secret_value(),
+                store=store,
+                authorize_url=settings.slack_oauth_base_url,
+                redirect_uri=public.rstrip("/") + REDIRECT_PATH if public else None,
+            )
+            return cls(service, oauth=oauth, **common)
+        if settings.slack_bot_token is None:
+            raise ValueError("SLACK_BOT_TOKEN is not set")
         return cls(
             service,
             bot_token=settings.slack_bot_token.get_secret_value(),
-            signing_secret=secret.get_secret_value() if secret else None,
             app_token=app_token.get_secret_value() if app_token else None,
-            api_base_url=settings.slack_api_base_url,
-            on_rate_limited=on_rate_limited,
+            **common,
         )
+
+    async def _workspace_removed(self, team: str) -> None:
+        ended = await self.runtime.service.end_jobs_quietly(owner_key(team, ""))
+        if ended:
+            log.info("workspace %s: %d unfinished jobs ended without a word (nothing to post to)", team, ended)
 
     @property
     def socket_mode(self) -> bool:
@@ -115,9 +199,12 @@ class SlackAdapter:
         return self.app_token is not None
 
     def install_routes(self, app: web.Application) -> None:
-        """`POST /slack/events`: every signed Slack request (commands, interactivity, events)."""
+        """`POST /slack/events`: every signed Slack request (commands, interactivity, events);
+        in OAuth mode also `GET /slack/install` and `GET /slack/oauth_redirect`."""
         if self.signing_secret is None:
             return
+        if self.installations is not None:
+            install_oauth_routes(app, self.app)
 
         verifier = SignatureVerifier(self.signing_secret)
 
@@ -143,7 +230,16 @@ class SlackAdapter:
         app.router.add_post(EVENTS_PATH, slack_events)
 
     async def start(self) -> None:
-        """Connect over Socket Mode when an app token is configured (HTTP needs nothing)."""
+        """Connect over Socket Mode when an app token is configured (HTTP needs nothing); in OAuth
+        mode, say once if stored installations cannot be opened with this SECRET_KEY."""
+        if self.installations is not None:
+            unreadable = await self.installations.unreadable()
+            if unreadable:
+                log.error(
+                    "%d stored Slack installations cannot be decrypted with this SECRET_KEY (was it changed?): "
+                    "%s. Those workspaces count as not installed until they install the app again.",
+                    len(unreadable), ", ".join(unreadable),
+                )
         if self.app_token is not None and self._socket is None:
             self._socket = AsyncSocketModeHandler(self.app, app_token=self.app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]

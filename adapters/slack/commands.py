@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import owner_key
@@ -31,14 +32,16 @@ NO_PHOTOS = (
 def register_commands(app: AsyncApp, runtime: Runtime) -> None:
     """Attach the slash command and the message shortcut to the Bolt app."""
     service = runtime.service
-    client = runtime.client
 
-    async def open_request_modal(trigger_id: str, owner: str, metadata: dict[str, Any], photos: int = 0) -> None:
+    async def open_request_modal(
+        client: AsyncWebClient, trigger_id: str, owner: str, metadata: dict[str, Any], photos: int = 0
+    ) -> None:
         options, provider = await service.defaults(owner)
         view = request_view(service.providers, options, provider, metadata, upload=photos == 0, photo_count=photos)
         await client.views_open(trigger_id=trigger_id, view=view)
 
-    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
+    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words else ""
         owner = owner_key(str(body.get("team_id")), str(body.get("user_id")))
@@ -48,7 +51,7 @@ def register_commands(app: AsyncApp, runtime: Runtime) -> None:
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
         if sub == "":
-            await open_request_modal(str(body["trigger_id"]), owner, {"channel": body.get("channel_id")})
+            await open_request_modal(client, str(body["trigger_id"]), owner, {"channel": body.get("channel_id")})
         elif sub == "settings":
             options, provider = await service.defaults(owner)
             view = settings_view(service.providers, options, provider, {"channel": body.get("channel_id")})
@@ -62,7 +65,7 @@ def register_commands(app: AsyncApp, runtime: Runtime) -> None:
             noun = "job" if count == 1 else "jobs"
             await respond(text=f"Deleted {count} {noun} and your settings.", response_type="ephemeral")
 
-    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
         message: dict[str, Any] = body.get("message") or {}
         files: list[SlackFile] = [f for f in message.get("files") or [] if is_image_file(f)]
@@ -75,7 +78,7 @@ def register_commands(app: AsyncApp, runtime: Runtime) -> None:
             "thread_ts": message.get("thread_ts") or message.get("ts"),
             "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
         }
-        await open_request_modal(str(body["trigger_id"]), owner, metadata, photos=len(files))
+        await open_request_modal(client, str(body["trigger_id"]), owner, metadata, photos=len(files))
 
     app.command(COMMAND)(on_command)
     app.shortcut(SHORTCUT)(on_shortcut)

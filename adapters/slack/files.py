@@ -1,4 +1,4 @@
-"""Moving file bytes to and from Slack's file hosts: downloads with the bot token, raw uploads.
+"""Moving file bytes to and from Slack's file hosts: downloads with a bot token, raw uploads.
 
 The bot token is sent only to Slack's own file hosts (or to the host of the configured Web API
 root, which is how a local stand-in for Slack is reached). Slack answers a bad or missing token
@@ -56,8 +56,7 @@ def file_url(file: SlackFile) -> str | None:
 class SlackFileTransfer:
     """One HTTP connection pool for Slack's file hosts, created on first use and closed at shutdown."""
 
-    def __init__(self, token: str, api_base_url: str, *, max_bytes: int, timeout: float = 120.0) -> None:
-        self._token = token
+    def __init__(self, api_base_url: str, *, max_bytes: int, timeout: float = 120.0) -> None:
         self._api = URL(api_base_url)
         self.max_bytes = max_bytes
         self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=15, sock_read=60)
@@ -83,13 +82,14 @@ class SlackFileTransfer:
             return url.scheme == self._api.scheme
         return url.scheme == "https" and (host == "slack.com" or host.endswith(_SLACK_SUFFIXES))
 
-    async def download(self, name: str, url: str) -> bytes:
-        """The bytes of a user's file; raises `FileDownloadError` with a sentence for the user."""
+    async def download(self, name: str, url: str, token: str) -> bytes:
+        """The bytes of a user's file, fetched with its workspace's bot `token`; raises `FileDownloadError`
+        with a sentence for the user."""
         current = URL(url)
         for _hop in range(MAX_REDIRECTS + 1):
             if not self.is_trusted(current):
                 raise FileDownloadError(f"I couldn't download {name}: it is not stored on Slack.")
-            headers = {"Authorization": f"Bearer {self._token}"}
+            headers = {"Authorization": f"Bearer {token}"}
             try:
                 async with self._client().get(current, headers=headers, allow_redirects=False) as response:
                     if response.status in _REDIRECTS and "Location" in response.headers:

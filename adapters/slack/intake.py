@@ -9,17 +9,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url
 from adapters.slack.surface import SlackAddress, status_with_note
+from bot.chat import ThreadGone
 from bot.errors import UserError
 from bot.options import Options
 from bot.photos import Photo, PhotoError
 from bot.service import HeadshotService
+
+if TYPE_CHECKING:
+    from adapters.slack.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +61,17 @@ class Origin:
 class Intake:
     """Downloads a request's photos, posts its status message and hands it to the core."""
 
-    def __init__(self, service: HeadshotService, client: AsyncWebClient, transfer: SlackFileTransfer) -> None:
+    def __init__(self, service: HeadshotService, workspaces: Workspaces, transfer: SlackFileTransfer) -> None:
         self.service = service
-        self.client = client
+        self.workspaces = workspaces
         self.transfer = transfer
 
     async def start_job(self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None) -> None:
         """Make a job of the files, or tell the user why not."""
         try:
             await self._start_job(origin, files, options, provider)
+        except ThreadGone:
+            log.info("a Slack request was dropped: its workspace is not installed any more")
         except Exception:
             log.exception("a Slack request could not be started")
             await self.tell(origin, "Something went wrong on my side before your job could start; please try again.")
@@ -80,8 +86,9 @@ class Intake:
     async def _start_in_room(
         self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None
     ) -> None:
+        client = await self.workspaces.client(origin.team)
         try:
-            photos = await self.fetch_photos(files)
+            photos = await self.fetch_photos(client, files)
             request = self.service.build_request(photos, options, provider)
         except (UserError, PhotoError) as exc:
             await self.tell(origin, str(exc))
@@ -96,23 +103,24 @@ class Intake:
         job = await self.service.accept(request, owner=origin.owner, surface=SURFACE, thread=thread.to_json())
         try:
             text = status_with_note(thread, self.service.status_of(job))
-            await self.client.chat_update(channel=thread.channel, ts=thread.status_ts, text=text)
+            await client.chat_update(channel=thread.channel, ts=thread.status_ts, text=text)
         except SlackApiError:
             log.warning("job %s: could not update the status message", job.short_id)
 
-    async def fetch_photos(self, files: list[SlackFile]) -> tuple[Photo, ...]:
-        """Download and check every file (concurrently); raises `UserError`/`PhotoError` for the first bad one."""
+    async def fetch_photos(self, client: AsyncWebClient, files: list[SlackFile]) -> tuple[Photo, ...]:
+        """Download and check every file (concurrently) with the token `client` carries; raises
+        `UserError`/`PhotoError` for the first bad one."""
         if not files:
             raise UserError("Please attach at least one portrait photo.")
-        pairs = await asyncio.gather(*(self._download(f) for f in files))
+        pairs = await asyncio.gather(*(self._download(client, f) for f in files))
         return await self.service.read_photos(list(pairs))
 
-    async def _download(self, file: SlackFile) -> tuple[str, bytes]:
+    async def _download(self, client: AsyncWebClient, file: SlackFile) -> tuple[str, bytes]:
         name = file.get("name") or file.get("title") or "photo"
         url = file_url(file)
         if url is None and file.get("id"):
             try:
-                info = await self.client.files_info(file=file["id"])
+                info = await client.files_info(file=file["id"])
             except SlackApiError as exc:
                 raise UserError(f"I couldn't look up {name} on Slack ({exc.response.get('error')}).") from None
             details = cast(SlackFile, info.get("file") or {})
@@ -120,50 +128,56 @@ class Intake:
             url = file_url(details)
         if url is None:
             raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
-        return name, await self.transfer.download(name, url)
+        return name, await self.transfer.download(name, url, str(client.token))
 
     async def post_status(self, origin: Origin, text: str) -> SlackAddress:
         """Post the status message where the request came from; join or fall back to a DM if needed."""
+        client = await self.workspaces.client(origin.team)
         try:
-            return await self._post_status_in(origin.channel, origin.thread_ts, text)
+            return await self._post_status_in(client, origin, origin.channel, origin.thread_ts, text)
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error not in _CANNOT_POST:
                 raise
         if error == "not_in_channel":
             try:
-                await self.client.conversations_join(channel=origin.channel)
-                return await self._post_status_in(origin.channel, origin.thread_ts, text)
+                await client.conversations_join(channel=origin.channel)
+                return await self._post_status_in(client, origin, origin.channel, origin.thread_ts, text)
             except SlackApiError as exc:
                 log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
-        dm = await self.open_dm(origin.user)
+        dm = await self._open_dm(client, origin.user)
         note = (
             f"I can't post in <#{origin.channel}> (it's private or I'm not a member — add me with "
             "`/invite @Headshots`), so your headshots will arrive here."
         )
-        thread = await self._post_status_in(dm, None, f"{note}\n{text}")
+        thread = await self._post_status_in(client, origin, dm, None, f"{note}\n{text}")
         return replace(thread, note=note)
 
-    async def _post_status_in(self, channel: str, thread_ts: str | None, text: str) -> SlackAddress:
-        answer = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+    async def _post_status_in(
+        self, client: AsyncWebClient, origin: Origin, channel: str, thread_ts: str | None, text: str
+    ) -> SlackAddress:
+        answer = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         ts = str(answer["ts"])
-        return SlackAddress(channel=str(answer.get("channel") or channel), thread_ts=thread_ts or ts, status_ts=ts)
+        channel = str(answer.get("channel") or channel)
+        return SlackAddress(channel=channel, thread_ts=thread_ts or ts, status_ts=ts, team=origin.team)
 
-    async def open_dm(self, user: str) -> str:
-        """The id of the bot's direct-message channel with a user."""
-        answer = await self.client.conversations_open(users=user)
+    async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
+        answer = await client.conversations_open(users=user)
         return str(answer["channel"]["id"])
 
     async def tell(self, origin: Origin, text: str) -> None:
         """Tell the user something: a thread reply for mentions, else ephemeral (or a DM when that fails)."""
         try:
+            client = await self.workspaces.client(origin.team)
             if origin.errors_in_thread:
-                await self.client.chat_postMessage(channel=origin.channel, thread_ts=origin.thread_ts, text=text)
+                await client.chat_postMessage(channel=origin.channel, thread_ts=origin.thread_ts, text=text)
                 return
             try:
-                await self.client.chat_postEphemeral(channel=origin.channel, user=origin.user, text=text)
+                await client.chat_postEphemeral(channel=origin.channel, user=origin.user, text=text)
             except SlackApiError:
-                await self.client.chat_postMessage(channel=await self.open_dm(origin.user), text=text)
+                await client.chat_postMessage(channel=await self._open_dm(client, origin.user), text=text)
+        except ThreadGone:
+            log.info("not telling a user anything: the workspace is not installed")
         except SlackApiError as exc:
             log.warning("could not tell a user why: %s", exc.response.get("error"))  # the text may echo theirs
 

@@ -6,13 +6,34 @@ import json
 from importlib import resources
 from typing import Any
 
-from adapters.slack.app import EVENTS_PATH
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+# Slack tells the app when it is removed, so that the workspace's tokens can be deleted at once.
+UNINSTALL_EVENTS = ["app_uninstalled", "tokens_revoked"]
 
 
-def build_manifest(public_base_url: str | None) -> dict[str, Any]:
-    """The manifest for HTTP delivery at `public_base_url`, or for Socket Mode when it is None."""
-    manifest: dict[str, Any] = json.loads(resources.files("adapters.slack").joinpath("manifest.json").read_text())
+def _template() -> dict[str, Any]:
+    return dict(json.loads(resources.files("adapters.slack").joinpath("manifest.json").read_text()))
+
+
+def bot_scopes() -> list[str]:
+    """The bot scopes the app asks for (one list, in the manifest)."""
+    return list(_template()["oauth_config"]["scopes"]["bot"])
+
+
+def build_manifest(public_base_url: str | None, *, oauth: bool = False) -> dict[str, Any]:
+    """The manifest for HTTP delivery at `public_base_url`, or for Socket Mode when it is None.
+
+    With `oauth` (SLACK_CLIENT_ID is set) it names the redirect URL of the install flow and
+    subscribes to the uninstall events; many workspaces need HTTP events, never Socket Mode.
+    """
+    manifest = _template()
     settings = manifest["settings"]
+    if oauth:
+        settings["event_subscriptions"]["bot_events"] += UNINSTALL_EVENTS
+        if public_base_url:
+            manifest["oauth_config"]["redirect_urls"] = [public_base_url.rstrip("/") + REDIRECT_PATH]
     if public_base_url:
         url = public_base_url.rstrip("/") + EVENTS_PATH
         for command in manifest["features"]["slash_commands"]:
@@ -25,6 +46,6 @@ def build_manifest(public_base_url: str | None) -> dict[str, Any]:
     return manifest
 
 
-def render_manifest(public_base_url: str | None) -> str:
+def render_manifest(public_base_url: str | None, *, oauth: bool = False) -> str:
     """The manifest as JSON text (Slack accepts JSON manifests as they are)."""
-    return json.dumps(build_manifest(public_base_url), indent=2, ensure_ascii=False)
+    return json.dumps(build_manifest(public_base_url, oauth=oauth), indent=2, ensure_ascii=False)

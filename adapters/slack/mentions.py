@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, is_image_file
 from adapters.slack.intake import Origin
@@ -58,15 +59,18 @@ def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
     """Attach the `app_mention` and `message` (file share) listeners."""
     seen = RecentMessages()
 
-    async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
-        runtime.tasks.spawn(handle(body, event), name="slack-mention")
+    # `client` is Bolt's client for this event: it carries the token of the workspace that sent it.
+    async def on_mention(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        runtime.tasks.spawn(handle(body, event, client), name="slack-mention")
 
-    async def on_message(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_message(
+        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in str(event.get("text") or "")
         if event.get("subtype") == "file_share" and mentioned:
-            runtime.tasks.spawn(handle(body, event), name="slack-mention")
+            runtime.tasks.spawn(handle(body, event, client), name="slack-mention")
 
-    async def handle(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def handle(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         channel, ts = str(event.get("channel")), str(event.get("ts"))
         if not event.get("user") or not seen.claim(channel, ts):
             return
@@ -84,7 +88,7 @@ def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
             reply = f"I didn't understand {unknown}. The words I know:\n{known_words(providers)}"
             await runtime.intake.tell(origin, reply)
             return
-        files = event.get("files") or await message_files(runtime, channel, ts, event.get("thread_ts"))
+        files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         photos: list[SlackFile] = [f for f in files if is_image_file(f)]
         if not photos:
             await runtime.intake.tell(origin, NO_PHOTOS)
@@ -101,13 +105,13 @@ def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
     app.event("message")(on_message)
 
 
-async def message_files(runtime: Runtime, channel: str, ts: str, thread_ts: str | None) -> list[SlackFile]:
+async def message_files(client: AsyncWebClient, channel: str, ts: str, thread_ts: str | None) -> list[SlackFile]:
     """The files of a message, read back from the conversation (for events that arrive without them)."""
     try:
         if thread_ts and thread_ts != ts:
-            page = await runtime.client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
+            page = await client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
         else:
-            page = await runtime.client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+            page = await client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
     except SlackApiError:
         return []
     for message in page.get("messages") or []:

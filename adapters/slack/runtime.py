@@ -1,4 +1,4 @@
-"""What the Slack listeners share: the core's service, the Web API client, intake, background tasks."""
+"""What the Slack listeners share: the core's service, intake, background tasks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
-
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.intake import Intake
 from bot.service import HeadshotService
@@ -52,6 +50,5 @@ class Runtime:
     """The dependencies every listener uses."""
 
     service: HeadshotService
-    client: AsyncWebClient
     intake: Intake
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)

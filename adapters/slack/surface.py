@@ -1,4 +1,8 @@
-"""The Slack chat surface: status message updates and keyed posts into a job's thread."""
+"""The Slack chat surface: status message updates and keyed posts into a job's thread.
+
+Every call for a thread carries the token of the thread's workspace, looked up when the call
+is made (a late delivery hours later uses the token the workspace has then).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -23,6 +28,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.files import SlackFileTransfer
 from bot.chat import OutgoingFile
 from bot.jobs import ThreadAddress
+
+if TYPE_CHECKING:
+    from adapters.slack.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +66,7 @@ def retry_handlers(on_rate_limited: Callable[[], None] = lambda: None) -> list[A
 
 
 def web_client(
-    token: str, base_url: str, http: aiohttp.ClientSession | None = None,
+    token: str | None, base_url: str, http: aiohttp.ClientSession | None = None,
     on_rate_limited: Callable[[], None] = lambda: None,
 ) -> AsyncWebClient:
     """The Web API client every Slack call goes through; `http` keeps connections alive between calls."""
@@ -81,32 +89,38 @@ def posting_client(client: AsyncWebClient) -> AsyncWebClient:
 
 @dataclass(frozen=True)
 class SlackAddress:
-    """Where a job lives in Slack: its channel, the thread's parent message, and the status message.
+    """Where a job lives in Slack: its workspace and channel, the thread's parent message, and the
+    status message.
 
     `note` is a standing line shown above the status (why the results go to a direct message).
+    `team` is None only for addresses stored before it was recorded (single-workspace mode).
     """
 
     channel: str
     thread_ts: str
     status_ts: str
     note: str | None = None
+    team: str | None = None
 
     def to_json(self) -> ThreadAddress:
         """The address as the core stores it."""
         stored: dict[str, str] = {"channel": self.channel, "thread_ts": self.thread_ts, "status_ts": self.status_ts}
         if self.note:
             stored["note"] = self.note
+        if self.team:
+            stored["team"] = self.team
         return stored
 
     @classmethod
     def from_json(cls, stored: ThreadAddress) -> SlackAddress:
         """The address read back from a job."""
-        note = stored.get("note")
+        note, team = stored.get("note"), stored.get("team")
         return cls(
             channel=str(stored["channel"]),
             thread_ts=str(stored["thread_ts"]),
             status_ts=str(stored["status_ts"]),
             note=str(note) if note else None,
+            team=str(team) if team else None,
         )
 
 
@@ -122,10 +136,9 @@ class SlackThread:
     max_files_per_post = MAX_FILES_PER_POST
     max_bytes_per_post = MAX_BYTES_PER_POST
 
-    def __init__(self, client: AsyncWebClient, transfer: SlackFileTransfer) -> None:
-        self.client = client
+    def __init__(self, workspaces: Workspaces, transfer: SlackFileTransfer) -> None:
+        self.workspaces = workspaces
         self.transfer = transfer
-        self._posting = posting_client(client)
 
     async def set_status(self, thread: ThreadAddress, text: str) -> None:
         """Edit the job's status message."""
@@ -134,22 +147,25 @@ class SlackThread:
     async def show_status(self, address: SlackAddress, text: str) -> None:
         """Edit a status message, its standing note kept above the text."""
         text = status_with_note(address, text)
-        await self.client.chat_update(channel=address.channel, ts=address.status_ts, text=text)
+        client = await self.workspaces.client(address.team)
+        await client.chat_update(channel=address.channel, ts=address.status_ts, text=text)
 
     async def post(self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
         """A reply in the thread; a batch's files are uploaded side by side, then shared in one message."""
         address = SlackAddress.from_json(thread)
+        client = await self.workspaces.client(address.team)
+        posting = posting_client(client)
         if not files:
-            await self._posting.chat_postMessage(channel=address.channel, thread_ts=address.thread_ts, text=text)
+            await posting.chat_postMessage(channel=address.channel, thread_ts=address.thread_ts, text=text)
             return
 
         async def upload(item: OutgoingFile) -> dict[str, str | None]:
-            ticket = await self.client.files_getUploadURLExternal(filename=item.name, length=item.size)
+            ticket = await client.files_getUploadURLExternal(filename=item.name, length=item.size)
             await self.transfer.upload(str(ticket["upload_url"]), item)
             return {"id": str(ticket["file_id"]), "title": item.name}
 
         uploaded = list(await asyncio.gather(*(upload(item) for item in files)))  # gather keeps the order
-        await self._posting.files_completeUploadExternal(
+        await posting.files_completeUploadExternal(
             files=uploaded,
             channel_id=address.channel,
             thread_ts=address.thread_ts,
@@ -159,10 +175,11 @@ class SlackThread:
     async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """Whether any message of the thread carries `key` (a shared file's comment is its text)."""
         address = SlackAddress.from_json(thread)
+        client = await self.workspaces.client(address.team)
         cursor: str | None = None
         while True:
             try:
-                page = await self.client.conversations_replies(
+                page = await client.conversations_replies(
                     channel=address.channel, ts=address.thread_ts, cursor=cursor, limit=REPLIES_PAGE
                 )
             except SlackApiError as exc:

@@ -1,23 +1,31 @@
-"""A stand-in for Slack's Web API and file hosts, speaking Slack's wire format, for tests.
+"""A stand-in for Slack's Web API, file hosts and OAuth pages, speaking Slack's wire format, for tests.
 
-It keeps what a workspace would: messages per channel (with threads), ephemeral messages,
-opened views, shared files and their bytes. Knobs make methods fail the way Slack does.
+It keeps what workspaces would: messages per channel (with threads), ephemeral messages,
+opened views, shared files and their bytes, and one bot token per installed team (the
+`oauth.v2.access` exchange issues a different token for each team, and refreshes them when
+token rotation is on). Every call records the token it carried. Knobs make methods fail the
+way Slack does.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
 BOT_ID = "B0BOT"
 TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-A0HEADSHOT-test"
+CLIENT_ID = "1111111111.2222222222"
+CLIENT_SECRET = "c1e2n3t4s5e6c7r8e9t0a1b2c3d4e5f6"
 LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
 
 
@@ -28,6 +36,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float
+    token: str | None = None  # the bearer token the call carried
 
 
 @dataclass
@@ -51,6 +60,15 @@ class FakeSlack:
     errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error code
     replies_page: int = 4
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    # workspaces: bot token -> team; refresh token -> team; one-time codes -> team
+    tokens: dict[str, str] = field(default_factory=lambda: {TOKEN: TEAM})
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
+    rotation: bool = False  # token rotation on: installs bring refresh tokens, tokens expire
+    expires_in: int = 43200
+    redirect_url: str = ""  # the app's configured redirect URL, used when the authorize link has none
+    authorizations: list[dict[str, str]] = field(default_factory=list)
+    downloads_by_token: list[tuple[str, str | None]] = field(default_factory=list)  # (team in path, bearer)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -77,21 +95,36 @@ class FakeSlack:
         found = [m for m in self.messages.get(channel, []) if thread_ts in (m["ts"], m.get("thread_ts"))]
         return sorted(found, key=lambda m: float(m["ts"]))
 
-    def add_user_file(self, name: str, data: bytes, mimetype: str = "image/jpeg") -> dict[str, Any]:
-        """A file a user shared, as Slack describes it; its bytes are served at url_private(_download)."""
+    def add_user_file(self, name: str, data: bytes, mimetype: str = "image/jpeg", team: str = TEAM) -> dict[str, Any]:
+        """A file a user of `team` shared, as Slack describes it; its bytes are served at
+        url_private(_download) to that team's tokens only."""
         file_id = f"F0U{len(self.files) + 1:05d}"
         ext = name.rsplit(".", 1)[-1].lower()
         self.blobs[file_id] = data
         self.files[file_id] = {
             "id": file_id, "created": 1_700_000_000, "timestamp": 1_700_000_000, "name": name, "title": name,
             "mimetype": mimetype, "filetype": ext, "pretty_type": ext.upper(), "user": "U0USER",
-            "user_team": TEAM, "editable": False, "size": len(data), "mode": "hosted", "is_external": False,
+            "user_team": team, "editable": False, "size": len(data), "mode": "hosted", "is_external": False,
             "external_type": "", "is_public": False, "public_url_shared": False, "display_as_bot": False,
-            "username": "", "url_private": f"{self.url}/files-pri/{TEAM}-{file_id}/{name}",
-            "url_private_download": f"{self.url}/files-pri/{TEAM}-{file_id}/download/{name}",
+            "username": "", "url_private": f"{self.url}/files-pri/{team}-{file_id}/{name}",
+            "url_private_download": f"{self.url}/files-pri/{team}-{file_id}/download/{name}",
             "permalink": f"https://test.slack.com/files/U0USER/{file_id}/{name}",
         }
         return dict(self.files[file_id])
+
+    def team_of(self, token: str | None) -> str | None:
+        """The team a bot token belongs to (None for an unknown or revoked token)."""
+        return self.tokens.get(token or "")
+
+    def tokens_of(self, team: str) -> list[str]:
+        """Every bot token issued to a team, oldest first."""
+        return [token for token, owner in self.tokens.items() if owner == team]
+
+    def revoke(self, team: str) -> None:
+        """Invalidate every token of a team, as an uninstall does."""
+        for token in self.tokens_of(team):
+            del self.tokens[token]
+        self.refresh_tokens = {k: v for k, v in self.refresh_tokens.items() if v != team}
 
     def uploaded(self, message: dict[str, Any]) -> list[bytes]:
         """The bytes of every file a message carries."""
@@ -106,6 +139,7 @@ class FakeSlack:
         app.router.add_get("/files-pri/{path:.*}", self._download)
         app.router.add_post("/response/{n}", self._response)
         app.router.add_get("/link", self._socket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         return app
 
     async def push(self, envelope: dict[str, Any]) -> None:
@@ -139,9 +173,14 @@ class FakeSlack:
             params.update(await request.json())
         elif request.can_read_body:
             params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
-        self.calls.append(Call(method, params, time.monotonic()))
-        expected = APP_TOKEN if method == "apps.connections.open" else TOKEN
-        if request.headers.get("Authorization") != f"Bearer {expected}":
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        self.calls.append(Call(method, params, time.monotonic(), bearer))
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_v2_access(request, params))
+        if method == "apps.connections.open":
+            if bearer != APP_TOKEN:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+        elif self.team_of(bearer) is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method in self.rate_limit_once:
             self.rate_limit_once.discard(method)
@@ -162,8 +201,51 @@ class FakeSlack:
         return {"ok": False, "error": error}
 
     def _auth_test(self, _p: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "headshots",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        team = self.team_of(self.calls[-1].token) or TEAM
+        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "headshots", "team_id": team,
+                "user_id": bot_user(team), "bot_id": bot_id(team), "is_enterprise_install": False}
+
+    # ---- OAuth ----------------------------------------------------------------------------
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Slack's authorize page, as if the person chose `team` and allowed the app: back to the
+        redirect URL with a one-time code and the state."""
+        query = dict(request.query)
+        self.authorizations.append(query)
+        team = query.get("team") or TEAM
+        code = f"code-{secrets.token_hex(8)}"
+        self.codes[code] = team
+        target = URL(query.get("redirect_uri") or self.redirect_url)
+        target = target.update_query(code=code, state=query.get("state", ""))
+        raise web.HTTPFound(str(target))
+
+    def _oauth_v2_access(self, request: web.Request, p: dict[str, Any]) -> dict[str, Any]:
+        basic = request.headers.get("Authorization", "").removeprefix("Basic ")
+        client = base64.b64decode(basic).decode() if basic else f"{p.get('client_id')}:{p.get('client_secret')}"
+        if client != f"{CLIENT_ID}:{CLIENT_SECRET}":
+            return self._fail("invalid_client_id")
+        if p.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.pop(str(p.get("refresh_token")), None)
+            if team is None:
+                return self._fail("invalid_refresh_token")
+            return {"ok": True, "token_type": "bot", **self._issue(team)}
+        team = self.codes.pop(str(p.get("code")), None)
+        if team is None:
+            return self._fail("invalid_code")
+        return {
+            "ok": True, "app_id": "A0HEADSHOT", "token_type": "bot", "scope": "commands,chat:write",
+            "bot_user_id": bot_user(team), "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None, "is_enterprise_install": False, "authed_user": {"id": f"U0INSTALLER{team}"},
+            **self._issue(team),
+        }
+
+    def _issue(self, team: str) -> dict[str, Any]:
+        token = f"xoxb-{team}-{secrets.token_hex(12)}"
+        self.tokens[token] = team
+        if not self.rotation:
+            return {"access_token": token}
+        refresh = f"xoxe-1-{team}-{secrets.token_hex(12)}"
+        self.refresh_tokens[refresh] = team
+        return {"access_token": token, "refresh_token": refresh, "expires_in": self.expires_in}
 
     def _views_open(self, p: dict[str, Any]) -> dict[str, Any]:
         view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
@@ -269,11 +351,23 @@ class FakeSlack:
 
     async def _download(self, request: web.Request) -> web.Response:
         self.downloads.append(request.path)
-        file_id = request.match_info["path"].split("/", 1)[0].split("-", 1)[-1]
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}" or file_id not in self.blobs:
+        team, _, file_id = request.match_info["path"].split("/", 1)[0].partition("-")
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        self.downloads_by_token.append((team, bearer))
+        if self.team_of(bearer) != team or file_id not in self.blobs:
             return web.Response(text=LOGIN_PAGE, content_type="text/html")  # what Slack does: 200 and a page
         return web.Response(body=self.blobs[file_id], content_type=self.files[file_id]["mimetype"])
 
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
         return web.Response(text="ok")
+
+
+def bot_user(team: str) -> str:
+    """The bot's user id in a team (the original team keeps the recorded one)."""
+    return BOT_USER if team == TEAM else f"U0BOT{team}"
+
+
+def bot_id(team: str) -> str:
+    """The bot's id in a team."""
+    return BOT_ID if team == TEAM else f"B0BOT{team}"

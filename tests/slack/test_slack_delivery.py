@@ -91,7 +91,7 @@ async def test_a_piece_started_but_missing_from_the_thread_is_posted(harness: Sl
 
 
 def test_the_bot_token_goes_only_to_slack_file_hosts() -> None:
-    transfer = SlackFileTransfer("xoxb-test", "http://127.0.0.1:9999/api/", max_bytes=1024)
+    transfer = SlackFileTransfer("http://127.0.0.1:9999/api/", max_bytes=1024)
     trusted = ["https://files.slack.com/files-pri/T-F/a.jpg", "https://acme.slack.com/x",
                "https://a.slack-edge.com/y", "http://127.0.0.1:9999/files-pri/T-F/a.jpg"]
     refused = ["http://files.slack.com/a.jpg", "https://files.slack.com.evil.example/a.jpg",

@@ -129,3 +129,45 @@ async def test_reopening_the_file_drops_the_leases_of_the_process_that_held_it(t
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")
     assert [job.id for job in await store.claim("new", time.time(), 1, lease_s=30)] == ["a" * 32]
     await store.close()
+
+
+async def test_installations_are_kept_per_workspace_replaced_and_deleted(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await store.save_installation("slack:team:T1", b"\x01sealed-one")
+    await store.save_installation("slack:team:T2", b"\x01sealed-two")
+    await store.save_installation("slack:team:T1", b"\x01sealed-one-again")
+    assert await store.installation("slack:team:T1") == b"\x01sealed-one-again"
+    assert await store.installations() == [
+        ("slack:team:T1", b"\x01sealed-one-again"), ("slack:team:T2", b"\x01sealed-two")
+    ]
+    assert await store.delete_installation("slack:team:T1")
+    assert not await store.delete_installation("slack:team:T1")
+    await store.close()
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")  # a restart keeps the rest
+    assert await store.installation("slack:team:T1") is None
+    assert await store.installation("slack:team:T2") == b"\x01sealed-two"
+    await store.close()
+
+
+async def test_a_state_is_consumed_once_and_not_after_it_expires(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    now = time.time()
+    await store.issue_state("a" * 64, now + 600)
+    await store.issue_state("b" * 64, now + 1)
+    assert await store.consume_state("a" * 64, now)
+    assert not await store.consume_state("a" * 64, now)
+    assert not await store.consume_state("b" * 64, now + 2)
+    assert not await store.consume_state("c" * 64, now)
+    await store.close()
+
+
+async def test_unfinished_jobs_are_found_by_the_start_of_their_owner_key(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await store.add(_job("1" * 32, owner="slack:T1:U1"))
+    await store.add(_job("2" * 32, owner="slack:T1:U2"))
+    await store.add(_job("3" * 32, owner="slack:T10:U1"))
+    await store.add(_job("4" * 32, owner="slack:T1:U3"))
+    await store.update("4" * 32, JobChange(state=JobState.DELIVERED))
+    assert sorted(await store.unfinished_with_owner_prefix("slack:T1:")) == ["1" * 32, "2" * 32]
+    assert await store.unfinished_with_owner_prefix("slack:T1%") == []
+    await store.close()

@@ -69,8 +69,8 @@ def workspace_key(enterprise_id: str | None, team_id: str | None, is_enterprise_
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.timestamp()
+    if isinstance(value, datetime):  # the models read ISO text back as timestamps of either type
+        return value.isoformat()
     raise TypeError(type(value).__name__)
 
 

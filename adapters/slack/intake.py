@@ -44,6 +44,8 @@ class Origin:
     `thread_ts` is the message whose thread gets the results (a shortcut's or mention's message);
     None means a new status message in the channel starts the thread. `errors_in_thread` sends
     refusals as thread replies (mentions are public anyway) instead of ephemeral messages.
+    `workspace` is the team whose installation received the request (Bolt's `context.team_id`);
+    it differs from the user's `team` only in channels shared between organisations.
     """
 
     team: str
@@ -51,6 +53,12 @@ class Origin:
     channel: str
     thread_ts: str | None = None
     errors_in_thread: bool = False
+    workspace: str | None = None
+
+    @property
+    def installed_team(self) -> str:
+        """The team whose token answers this request."""
+        return self.workspace or self.team
 
     @property
     def owner(self) -> str:
@@ -86,7 +94,7 @@ class Intake:
     async def _start_in_room(
         self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None
     ) -> None:
-        client = await self.workspaces.client(origin.team)
+        client = await self.workspaces.client(origin.installed_team)
         try:
             photos = await self.fetch_photos(client, files)
             request = self.service.build_request(photos, options, provider)
@@ -132,7 +140,7 @@ class Intake:
 
     async def post_status(self, origin: Origin, text: str) -> SlackAddress:
         """Post the status message where the request came from; join or fall back to a DM if needed."""
-        client = await self.workspaces.client(origin.team)
+        client = await self.workspaces.client(origin.installed_team)
         try:
             return await self._post_status_in(client, origin, origin.channel, origin.thread_ts, text)
         except SlackApiError as exc:
@@ -159,7 +167,7 @@ class Intake:
         answer = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         ts = str(answer["ts"])
         channel = str(answer.get("channel") or channel)
-        return SlackAddress(channel=channel, thread_ts=thread_ts or ts, status_ts=ts, team=origin.team)
+        return SlackAddress(channel=channel, thread_ts=thread_ts or ts, status_ts=ts, team=origin.installed_team)
 
     async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
         answer = await client.conversations_open(users=user)
@@ -168,7 +176,7 @@ class Intake:
     async def tell(self, origin: Origin, text: str) -> None:
         """Tell the user something: a thread reply for mentions, else ephemeral (or a DM when that fails)."""
         try:
-            client = await self.workspaces.client(origin.team)
+            client = await self.workspaces.client(origin.installed_team)
             if origin.errors_in_thread:
                 await client.chat_postMessage(channel=origin.channel, thread_ts=origin.thread_ts, text=text)
                 return

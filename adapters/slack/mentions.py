@@ -60,17 +60,21 @@ def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
     seen = RecentMessages()
 
     # `client` is Bolt's client for this event: it carries the token of the workspace that sent it.
-    async def on_mention(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        runtime.tasks.spawn(handle(body, event, client), name="slack-mention")
+    async def on_mention(
+        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        runtime.tasks.spawn(handle(body, event, context, client), name="slack-mention")
 
     async def on_message(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in str(event.get("text") or "")
         if event.get("subtype") == "file_share" and mentioned:
-            runtime.tasks.spawn(handle(body, event, client), name="slack-mention")
+            runtime.tasks.spawn(handle(body, event, context, client), name="slack-mention")
 
-    async def handle(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def handle(
+        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         channel, ts = str(event.get("channel")), str(event.get("ts"))
         if not event.get("user") or not seen.claim(channel, ts):
             return
@@ -80,6 +84,7 @@ def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
             channel=channel,
             thread_ts=str(event.get("thread_ts") or ts),
             errors_in_thread=True,
+            workspace=context.team_id,
         )
         providers = [p.name for p in runtime.service.providers]
         parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)

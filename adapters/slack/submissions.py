@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from adapters.slack.files import SlackFile
 from adapters.slack.intake import Origin
@@ -64,7 +64,7 @@ def register_submissions(app: AsyncApp, runtime: Runtime) -> None:
     """Attach the request and settings modal handlers to the Bolt app."""
     service = runtime.service
 
-    async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         metadata = decode_metadata(view)
         submission = read_state(view)
         from_message = metadata.get("files") is not None
@@ -78,6 +78,7 @@ def register_submissions(app: AsyncApp, runtime: Runtime) -> None:
             user=str(body["user"]["id"]),
             channel=str(metadata.get("channel") or ""),
             thread_ts=metadata.get("thread_ts"),
+            workspace=context.team_id,
         )
         # A message's photos have no upload block to point at: its errors go on the provider select.
         target = PROVIDER_BLOCK if from_message else PHOTOS_BLOCK
@@ -93,7 +94,7 @@ def register_submissions(app: AsyncApp, runtime: Runtime) -> None:
         runtime.tasks.spawn(runtime.intake.start_job(origin, files, options, provider), name="slack-request")
         await ack()
 
-    async def on_settings(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_settings(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         submission = read_state(view)
         provider, errors = submission.provider, {}
         try:
@@ -107,6 +108,7 @@ def register_submissions(app: AsyncApp, runtime: Runtime) -> None:
             team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
             user=str(body["user"]["id"]),
             channel=str(decode_metadata(view).get("channel") or ""),
+            workspace=context.team_id,
         )
 
         async def save() -> None:

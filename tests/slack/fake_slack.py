@@ -69,6 +69,7 @@ class FakeSlack:
     redirect_url: str = ""  # the app's configured redirect URL, used when the authorize link has none
     authorizations: list[dict[str, str]] = field(default_factory=list)
     downloads_by_token: list[tuple[str, str | None]] = field(default_factory=list)  # (team in path, bearer)
+    issued: list[str] = field(default_factory=list)  # every access and refresh token ever handed out
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -241,10 +242,12 @@ class FakeSlack:
     def _issue(self, team: str) -> dict[str, Any]:
         token = f"xoxb-{team}-{secrets.token_hex(12)}"
         self.tokens[token] = team
+        self.issued.append(token)
         if not self.rotation:
             return {"access_token": token}
         refresh = f"xoxe-1-{team}-{secrets.token_hex(12)}"
         self.refresh_tokens[refresh] = team
+        self.issued.append(refresh)
         return {"access_token": token, "refresh_token": refresh, "expires_in": self.expires_in}
 
     def _views_open(self, p: dict[str, Any]) -> dict[str, Any]:

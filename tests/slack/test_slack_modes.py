@@ -51,7 +51,8 @@ def test_the_manifest_names_the_redirect_url_and_never_socket_mode_for_many_work
     assert {"app_uninstalled", "tokens_revoked"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert "redirect_urls" not in json.loads(render_manifest("https://bot.example/"))["oauth_config"]
     refused = run_cli("slack-manifest", cwd=tmp_path, env={**OAUTH, "SECRET_KEY": "k" * 32, "PUBLIC_BASE_URL": ""})
-    assert refused.returncode == 2 and refused.stderr.startswith("error: Slack for many workspaces needs PUBLIC_BASE_URL")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: Slack for many workspaces needs PUBLIC_BASE_URL")
     printed = run_cli("slack-manifest", cwd=tmp_path, env={**OAUTH, "PUBLIC_BASE_URL": "https://bot.example"})
     assert json.loads(printed.stdout)["oauth_config"]["redirect_urls"] == ["https://bot.example/slack/oauth_redirect"]
 

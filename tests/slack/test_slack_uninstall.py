@@ -17,8 +17,8 @@ from tests.slack.conftest import SlackHarness
 from tests.slack.fake_slack import CLIENT_SECRET, FakeSlack
 from tests.slack.workspaces import (
     ALPHA,
-    CALLBACK_BASE,
     BRAVO,
+    CALLBACK_BASE,
     CHANNEL,
     KEY,
     USER,

@@ -57,7 +57,8 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         problem = settings.secret_key_problem()
         install = f"{public.rstrip('/')}/slack/install" if public else "/slack/install (PUBLIC_BASE_URL is not set)"
         line("slack", "configured" if not problem else "incomplete",
-             problem or f"OAuth mode: many workspaces, each installs at {install}; HTTP events at /slack/events")
+             problem or f"OAuth mode: many workspaces, each installs at {install}; HTTP events at /slack/events"
+             + ("; SLACK_APP_TOKEN is ignored (no Socket Mode)" if settings.slack_app_token else ""))
         ok &= problem is None
     elif settings.slack_enabled:
         mode = "Socket Mode" if settings.slack_app_token else "HTTP events at /slack/events"

@@ -238,7 +238,7 @@ class SlackAdapter:
                 log.error(
                     "%d stored Slack installations cannot be decrypted with this SECRET_KEY (was it changed?): "
                     "%s. Those workspaces count as not installed until they install the app again.",
-                    len(unreadable), ", ".join(unreadable),
+                    len(unreadable), ", ".join(unreadable[:10]) + (" and more" if len(unreadable) > 10 else ""),
                 )
         if self.app_token is not None and self._socket is None:
             self._socket = AsyncSocketModeHandler(self.app, app_token=self.app_token)

@@ -15,6 +15,7 @@ from tests.slack.workspaces import (
     command,
     follow,
     install,
+    mention,
     oauth_bot,
     open_install_page,
     submit,
@@ -67,12 +68,13 @@ async def test_two_workspaces_install_and_every_call_carries_the_workspace_own_t
         for team in (ALPHA, BRAVO, ALPHA):
             await command(h, team)
             await submit(h, team)
+        await mention(h, BRAVO)
         await h.settle()
         assert len(fake.calls_to("views.open")) == 3
         for team in (ALPHA, BRAVO):
             status = next(m for m in fake.messages[CHANNEL[team]] if "thread_ts" not in m)
             assert status["text"].startswith("✅"), status["text"]
-        assert len(fake.calls_to("files.completeUploadExternal")) == 3
+        assert len(fake.calls_to("files.completeUploadExternal")) == 4
         assert {fake.team_of(c.token) for c in fake.calls_to("chat.update")} == {ALPHA, BRAVO}
         assert_every_call_carried_its_own_workspace_token(fake)
 

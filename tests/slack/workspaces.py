@@ -120,6 +120,20 @@ async def submit(h: SlackHarness, team: str, provider: str = "studio") -> None:
     assert answer.status == 200
 
 
+async def mention(h: SlackHarness, team: str) -> None:
+    """The workspace's user mentions the bot in its channel with a photo of that workspace."""
+    from tests.slack.conftest import portrait_jpeg
+    from tests.slack.fake_slack import bot_user
+
+    photo = h.fake.add_user_file(f"{team}-mention.jpg", portrait_jpeg(), team=team)
+    body = payload("app_mention")
+    body["team_id"] = body["context_team_id"] = body["authorizations"][0]["team_id"] = team
+    body["authorizations"][0]["user_id"] = bot_user(team)
+    body["event"] |= {"channel": CHANNEL[team], "user": USER[team], "files": [photo],
+                      "text": f"<@{bot_user(team)}> executive", "ts": f"{time.time():.6f}"}
+    assert (await h.event(body)).status == 200
+
+
 def event(team: str, inner: dict[str, Any]) -> dict[str, Any]:
     """An Events API envelope from a workspace."""
     return {

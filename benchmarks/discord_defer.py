@@ -93,8 +93,7 @@ async def run(quick: bool) -> list[Row]:
     """Alternate bursts against the bare client and the project's adapter."""
     if not available():
         return [Row("discord defer", "-", "-", None, f"<= {RATIO_TARGET}x bare", None, "not measured: no adapter")]
-    from adapters.discord import DiscordAdapter
-    from bot.app import build_core
+    from bot.app import build_core, discord_adapter
     from tests.discord.fake_discord import FakeDiscord
     from tests.discord.shapes import TOKEN
 
@@ -105,8 +104,7 @@ async def run(quick: bool) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-discord-") as tmp:
         settings = make_settings(Path(tmp), discord_token=TOKEN, discord_api_base_url=fake.api)
         core = await build_core(settings, data_dir=Path(tmp))
-        adapter = DiscordAdapter.from_settings(settings, core.service)
-        core.surfaces[adapter.surface.name] = adapter.surface
+        adapter = discord_adapter(settings, core)
         bare = _bare_client()
         try:
             await adapter.login()

@@ -26,7 +26,6 @@ from bot.app import build_adapters, build_core
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
-from bot.web import create_web_app
 from tests.fakes import gradient_jpeg
 from tests.fakes.cdn import FakeCDN
 from tests.servers import running
@@ -77,7 +76,7 @@ async def run(quick: bool) -> list[Row]:
                 callback_hash=callback_hash(token), deadline=time.time() + 3600,
             )
             await core.store.add(job)
-            web_app = create_web_app(core.engine, core.runner, [a.install_routes for a in adapters])
+            web_app = core.web_app([a.install_routes for a in adapters])
             runner = asyncio.create_task(core.runner.run(), name="bench-runner")
             try:
                 async with running(web_app) as url, aiohttp.ClientSession() as http:

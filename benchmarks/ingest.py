@@ -27,7 +27,6 @@ from bot.app import build_core
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
-from bot.web import create_web_app
 from storage.jobs import SqliteJobStore
 from tests.servers import running
 
@@ -92,7 +91,7 @@ async def run(quick: bool) -> list[Row]:
         bare_hits: list[Hit] = []
         real_seconds = 0.0
         try:
-            app = create_web_app(core.engine, core.runner)
+            app = core.web_app()
             async with running(app) as real_url, running(bare_app()) as bare_url:
                 size = count // batches
                 with pool() as executor:

@@ -1,7 +1,7 @@
 """Peak memory while a burst of photos is read: three people sending ten photos each, at once.
 
 Each burst runs in a fresh child process (VmHWM, the kernel's record of the peak resident set,
-only ever grows) and goes through `HeadshotService.read_photos`, the path every chat request
+only ever grows) and goes through `PhotoReader.read`, the path every chat request
 takes. The photos are made in the child before the idle figure is read:
 
 - `small-png-bomb`: the 7000 x 7000 PNG of one flat colour (157 kB on the wire, 147 MB as pixels);
@@ -23,8 +23,7 @@ from pathlib import Path
 from benchmarks.common import proc_status_kb
 from benchmarks.table import Row
 from bot.errors import UserError
-from bot.photos import DEFAULT_MAX_BYTES
-from bot.service import HeadshotService
+from bot.photos import DEFAULT_MAX_BYTES, PhotoReader
 
 PEOPLE = 3
 PHOTOS_EACH = 10
@@ -45,14 +44,13 @@ def _photo(kind: str) -> bytes:
 
 async def _burst(path: str) -> dict[str, float | str]:
     data = Path(path).read_bytes()
-    service = HeadshotService(engine=None, runner=None, default_provider="studio",  # type: ignore[arg-type]
-                              max_photo_bytes=DEFAULT_MAX_BYTES)
+    reader = PhotoReader(max_bytes=DEFAULT_MAX_BYTES)
     idle = proc_status_kb(os.getpid(), "VmHWM")
 
     async def person(n: int) -> str:
         files = [(f"photo-{n}-{k}.png", data) for k in range(PHOTOS_EACH)]
         try:
-            await service.read_photos(files)
+            await reader.read(files)
         except UserError as exc:
             return str(exc)
         return "accepted"
@@ -60,7 +58,7 @@ async def _burst(path: str) -> dict[str, float | str]:
     started = time.perf_counter()
     outcomes = await asyncio.gather(*(person(n) for n in range(PEOPLE)))
     elapsed = time.perf_counter() - started
-    service.close()
+    reader.close()
     return {
         "idle_mb": idle / 1024, "peak_mb": proc_status_kb(os.getpid(), "VmHWM") / 1024, "seconds": elapsed,
         "file_kb": len(data) / 1024, "outcome": outcomes[0][:90],

@@ -35,7 +35,6 @@ from benchmarks.slack_process import fake_slack_process
 from benchmarks.table import Row
 from bot.app import build_adapters, build_core
 from bot.chat import ChatAdapter
-from bot.web import create_web_app
 from tests.servers import running
 from tests.slack.conftest import SECRET, payload, signature
 from tests.slack.fake_slack import TOKEN
@@ -122,7 +121,7 @@ async def run(quick: bool) -> list[Row]:
         )
         core = await build_core(settings, data_dir=Path(tmp))
         adapters = build_adapters(settings, core)
-        real = create_web_app(core.engine, core.runner, [a.install_routes for a in adapters])
+        real = core.web_app([a.install_routes for a in adapters])
         try:
             async with running(bare_app(f"{fake_url}/api/")) as bare_url, running(real) as real_url:
                 urls = {"bare": bare_url, "real": real_url}

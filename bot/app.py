@@ -5,28 +5,50 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
+from aiohttp import web
+from pydantic import SecretStr
 
+from bot.catalog import ProviderCatalog
 from bot.chat import ChatAdapter, ChatSurface
+from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
+from bot.inbox import CallbackInbox
+from bot.intake import JobIntake
 from bot.metrics import Metrics
+from bot.photos import PhotoReader
+from bot.provider_table import (
+    ProviderTools,
+    build_providers,
+    callback_routes,
+    callback_url,
+    concurrency,
+    default_provider,
+)
 from bot.providers import Provider
-from bot.providers.studio import StudioProvider
+from bot.results import ResultKeeper
+from bot.retention import RetentionSweep
 from bot.runner import JobRunner
 from bot.service import HeadshotService
 from bot.settings import Settings
+from bot.slots import InProcessSlots
+from bot.web import RouteInstaller, create_web_app
 from storage.blobs import FileBlobStore
 from storage.jobs import SqliteJobStore
 
+if TYPE_CHECKING:
+    from adapters.discord import DiscordAdapter
+    from adapters.slack import SlackAdapter
+
 log = logging.getLogger(__name__)
 
-PROVIDER_CONCURRENCY = {"studio": 1, "agentai": 2, "runflow": 2}
 QUIET_LOGGERS = ("discord.gateway", "discord.client", "slack_bolt")
 
 
@@ -37,30 +59,35 @@ class Core:
     settings: Settings
     store: SqliteJobStore
     blobs: FileBlobStore
+    catalog: ProviderCatalog
     engine: JobEngine
     runner: JobRunner
+    intake: JobIntake
     service: HeadshotService
+    retention: RetentionSweep
+    downloader: Downloader
     surfaces: dict[str, ChatSurface]
+    metrics: Metrics
+    photo_reader: PhotoReader
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
-    metrics: Metrics = field(default_factory=Metrics)
+
+    def web_app(self, installers: Sequence[RouteInstaller] = ()) -> web.Application:
+        """The web server: health, the providers' callback routes, and the given (adapters', metrics) routes."""
+        inbox = CallbackInbox(self.engine, self.runner.wake, self.metrics)
+        return create_web_app(self.store, lambda: self.runner.busy, [*callback_routes(inbox), *installers])
+
+    def add_surface(self, surface: ChatSurface) -> None:
+        """A chat platform's surface joins the engine's (and the metrics' labels)."""
+        self.surfaces[surface.name] = surface
+        self.metrics.declare(self.catalog.names(), self.surfaces)
 
     async def close(self) -> None:
         """Stop the runner and release connections."""
         await self.runner.stop()
-        self.service.close()
+        self.photo_reader.close()
         for http in self.http_clients:
             await http.close()
         await self.store.close()
-
-
-def default_provider(settings: Settings, available: list[str]) -> str:
-    """DEFAULT_PROVIDER if usable, else agentai, runflow, studio: the first configured."""
-    if settings.default_provider in available:
-        return settings.default_provider
-    for name in ("agentai", "runflow", "studio"):
-        if name in available:
-            return name
-    return "studio"
 
 
 def fault_hook(point: str | None) -> Callable[[str], None]:
@@ -82,89 +109,149 @@ def fault_hook(point: str | None) -> Callable[[str], None]:
 async def build_core(
     settings: Settings,
     *,
+    providers: Mapping[str, Provider] | None = None,
+    surfaces: Mapping[str, ChatSurface] | None = None,
     data_dir: Path | None = None,
     callback_base: str | None = None,
-    surfaces: dict[str, ChatSurface] | None = None,
 ) -> Core:
-    """Open the store, build providers, engine, runner and service."""
+    """Open the store and build providers, engine, runner, intake and service.
+
+    `providers` run beside the ones the settings switch on (a name given here wins);
+    `surfaces` are the chat surfaces known from the start (`build_adapters` adds the platforms').
+    """
     root = data_dir or settings.data_dir
     root.mkdir(parents=True, exist_ok=True)
     store = await SqliteJobStore.open(settings.database_path if data_dir is None else root / "headshot-bot.db")
     blobs = FileBlobStore(root / "blobs")
     http_clients: list[aiohttp.ClientSession] = []
-    download_http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120, sock_connect=15))
-    http_clients.append(download_http)
-    downloader = Downloader(download_http, allow_private=settings.allow_private_urls)
-    providers = await build_providers(settings, store, downloader, http_clients)
+
+    def new_http(timeout: aiohttp.ClientTimeout | None = None) -> aiohttp.ClientSession:
+        http = aiohttp.ClientSession(timeout=timeout) if timeout else aiohttp.ClientSession()
+        http_clients.append(http)
+        return http
+
+    downloader = Downloader(
+        new_http(timeout=aiohttp.ClientTimeout(total=120, sock_connect=15)), allow_private=settings.allow_private_urls
+    )
+    configured = await build_providers(settings, ProviderTools(store, downloader, new_http))
+    running = {**configured, **(providers or {})}
+    catalog = ProviderCatalog(running, default_provider(settings, list(running)))
     surface_map: dict[str, ChatSurface] = dict(surfaces or {})
     metrics = Metrics()
-    metrics.declare(providers, surface_map)
+    metrics.declare(catalog.names(), surface_map)
+    fault = fault_hook(settings.fault_point)
+    calls_back = callback_url((callback_base or settings.public_base_url or "").rstrip("/") or None)
     engine = JobEngine(
-        store,
-        blobs,
-        providers,
-        surface_map,
-        downloader,
-        callback_base=callback_base or settings.public_base_url,
+        records=store,
+        results=store,
+        deliveries=store,
+        blobs=blobs,
+        providers=catalog,
+        surfaces=surface_map,
+        keeper=ResultKeeper(store, blobs, downloader, fault=fault),
+        callback_url=calls_back,
         callback_timeout=settings.runflow_callback_timeout_s,
-        fault=fault_hook(settings.fault_point),
+        fault=fault,
         metrics=metrics,
     )
+    retention = RetentionSweep(store, blobs)
     runner = JobRunner(
+        store,
         engine,
         concurrency=settings.job_concurrency,
-        provider_concurrency=PROVIDER_CONCURRENCY,
+        provider_concurrency=concurrency(),
+        sweep=retention,
         retention_seconds=settings.result_retention_days * 86400,
     )
-    service = HeadshotService(
-        engine,
-        runner,
-        default_provider=default_provider(settings, list(providers)),
+    defaults = UserDefaults(store, catalog)
+    photo_reader = PhotoReader(max_bytes=settings.max_photo_bytes)
+    intake = JobIntake(
+        records=store,
+        blobs=blobs,
+        catalog=catalog,
+        defaults=defaults,
+        slots=InProcessSlots(store),
+        photos=photo_reader,
+        on_accepted=runner.wake,
+        can_take_callbacks=calls_back is not None,
         max_jobs_per_user=settings.max_jobs_per_user,
-        max_photo_bytes=settings.max_photo_bytes,
     )
-    return Core(settings, store, blobs, engine, runner, service, surface_map, http_clients, metrics)
-
-
-async def build_providers(
-    settings: Settings, store: SqliteJobStore, downloader: Downloader, http_clients: list[aiohttp.ClientSession]
-) -> dict[str, Provider]:
-    """Studio always; agent.ai and Runflow when their keys are set."""
-    providers: dict[str, Provider] = {"studio": StudioProvider()}
-    if settings.agentai_api_key is not None:
-        from bot.providers.agentai import AgentAIProvider
-        from bot.providers.ratelimit import CallLimiter
-
-        http = aiohttp.ClientSession()
-        http_clients.append(http)
-        limiter = await CallLimiter.load(store, "agentai")
-        providers["agentai"] = AgentAIProvider(
-            settings.agentai_api_key.get_secret_value(), settings.agentai_base_url, http, downloader, limiter
-        )
-    if settings.runflow_api_key is not None:
-        from bot.providers.runflow import RunflowProvider
-
-        http = aiohttp.ClientSession()
-        http_clients.append(http)
-        providers["runflow"] = RunflowProvider(
-            settings.runflow_api_key.get_secret_value(), settings.runflow_base_url, http
-        )
-    return providers
+    service = HeadshotService(
+        records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine
+    )
+    return Core(
+        settings, store, blobs, catalog, engine, runner, intake, service, retention, downloader, surface_map,
+        metrics, photo_reader, http_clients,
+    )
 
 
 def build_adapters(settings: Settings, core: Core) -> list[ChatAdapter]:
     """The chat platforms whose secrets are configured; their surfaces join the engine's."""
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled:
-        from adapters.slack import SlackAdapter
-
-        rate_limited = partial(core.metrics.chat_post, "slack", "rate_limited")
-        adapters.append(SlackAdapter.from_settings(settings, core.service, core.store, on_rate_limited=rate_limited))
+        adapters.append(slack_adapter(settings, core))
     if settings.discord_token is not None:
-        from adapters.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter.from_settings(settings, core.service))
-    for adapter in adapters:
-        core.surfaces[adapter.surface.name] = adapter.surface
-    core.metrics.declare(core.engine.providers, core.surfaces)
+        adapters.append(discord_adapter(settings, core))
     return adapters
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
+    """Slack on its configured tokens (one workspace) or OAuth (many), its surface known to the engine."""
+    from adapters.slack import SlackAdapter
+    from adapters.slack.manifest import REDIRECT_PATH
+    from adapters.slack.oauth import OAuthConfig
+
+    oauth: OAuthConfig | None = None
+    token = _secret(settings.slack_bot_token)
+    if settings.slack_oauth:
+        problem = settings.secret_key_problem()
+        secret_key, client_secret = _secret(settings.secret_key), _secret(settings.slack_client_secret)
+        if problem or secret_key is None or client_secret is None or settings.slack_client_id is None:
+            raise ValueError(problem or "Slack OAuth needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SECRET_KEY")
+        public = settings.public_base_url
+        oauth = OAuthConfig(
+            client_id=settings.slack_client_id,
+            client_secret=client_secret,
+            secret_key=secret_key,
+            store=core.store,
+            authorize_url=settings.slack_oauth_base_url,
+            redirect_uri=public.rstrip("/") + REDIRECT_PATH if public else None,
+        )
+        token = None
+    elif token is None:
+        raise ValueError("SLACK_BOT_TOKEN is not set")
+    adapter = SlackAdapter(
+        core.service,
+        core.intake,
+        bot_token=token,
+        signing_secret=_secret(settings.slack_signing_secret),
+        app_token=_secret(settings.slack_app_token),
+        api_base_url=settings.slack_api_base_url,
+        oauth=oauth,
+        on_rate_limited=partial(core.metrics.chat_post, "slack", "rate_limited"),
+    )
+    core.add_surface(adapter.surface)
+    return adapter
+
+
+def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
+    """Discord on its configured token, its surface known to the engine."""
+    from adapters.discord import DiscordAdapter
+
+    token = _secret(settings.discord_token)
+    if token is None:
+        raise ValueError("DISCORD_TOKEN is not set")
+    adapter = DiscordAdapter.build(
+        token=token,
+        api_base_url=settings.discord_api_base_url,
+        guild_ids=settings.guild_ids,
+        service=core.service,
+        intake=core.intake,
+        downloader=core.downloader,
+    )
+    core.add_surface(adapter.surface)
+    return adapter

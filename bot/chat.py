@@ -67,10 +67,29 @@ class ChatSurface(Protocol):
         ...
 
 
+class PhotoFetcher(Protocol):
+    """An adapter's part of intake: the bytes of the photos a user pointed at, however the platform keeps them."""
+
+    async def fetch(self) -> list[tuple[str, bytes]]:
+        """Each photo's file name and bytes; raises `bot.errors.UserError` saying which could not be fetched."""
+        ...
+
+
+class StatusOpener(Protocol):
+    """An adapter's other part of intake: open the job's status message (and its thread) where it was asked."""
+
+    async def open(self, photo_count: int) -> ThreadAddress:
+        """Post the status message and return the thread's address; raises `bot.errors.UserError` when it can't."""
+        ...
+
+
 class ChatAdapter(Protocol):
     """A chat platform plugged into `serve`: its surface, its routes, its start and stop."""
 
-    surface: ChatSurface
+    @property
+    def surface(self) -> ChatSurface:
+        """Where the core posts this platform's jobs."""
+        ...
 
     def install_routes(self, app: web.Application) -> None:
         """Add the platform's HTTP routes to the shared web server (if it has any)."""

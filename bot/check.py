@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from bot.provider_table import BY_RANK
 from bot.settings import Settings
 from storage.jobs import SqliteJobStore
 
@@ -82,14 +83,9 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         line("discord", "configured", f"commands for {guilds}")
     else:
         line("discord", "off", "set DISCORD_TOKEN")
-    line("agentai", "configured" if settings.agentai_api_key else "off",
-         settings.agentai_base_url if settings.agentai_api_key else "set AGENTAI_API_KEY")
-    if settings.runflow_api_key and not public:
-        line("runflow", "incomplete", "RUNFLOW_API_KEY is set but PUBLIC_BASE_URL is not (callbacks)")
-    else:
-        line("runflow", "configured" if settings.runflow_api_key else "off",
-             settings.runflow_base_url if settings.runflow_api_key else "set RUNFLOW_API_KEY")
-    line("studio", "configured", "built in, offline")
+    for entry in BY_RANK:
+        state, detail = entry.status(settings)
+        line(entry.name, state, detail)
     line("metrics", "configured", "GET /metrics; " + ("bearer token required" if settings.metrics_token else
                                                      "open to anyone who reaches the port (set METRICS_TOKEN)"))
     return lines, ok

@@ -13,9 +13,8 @@ from pydantic import ValidationError
 from bot.errors import UserError
 from bot.logs import configure_logging
 from bot.options import MAX_COUNT, MIN_COUNT, choices
+from bot.provider_table import provider_names
 from bot.settings import Settings
-
-PROVIDERS = ["studio", "agentai", "runflow"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     gen = commands.add_parser("generate", help="make headshots from photos on disk")
     gen.add_argument("photos", nargs="*", type=Path, metavar="PHOTO")
     gen.add_argument("--sample", action="store_true", help="use a bundled sample portrait (no network)")
-    gen.add_argument("--provider", choices=PROVIDERS)
+    gen.add_argument("--provider", choices=provider_names())
     gen.add_argument("--style", choices=choices("style"))
     gen.add_argument("--background", choices=choices("background"))
     gen.add_argument("--attire", choices=choices("attire"))
@@ -104,7 +103,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "discord-invite":
         from adapters.discord.invite import invite_url
 
-        print(invite_url(settings))
+        token = settings.discord_token
+        print(invite_url(token.get_secret_value() if token else None))
         return 0
     raise AssertionError(args.command)
 

@@ -18,10 +18,12 @@ from contextlib import AsyncExitStack
 from pathlib import PurePosixPath
 
 from bot.blob_keys import contact_sheet_key
-from bot.chat import ChatSurface, OutgoingFile
+from bot.chat import ChatSurface, OutgoingFile, ThreadGone
 from bot.contact_sheet import render_contact_sheet
 from bot.jobs import Job, StoredResult
+from bot.messages import status_text
 from bot.ports import BlobStore, DeliveryLog, ResultLog
+from bot.request import Capabilities
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +125,16 @@ def _outgoing(blobs: BlobStore, result: StoredResult) -> OutgoingFile:
     assert result.blob_key is not None
     suffix = PurePosixPath(result.blob_key).suffix
     return OutgoingFile(f"headshot-{result.index + 1:02d}{suffix}", result.size, result.blob_key, blobs)
+
+
+async def show_status(surface: ChatSurface, job: Job, capabilities: Capabilities | None) -> None:
+    """Update the job's status message; a failure here is logged, never fatal (the next update tries again).
+
+    `ThreadGone` is raised on: the job has nowhere left to go.
+    """
+    try:
+        await surface.set_status(job.thread, status_text(job, capabilities))
+    except ThreadGone:
+        raise
+    except Exception:
+        log.warning("could not update the status message", exc_info=True)

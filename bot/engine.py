@@ -15,17 +15,17 @@ import time
 from collections.abc import Callable, Mapping
 
 from bot.blob_keys import job_prefix, photo_key, photos_prefix
+from bot.catalog import ProviderCatalog
 from bot.chat import ChatSurface, ThreadGone
-from bot.delivery import announce_failure, deliver_results, post_once
-from bot.downloads import Downloader, DownloadError
+from bot.delivery import announce_failure, deliver_results, post_once, show_status
+from bot.downloads import DownloadError
 from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
-from bot.messages import status_text
 from bot.metrics import Metrics
 from bot.photos import Photo
-from bot.ports import BlobStore, JobStore
-from bot.providers import Generated, GenerationInput, Provider, ProviderError, Submitted
-from bot.results import fetch_results, save_generated
+from bot.ports import BlobStore, DeliveryLog, JobRecords, ResultLog
+from bot.providers import CallbackUrl, Generated, GenerationInput, Provider, ProviderError, Submitted
+from bot.results import ResultKeeper
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +50,32 @@ class JobEngine:
 
     def __init__(
         self,
-        store: JobStore,
-        blobs: BlobStore,
-        providers: Mapping[str, Provider],
-        surfaces: Mapping[str, ChatSurface],
-        downloader: Downloader,
         *,
-        callback_base: str | None,
+        records: JobRecords,
+        results: ResultLog,
+        deliveries: DeliveryLog,
+        blobs: BlobStore,
+        providers: ProviderCatalog,
+        surfaces: Mapping[str, ChatSurface],
+        keeper: ResultKeeper,
+        callback_url: CallbackUrl | None,
         callback_timeout: float,
-        max_result_bytes: int = 25 * 1024 * 1024,
         clock: Callable[[], float] = time.time,
         fault: Callable[[str], None] = lambda point: None,
         metrics: Metrics | None = None,
     ) -> None:
-        self.store = store
-        self.blobs = blobs
-        self.providers = providers
-        self.surfaces = surfaces
-        self.downloader = downloader
-        self.callback_base = callback_base.rstrip("/") if callback_base else None
-        self.callback_timeout = callback_timeout
-        self.max_result_bytes = max_result_bytes
-        self.clock = clock
-        self.fault = fault
-        self.metrics = metrics or Metrics()
+        self._records = records
+        self._results = results
+        self._deliveries = deliveries
+        self._blobs = blobs
+        self._providers = providers
+        self._surfaces = surfaces
+        self._keeper = keeper
+        self._callback_url = callback_url
+        self._callback_timeout = callback_timeout
+        self._clock = clock
+        self._fault = fault
+        self._metrics = metrics or Metrics()
 
     async def advance(self, job_id: str) -> None:
         """Run a job's steps until it finishes, waits for a callback, or is not due yet."""
@@ -82,10 +84,10 @@ class JobEngine:
 
     async def _advance(self, job_id: str) -> None:
         while True:
-            job = await self.store.get(job_id)
-            if job is None or job.finished or job.not_before > self.clock():
+            job = await self._records.get(job_id)
+            if job is None or job.finished or job.not_before > self._clock():
                 return
-            if job.state is JobState.WAITING and (job.deadline is None or job.deadline > self.clock()):
+            if job.state is JobState.WAITING and (job.deadline is None or job.deadline > self._clock()):
                 return
             before = (job.state, job.attempts, job.not_before)
             try:
@@ -96,7 +98,7 @@ class JobEngine:
             except Exception as exc:  # one bad step must not stop the runner
                 log.exception("step %s failed", job.state.value)
                 await self._retry_or_fail(job, exc)
-            after = await self.store.get(job_id)
+            after = await self._records.get(job_id)
             if after is None or (after.state, after.attempts, after.not_before) == before:
                 return
 
@@ -112,67 +114,64 @@ class JobEngine:
         await handlers[job.state](job)
 
     async def _start(self, job: Job) -> None:
-        provider = self.providers.get(job.provider)
+        provider = self._providers.get(job.provider)
         if provider is None:
             await self.fail(job, f"The {job.provider} provider is not configured on this bot any more.")
             return
         wait = provider.wait_seconds()
         if wait > 0:
-            await self.store.update(job.id, JobChange(not_before=self.clock() + wait), expect=[JobState.QUEUED])
+            await self._records.update(job.id, JobChange(not_before=self._clock() + wait), expect=[JobState.QUEUED])
             return
         # `attempts` is kept: it counts the provider's failures, so a provider that stays down ends the job.
         started = JobChange(state=JobState.GENERATING, not_before=0)
-        if await self.store.update(job.id, started, expect=[JobState.QUEUED]):
+        if await self._records.update(job.id, started, expect=[JobState.QUEUED]):
             await self._announce(job.id)
 
     async def _generate(self, job: Job) -> None:
-        provider = self.providers.get(job.provider)
+        provider = self._providers.get(job.provider)
         if provider is None:  # the bot was restarted without this provider's key
             await self.fail(job, f"The {job.provider} provider is not configured on this bot any more.")
             return
-        photos = [
-            Photo(data=await self.blobs.get(photo_key(job.id, n)), width=0, height=0)
-            for n in range(job.photo_count)
-        ]
+        photos = [Photo(data=await self._blobs.get(photo_key(job.id, n))) for n in range(job.photo_count)]
         callback_url = None
         if provider.capabilities.asynchronous:
-            if self.callback_base is None:
+            if self._callback_url is None:
                 label = provider.capabilities.label
                 await self.fail(job, f"{label} needs a public address for its callback; PUBLIC_BASE_URL is not set.")
                 return
             token = secrets.token_urlsafe(32)
-            await self.store.arm_callback(job.id, callback_hash(token))
-            callback_url = f"{self.callback_base}/webhooks/runflow/{token}"
+            await self._records.arm_callback(job.id, callback_hash(token))
+            callback_url = self._callback_url(token)
         task = GenerationInput(job_id=job.id, photos=photos, options=job.options, callback_url=callback_url)
-        self.fault("before-provider")
+        self._fault("before-provider")
         try:
             outcome = await self._call(provider, task, job)
         except ProviderError as exc:
             await self._provider_failed(job, exc)
             return
-        self.fault("after-provider")
+        self._fault("after-provider")
         if isinstance(outcome, Submitted):
             waiting = JobChange(
                 state=JobState.WAITING,
                 remote_id=outcome.remote_id,
-                deadline=self.clock() + self.callback_timeout,
+                deadline=self._clock() + self._callback_timeout,
                 attempts=0,
                 detail=outcome.raw,
             )
-            await self.store.update(job.id, waiting, expect=[JobState.GENERATING])
+            await self._records.update(job.id, waiting, expect=[JobState.GENERATING])
             await self._announce(job.id)
-            if outcome.notes and job.surface in self.surfaces:
+            if outcome.notes and job.surface in self._surfaces:
                 advice = " ".join(outcome.notes)
-                surface = self.metrics.counted(self.surfaces[job.surface])
-                await post_once(self.store, surface, job, f"job {job.short_id} · advice", advice)
+                surface = self._metrics.counted(self._surfaces[job.surface])
+                await post_once(self._deliveries, surface, job, f"job {job.short_id} · advice", advice)
             return
         assert isinstance(outcome, Generated)
         answered = JobChange(remote_id=outcome.remote_id, detail=outcome.raw, results_total=len(outcome.images))
-        await self.store.update(job.id, answered)
+        await self._records.update(job.id, answered)
         if not outcome.images:
             await self.fail(job, f"{provider.capabilities.label} answered without any images.")
             return
-        if await save_generated(self, job, outcome.images) == 0:
+        if await self._keeper.save_generated(job, outcome.images) == 0:
             await self.fail(job, f"None of the images {provider.capabilities.label} made could be used.")
             return
         await self._move(job, JobState.DELIVERING, expect=JobState.GENERATING)
@@ -193,30 +192,30 @@ class JobEngine:
 
     def _called(self, job: Job, kind: str, started: float, outcome: Generated | Submitted | None = None) -> None:
         seconds = time.perf_counter() - started
-        self.metrics.provider_called(job.provider, kind, seconds)
+        self._metrics.provider_called(job.provider, kind, seconds)
         images = f", {len(outcome.images)} images" if isinstance(outcome, Generated) else ""
         log.info("%s called: %s in %.1fs%s", job.provider, kind, seconds, images)
 
     async def _provider_failed(self, job: Job, exc: ProviderError) -> None:
         if exc.raw:
-            await self.store.update(job.id, JobChange(detail=exc.raw))
+            await self._records.update(job.id, JobChange(detail=exc.raw))
         if exc.retryable and job.attempts + 1 < MAX_PROVIDER_ATTEMPTS:
             delay = exc.retry_after if exc.retry_after is not None else backoff(job.attempts + 1)
             log.warning("%s will be retried in %.0fs: %s", job.provider, delay, exc)
-            retry = JobChange(state=JobState.QUEUED, attempts=job.attempts + 1, not_before=self.clock() + delay)
-            await self.store.update(job.id, retry)
+            retry = JobChange(state=JobState.QUEUED, attempts=job.attempts + 1, not_before=self._clock() + delay)
+            await self._records.update(job.id, retry)
             return
         if exc.retryable:  # its own words promise another try, which is not coming
-            label = self.providers[job.provider].capabilities.label
+            label = self._providers.label(job.provider)
             tries = MAX_PROVIDER_ATTEMPTS
             await self.fail(job, f"{label} stayed unavailable through {tries} tries; please try again later.")
             return
         await self.fail(job, str(exc))
 
     async def _time_out(self, job: Job) -> None:
-        label = self.providers[job.provider].capabilities.label if job.provider in self.providers else job.provider
-        hours = self.callback_timeout / 3600
-        span = f"{hours:g} hours" if hours >= 1 else f"{self.callback_timeout:g} seconds"
+        label = self._providers.label(job.provider)
+        hours = self._callback_timeout / 3600
+        span = f"{hours:g} hours" if hours >= 1 else f"{self._callback_timeout:g} seconds"
         await self.fail(job, f"{label} did not deliver the headshots within {span}; the job was given up.")
 
     async def _fetch(self, job: Job) -> None:
@@ -224,69 +223,63 @@ class JobEngine:
             waited = job.updated_at - job.created_at
             log.info("callback: %d results to fetch, %.1fs after it was accepted", job.results_total, waited)
         started = time.perf_counter()
-        stored = await fetch_results(self, job)
+        stored = await self._keeper.fetch_results(job)
         log.info("fetched %d of %d results in %.1fs", stored, job.results_total, time.perf_counter() - started)
         if stored == 0:
             await self.fail(job, "None of the provider's images could be downloaded (the links may have expired).")
             return
-        await self.store.forget_result_urls(job.id)
+        await self._results.forget_result_urls(job.id)
         await self._move(job, JobState.DELIVERING, expect=JobState.FETCHING)
 
     async def _deliver(self, job: Job) -> None:
-        surface = self.metrics.counted(self.surfaces[job.surface])
-        images = await deliver_results(self.store, self.store, self.blobs, surface, job, self.fault)
-        self.fault("after-delivery")
+        surface = self._metrics.counted(self._surfaces[job.surface])
+        images = await deliver_results(self._deliveries, self._results, self._blobs, surface, job, self._fault)
+        self._fault("after-delivery")
         await self._finish(job, JobState.DELIVERED, images)
 
     async def _announce_failure(self, job: Job) -> None:
-        surface = self.surfaces.get(job.surface)
+        surface = self._surfaces.get(job.surface)
         if surface is not None:
-            await announce_failure(self.store, self.metrics.counted(surface), job)
+            await announce_failure(self._deliveries, self._metrics.counted(surface), job)
         await self._finish(job, JobState.FAILED)
 
     async def end_quietly(self, job_id: str) -> None:
         """End an unfinished job whose thread is gone (nothing to post to): no word, files deleted."""
         change = JobChange(state=JobState.FAILED, attempts=0, error="The conversation can no longer be reached.")
-        if await self.store.update(job_id, change, expect=UNFINISHED):
-            await self.blobs.delete_prefix(job_prefix(job_id))
+        if await self._records.update(job_id, change, expect=UNFINISHED):
+            await self._blobs.delete_prefix(job_prefix(job_id))
 
     async def fail(self, job: Job, message: str) -> None:
         """Fail a job with a sentence for the user; the thread is told by the next step."""
-        await self.store.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
+        await self._records.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
 
     async def _finish(self, job: Job, state: JobState, images: int = 0) -> None:
-        if await self.store.update(job.id, JobChange(state=state, attempts=0), expect=[job.state]):
-            seconds = self.clock() - job.created_at
-            self.metrics.job_finished(job, state, seconds, images)
+        if await self._records.update(job.id, JobChange(state=state, attempts=0), expect=[job.state]):
+            seconds = self._clock() - job.created_at
+            self._metrics.job_finished(job, state, seconds, images)
             if state is JobState.DELIVERED:
                 log.info("delivered %d images, %.1fs after it was accepted", images, seconds)
             else:
                 log.info("failed, %.1fs after it was accepted: %s", seconds, job.error)
-            await self.blobs.delete_prefix(photos_prefix(job.id))
+            await self._blobs.delete_prefix(photos_prefix(job.id))
             await self._announce(job.id)
 
     async def _move(self, job: Job, state: JobState, *, expect: JobState) -> None:
-        if await self.store.update(job.id, JobChange(state=state, attempts=0, not_before=0), expect=[expect]):
+        if await self._records.update(job.id, JobChange(state=state, attempts=0, not_before=0), expect=[expect]):
             await self._announce(job.id)
 
     async def _announce(self, job_id: str) -> None:
         """Update the status message; a failure here is logged, never fatal."""
-        job = await self.store.get(job_id)
-        surface = self.surfaces.get(job.surface) if job else None
-        if job is None or surface is None:
-            return
-        provider = self.providers.get(job.provider)
-        try:
-            await surface.set_status(job.thread, status_text(job, provider.capabilities if provider else None))
-        except ThreadGone:
-            raise
-        except Exception:
-            log.warning("could not update the status message", exc_info=True)
+        job = await self._records.get(job_id)
+        surface = self._surfaces.get(job.surface) if job else None
+        if job is not None and surface is not None:
+            await show_status(surface, job, self._providers.capabilities(job.provider))
 
     async def _retry_or_fail(self, job: Job, exc: Exception) -> None:
         attempts = job.attempts + 1
         if attempts < MAX_STEP_ATTEMPTS:
-            await self.store.update(job.id, JobChange(attempts=attempts, not_before=self.clock() + backoff(attempts)))
+            later = JobChange(attempts=attempts, not_before=self._clock() + backoff(attempts))
+            await self._records.update(job.id, later)
         elif job.state is JobState.FAILING:
             await self._finish(job, JobState.FAILED)  # nobody left to tell, and the photos go all the same
         else:
@@ -295,8 +288,8 @@ class JobEngine:
 
     async def accept_callback(self, token: str, remote_id: str, urls: list[str]) -> bool | None:
         """A provider's completion callback: None if no such job, else whether it changed anything."""
-        changed = await self.store.accept_callback(callback_hash(token), remote_id, urls)
+        changed = await self._results.accept_callback(callback_hash(token), remote_id, urls)
         if changed:
-            self.fault("after-callback")
+            self._fault("after-callback")
         return changed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 import sys
 import tempfile
 import time
@@ -16,11 +17,11 @@ from aiohttp import web
 from bot.app import Core, build_core
 from bot.directory_surface import DirectorySurface, folder_address
 from bot.errors import UserError
-from bot.jobs import Job, JobState
+from bot.intake import Ask
+from bot.jobs import Job, JobState, ThreadAddress
 from bot.messages import elapsed
-from bot.options import Options
 from bot.settings import Settings
-from bot.web import create_web_app, web_runner
+from bot.web import web_runner
 
 
 @dataclass(frozen=True)
@@ -63,27 +64,52 @@ def _read_inputs(args: GenerateArgs) -> list[tuple[str, bytes]]:
     return files
 
 
+@dataclass(frozen=True)
+class _Files:
+    """`bot.chat.PhotoFetcher` for photos already read from disk."""
+
+    files: list[tuple[str, bytes]]
+
+    async def fetch(self) -> list[tuple[str, bytes]]:
+        return self.files
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """`bot.chat.StatusOpener`: the "thread" is a file name prefix in the output folder."""
+
+    prefix: str
+
+    async def open(self, photo_count: int) -> ThreadAddress:
+        return folder_address(self.prefix)
+
+
 async def run_generate(settings: Settings, args: GenerateArgs) -> int:
     """Make headshots and print their paths; returns the exit status."""
     files = _read_inputs(args)
     interactive = sys.stderr.isatty()
     surface = DirectorySurface(args.out, progress=sys.stderr if interactive else None)
-    with tempfile.TemporaryDirectory(prefix="headshot-bot-") as scratch:
-        core = await build_core(settings, data_dir=Path(scratch), surfaces={"cli": surface})
-        web_runner: web.AppRunner | None = None
+    # The callback route's address must be known before the core is built: bind it now, serve it if needed.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", args.callback_port))
+    local = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    timeout_s = min(settings.runflow_callback_timeout_s, args.timeout or settings.runflow_callback_timeout_s)
+    settings = settings.model_copy(update={"runflow_callback_timeout_s": timeout_s})
+    with tempfile.TemporaryDirectory(prefix="headshot-bot-") as scratch, listener:
+        core = await build_core(
+            settings, data_dir=Path(scratch), surfaces={"cli": surface}, callback_base=settings.public_base_url or local
+        )
+        server: web.AppRunner | None = None
         try:
-            service = core.service
-            photos = await service.read_photos(files)
-            options = Options.from_dict(args.options)
-            provider = core.engine.providers.get(args.provider or service.default_provider)
-            if provider is not None and provider.capabilities.asynchronous:
-                web_runner, local = await _serve_callbacks(core, args.callback_port)
-                core.engine.callback_base = settings.public_base_url or local
-            request = service.build_request(photos, options, args.provider)
+            chosen = core.catalog.get(args.provider or core.catalog.default)
+            if chosen is not None and chosen.capabilities.asynchronous:
+                server = web_runner(core.web_app())
+                await server.setup()
+                await web.SockSite(server, listener).start()
             stem = Path(files[0][0]).stem or "headshot"
-            job = await service.accept(request, owner="cli", surface="cli", thread=folder_address(stem))
-            limit = args.timeout or (settings.runflow_callback_timeout_s if web_runner else 3600.0)
-            core.engine.callback_timeout = min(core.engine.callback_timeout, limit)
+            ask = Ask(owner="cli", values=args.options, provider=args.provider)
+            job = await core.intake.start(ask, _Files(files), _Folder(stem), surface)
+            limit = args.timeout or (settings.runflow_callback_timeout_s if server else 3600.0)
             bar = asyncio.create_task(show_progress(core, job.id, sys.stderr)) if interactive else None
             try:
                 await asyncio.wait_for(core.runner.run_until_idle(include_waiting=True, poll=0.5), limit + 30)
@@ -101,8 +127,8 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
                 return 1
             return 0
         finally:
-            if web_runner is not None:
-                await web_runner.cleanup()
+            if server is not None:
+                await server.cleanup()
             await core.close()
 
 
@@ -133,12 +159,3 @@ async def show_progress(core: Core, job_id: str, stream: TextIO) -> None:
             stream.write("\r\033[K" + progress_line(job, time.monotonic() - started))
             stream.flush()
         await asyncio.sleep(0.2)
-
-
-async def _serve_callbacks(core: Core, port: int) -> tuple[web.AppRunner, str]:
-    """Serve the callback route on loopback so an asynchronous provider can finish the job."""
-    runner = web_runner(create_web_app(core.engine, core.runner))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    host, bound = runner.addresses[0][:2]
-    return runner, f"http://{host}:{bound}"

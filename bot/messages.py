@@ -29,7 +29,7 @@ def elapsed(seconds: float) -> str:
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
-def what(job: Job, capabilities: Capabilities | None) -> str:
+def asked_for(job: Job, capabilities: Capabilities | None) -> str:
     """What was asked for, in a few words: "3 headshots with Studio (executive, office, 3:4)"."""
     label = capabilities.label if capabilities else job.provider
     if capabilities and capabilities.min_outputs == capabilities.max_outputs:
@@ -49,7 +49,7 @@ def status_text(job: Job, capabilities: Capabilities | None, now: float | None =
     """The status message's text for a job as it stands."""
     now = time.time() if now is None else now
     took = elapsed(now - job.created_at)
-    head = f"{_ICONS[job.state]} {what(job, capabilities)}"
+    head = f"{_ICONS[job.state]} {asked_for(job, capabilities)}"
     state = job.state
     if state is JobState.QUEUED:
         line = "queued"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -64,7 +65,11 @@ MAX_PROMPT_CHARS = 1000
 
 
 class OptionError(UserError):
-    """An option value a user gave that is not one of the allowed ones."""
+    """An option value a user gave that is not one of the allowed ones; `option` names it."""
+
+    def __init__(self, message: str, option: str) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,11 @@ class Options:
 
     def __post_init__(self) -> None:
         if not MIN_COUNT <= self.count <= MAX_COUNT:
-            raise OptionError(f"count must be between {MIN_COUNT} and {MAX_COUNT}; you asked for {self.count}.")
+            raise OptionError(
+                f"count must be between {MIN_COUNT} and {MAX_COUNT}; you asked for {self.count}.", "count"
+            )
         if len(self.prompt) > MAX_PROMPT_CHARS:
-            raise OptionError(f"The prompt is limited to {MAX_PROMPT_CHARS} characters.")
+            raise OptionError(f"The prompt is limited to {MAX_PROMPT_CHARS} characters.", "prompt")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict, the shape stored in job records and user settings."""
@@ -98,7 +105,7 @@ class Options:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], base: Options | None = None) -> Options:
+    def from_dict(cls, data: Mapping[str, object], base: Options | None = None) -> Options:
         """Build options from loose values (strings from forms or storage); unknown keys are ignored."""
         result = base or cls()
         changes: dict[str, Any] = {}
@@ -110,7 +117,7 @@ class Options:
             try:
                 changes["count"] = int(str(data["count"]))
             except ValueError:
-                raise OptionError(f"count must be a number from {MIN_COUNT} to {MAX_COUNT}.") from None
+                raise OptionError(f"count must be a number from {MIN_COUNT} to {MAX_COUNT}.", "count") from None
         if data.get("prompt") is not None:
             changes["prompt"] = str(data["prompt"]).strip()
         return replace(result, **changes)
@@ -131,7 +138,7 @@ def _parse_enum(kind: type[StrEnum], name: str, value: str) -> Any:
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         label = name.replace("_", " ")
-        raise OptionError(f"“{value}” is not a {label}; choose one of: {allowed}.") from None
+        raise OptionError(f"“{value}” is not a {label}; choose one of: {allowed}.", name) from None
 
 
 def choices(name: str) -> list[str]:

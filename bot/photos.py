@@ -27,12 +27,41 @@ MAX_SIDE = 2048  # the providers work from about 1-2K pixels; more only costs me
 JPEG_QUALITY = 92
 DECODE_THREADS = 2  # photos decoded at once, process-wide: each may briefly cost about 100 MB
 
-# Pillow's format names for what we take; MPO is the multi-picture JPEG many cameras write.
-ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF"})
+
+
+@dataclass(frozen=True)
+class ImageType:
+    """A kind of photo we take: its file name endings and Pillow's names for it."""
+
+    suffixes: tuple[str, ...]
+    formats: tuple[str, ...]
+
+
+# Every kind of photo the bot takes, here and nowhere else. MPO is the multi-picture JPEG many
+# cameras write. AVIF is read too, but not named to users: few people have one to send.
+IMAGE_TYPES = (
+    ImageType(("jpg", "jpeg"), ("JPEG", "MPO")),
+    ImageType(("png",), ("PNG",)),
+    ImageType(("webp",), ("WEBP",)),
+    ImageType(("heic", "heif"), ("HEIF",)),
+    ImageType(("avif",), ("AVIF",)),
+)
+ACCEPTED_FORMATS = frozenset(name for kind in IMAGE_TYPES for name in kind.formats)
+ACCEPTED_SUFFIXES = tuple(suffix for kind in IMAGE_TYPES for suffix in kind.suffixes)
+NAMED_TYPES = "JPEG, PNG, WebP or HEIC"
+NO_PHOTOS = "Please attach at least one portrait photo."
+_WE_TAKE = f"please send a {NAMED_TYPES} photo"
 _REDUCED_DECODE = frozenset({"JPEG", "MPO"})  # formats whose decoder can skip detail (`Image.draft`)
-_WE_TAKE = "please send a JPEG, PNG, WebP or HEIC photo"
 
 register_heif_opener()
+
+
+def looks_like_photo(mime_type: str, name: str) -> bool:
+    """Whether a platform's description of a file (its MIME type, its name or file type) is one of ours.
+
+    Only a pre-selection: `read_photo` decides by the bytes.
+    """
+    return mime_type.lower().startswith("image/") or name.lower().rsplit(".", 1)[-1] in ACCEPTED_SUFFIXES
 
 
 class PhotoError(UserError):
@@ -44,9 +73,21 @@ class Photo:
     """A normalised input photo: orientation applied, metadata stripped, JPEG-encoded."""
 
     data: bytes
-    width: int
-    height: int
     mime_type: str = "image/jpeg"
+
+    @property
+    def width(self) -> int:
+        """Pixels across, read from the image's header."""
+        return self._size()[0]
+
+    @property
+    def height(self) -> int:
+        """Pixels down, read from the image's header."""
+        return self._size()[1]
+
+    def _size(self) -> tuple[int, int]:
+        with Image.open(io.BytesIO(self.data)) as image:
+            return image.size
 
 
 def _megabytes(size: int) -> str:
@@ -232,7 +273,7 @@ def read_photo(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX
     rgb.info.clear()  # nothing of the original's metadata may travel with the new file
     buffer = io.BytesIO()
     rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    return Photo(buffer.getvalue(), rgb.width, rgb.height)
+    return Photo(buffer.getvalue())
 
 
 class PhotoReader:

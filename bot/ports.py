@@ -154,6 +154,30 @@ class CallLog(Protocol):
         ...
 
 
+class SlotsTaken(Exception):
+    """The owner already has `busy` unfinished jobs (or jobs being started), as many as allowed."""
+
+    def __init__(self, busy: int) -> None:
+        super().__init__(f"{busy} jobs in progress")
+        self.busy = busy
+
+
+class JobSlots(Protocol):
+    """Each user's allowance of unfinished jobs, held from the check until the job is recorded.
+
+    Without the hold, requests sent at the same moment would all pass the check before any of
+    them is recorded. `bot.slots.InProcessSlots` holds them in memory (one process per store).
+    """
+
+    async def in_use(self, owner: str) -> int:
+        """The owner's unfinished jobs plus those being started."""
+        ...
+
+    def hold(self, owner: str, limit: int) -> AbstractAsyncContextManager[None]:
+        """Take one of the owner's `limit` slots for as long as the context lasts; raises `SlotsTaken`."""
+        ...
+
+
 class Connection(Protocol):
     """The store as a whole: whether it answers, and closing it."""
 

@@ -1,16 +1,44 @@
-"""The core request: photos + options + provider, validated in one place."""
+"""The core request: photos + options + provider, and what can be wrong with one, field by field."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.errors import UserError
 from bot.options import Options
-from bot.photos import Photo
+from bot.photos import NO_PHOTOS, Photo
+
+
+class Field(StrEnum):
+    """The part of a request a problem belongs to: the photos, the provider, one option, or the user's limit."""
+
+    PHOTOS = "photos"
+    PROVIDER = "provider"
+    STYLE = "style"
+    BACKGROUND = "background"
+    ATTIRE = "attire"
+    COUNT = "count"
+    QUALITY = "quality"
+    ASPECT_RATIO = "aspect_ratio"
+    PROMPT = "prompt"
+    LIMIT = "limit"  # the user has as many unfinished jobs as they may
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a request cannot become a job: the field it is about, and a sentence for the user."""
+
+    field: Field
+    sentence: str
 
 
 class RequestError(UserError):
     """A request that no provider call should be made for; the message is for the user."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.sentence)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -48,22 +76,25 @@ class HeadshotRequest:
     provider: str
 
 
-def check_request(request: HeadshotRequest, capabilities: Capabilities) -> None:
-    """Refuse, with a sentence, a request that does not fit the provider."""
-    n = len(request.photos)
+def photo_count_problem(count: int, capabilities: Capabilities) -> Problem | None:
+    """Too few or too many photos for the provider."""
     label = capabilities.label
-    if n == 0:
-        raise RequestError("Please attach at least one portrait photo.")
-    if n < capabilities.min_photos:
-        raise RequestError(
-            f"{label} needs at least {capabilities.min_photos} photos; you sent {n}."
-        )
-    if capabilities.max_photos is not None and n > capabilities.max_photos:
+    if count == 0:
+        return Problem(Field.PHOTOS, NO_PHOTOS)
+    if count < capabilities.min_photos:
+        return Problem(Field.PHOTOS, f"{label} needs at least {capabilities.min_photos} photos; you sent {count}.")
+    if capabilities.max_photos is not None and count > capabilities.max_photos:
         noun = "photo" if capabilities.max_photos == 1 else "photos"
-        raise RequestError(
-            f"{label} takes at most {capabilities.max_photos} {noun}; you sent {n}."
+        return Problem(Field.PHOTOS, f"{label} takes at most {capabilities.max_photos} {noun}; you sent {count}.")
+    return None
+
+
+def count_problem(options: Options, capabilities: Capabilities) -> Problem | None:
+    """More headshots asked for than the provider makes."""
+    if "count" in capabilities.honours and options.count > capabilities.max_outputs:
+        return Problem(
+            Field.COUNT,
+            f"{capabilities.label} makes at most {capabilities.max_outputs} headshots; "
+            f"you asked for {options.count}.",
         )
-    if "count" in capabilities.honours and request.options.count > capabilities.max_outputs:
-        raise RequestError(
-            f"{label} makes at most {capabilities.max_outputs} headshots; you asked for {request.options.count}."
-        )
+    return None

@@ -15,16 +15,16 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 
-from bot.blob_keys import JOBS, job_prefix
 from bot.engine import JobEngine
 from bot.jobs import JobState
+from bot.ports import JobQueue
+from bot.retention import RetentionSweep
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 30.0
 SWEEP_EVERY_SECONDS = 3600.0
 MIN_SWEEP_SECONDS = 0.5
-STALE_TEMPORARY_SECONDS = 3600.0
 DEFAULT_LEASE_SECONDS = 30.0
 
 
@@ -38,16 +38,20 @@ class JobRunner:
 
     def __init__(
         self,
+        queue: JobQueue,
         engine: JobEngine,
         *,
         concurrency: int,
         provider_concurrency: Mapping[str, int] | None = None,
+        sweep: RetentionSweep | None = None,
         retention_seconds: float | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         worker: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.engine = engine
+        self._queue = queue
+        self._engine = engine
+        self._sweep = sweep
         self.worker = worker or worker_name()
         self.lease_seconds = lease_seconds
         self._renew_every = lease_seconds / 3
@@ -55,7 +59,7 @@ class JobRunner:
         self.concurrency = concurrency
         self._gate = asyncio.Semaphore(concurrency)
         self._provider_gates = {name: asyncio.Semaphore(n) for name, n in (provider_concurrency or {}).items()}
-        self._retention = retention_seconds
+        self._retention = retention_seconds if sweep is not None else None
         # A short retention (tests, strict deployments) is honoured by sweeping more often.
         self._sweep_every = SWEEP_EVERY_SECONDS if retention_seconds is None else min(
             SWEEP_EVERY_SECONDS, max(MIN_SWEEP_SECONDS, retention_seconds / 4)
@@ -81,7 +85,7 @@ class JobRunner:
             await self._dispatch()
             await self._maybe_sweep()
             await self._maybe_renew()
-            due = await self.engine.store.next_due()
+            due = await self._queue.next_due()
             timeout = IDLE_POLL_SECONDS if due is None else max(0.05, min(IDLE_POLL_SECONDS, due - self._clock()))
             if self._running:  # leases of the jobs in hand run out unless renewed
                 timeout = max(0.05, min(timeout, self._last_renewal + self._renew_every - self._clock()))
@@ -104,11 +108,11 @@ class JobRunner:
                 )
                 await self._maybe_renew()
                 continue
-            due = await self.engine.store.next_due()
+            due = await self._queue.next_due()
             now = self._clock()
             if due is not None and due <= now:
                 continue
-            if include_waiting and await self.engine.store.has_waiting():
+            if include_waiting and await self._queue.has_waiting():
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll if due is None else min(poll, due - now))
@@ -131,7 +135,7 @@ class JobRunner:
         free = self.concurrency - len(self._running)
         if self._stopping or free <= 0:
             return
-        jobs = await self.engine.store.claim(self.worker, self._clock(), free, self.lease_seconds)
+        jobs = await self._queue.claim(self.worker, self._clock(), free, self.lease_seconds)
         for job in jobs:
             if job.id in self._running:  # cannot happen while its lease holds; never run a job twice
                 continue
@@ -151,12 +155,12 @@ class JobRunner:
                 gate = self._provider_gates.get(provider)
                 if gate is not None and state in (JobState.QUEUED, JobState.GENERATING):
                     async with gate:
-                        await self.engine.advance(job_id)
+                        await self._engine.advance(job_id)
                 else:
-                    await self.engine.advance(job_id)
+                    await self._engine.advance(job_id)
         finally:
             try:
-                await self.engine.store.release(self.worker, job_id)
+                await self._queue.release(self.worker, job_id)
             except Exception:  # the lease runs out by itself
                 log.warning("job %s: could not release its lease", job_id[:8], exc_info=True)
 
@@ -165,7 +169,7 @@ class JobRunner:
             return
         self._last_renewal = self._clock()
         try:
-            await self.engine.store.renew(self.worker, list(self._running), self.lease_seconds)
+            await self._queue.renew(self.worker, list(self._running), self.lease_seconds)
         except Exception:
             log.warning("could not renew the leases of the jobs in hand", exc_info=True)
 
@@ -174,25 +178,8 @@ class JobRunner:
             return
         self._last_sweep = self._clock()
         try:
-            await sweep_expired(self.engine, self._clock() - self._retention)
+            assert self._sweep is not None
+            await self._sweep.sweep_expired(self._clock() - self._retention)
         except Exception:
             log.exception("retention sweep failed")
 
-
-async def sweep_expired(engine: JobEngine, cutoff: float) -> int:
-    """Delete the files of jobs that finished before `cutoff`; returns how many jobs were swept.
-
-    Also deletes folders whose job row is gone (a job forgotten while it was running) and
-    temporary files that a killed write left behind.
-    """
-    ids = await engine.store.finished_before(cutoff)
-    for job_id in ids:
-        await engine.blobs.delete_prefix(job_prefix(job_id))
-        await engine.store.mark_purged(job_id)
-    folders = await engine.blobs.folders(JOBS)
-    alive = await engine.store.existing_ids(folders)
-    for job_id in folders:
-        if job_id not in alive:
-            await engine.blobs.delete_prefix(job_prefix(job_id))
-    await engine.blobs.remove_stale_temporaries(time.time() - STALE_TEMPORARY_SECONDS)
-    return len(ids)

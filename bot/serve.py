@@ -14,7 +14,7 @@ from bot.chat import ChatAdapter
 from bot.errors import UserError
 from bot.scrape import metrics_route
 from bot.settings import Settings
-from bot.web import create_web_app, web_runner
+from bot.web import web_runner
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     core = await build_core(settings)
     adapters = build_adapters(settings, core)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    routes = [metrics_route(core.metrics, core.store, token), *(a.install_routes for a in adapters)]
-    app = create_web_app(core.engine, core.runner, routes)
+    app = core.web_app([metrics_route(core.metrics, core.store, token), *(a.install_routes for a in adapters)])
     server = web_runner(app)
     await server.setup()
     stop = stop or asyncio.Event()
@@ -41,7 +40,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     try:
         # A burst of chat requests can exceed the default listen backlog of 128.
         await web.TCPSite(server, host, settings.port, backlog=1024).start()
-        log.info("web server on port %d; providers: %s", settings.port, ", ".join(core.engine.providers))
+        log.info("web server on port %d; providers: %s", settings.port, ", ".join(core.catalog.names()))
         for adapter in adapters:
             try:
                 await adapter.start()

@@ -11,8 +11,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.app import Core, build_core
 from bot.downloads import Downloader
-from bot.engine import JobEngine
 from bot.jobs import JobState
 from bot.options import Options, Quality
 from bot.photos import Photo
@@ -20,9 +20,8 @@ from bot.providers import GenerationInput, ProviderError
 from bot.providers.agentai import AgentAIProvider
 from bot.providers.ratelimit import CallLimiter
 from bot.runner import JobRunner
-from bot.service import HeadshotService
-from storage.blobs import FileBlobStore
 from storage.jobs import SqliteJobStore
+from tests.conftest import make_settings
 from tests.doubles import RecordingSurface
 from tests.fakes import Reply, gradient_jpeg
 from tests.fakes.agentai import FakeAgentAI
@@ -60,7 +59,7 @@ def make_provider(
 
 
 def task(photos: int = 1, **options: object) -> GenerationInput:
-    shots = [Photo(gradient_jpeg(512, seed=n), 512, 512) for n in range(photos)]
+    shots = [Photo(gradient_jpeg(512, seed=n)) for n in range(photos)]
     return GenerationInput(job_id="job-1", photos=shots, options=Options(**options))  # type: ignore[arg-type]
 
 
@@ -304,16 +303,15 @@ async def test_the_daily_budget_is_1000_calls() -> None:
 
 async def engine_for(
     tmp_path: Path, provider: AgentAIProvider, http: aiohttp.ClientSession
-) -> tuple[HeadshotService, JobRunner, RecordingSurface]:
-    store = await SqliteJobStore.open(tmp_path / "jobs.db")
+) -> tuple[Core, JobRunner, RecordingSurface]:
     surface = RecordingSurface()
-    downloader = Downloader(http, allow_private=True)
-    engine = JobEngine(
-        store, FileBlobStore(tmp_path / "blobs"), {"agentai": provider}, {"test": surface}, downloader,
-        callback_base=None, callback_timeout=600,
+    core = await build_core(
+        make_settings(tmp_path, default_provider="agentai", job_concurrency=2),
+        data_dir=tmp_path,
+        providers={"agentai": provider},
+        surfaces={"test": surface},
     )
-    runner = JobRunner(engine, concurrency=2)
-    return HeadshotService(engine, runner, default_provider="agentai"), runner, surface
+    return core, core.runner, surface
 
 
 async def test_a_job_through_the_engine_gets_its_images(
@@ -321,14 +319,15 @@ async def test_a_job_through_the_engine_gets_its_images(
 ) -> None:
     fake.encoding = "url"
     provider = make_provider(fake, http, downloader=Downloader(http, allow_private=True))
-    service, runner, surface = await engine_for(tmp_path, provider, http)
+    core, runner, surface = await engine_for(tmp_path, provider, http)
+    service = core.intake
     request = service.build_request(task().photos, Options(count=3), None)
     job = await service.accept(request, owner="u1", surface="test", thread={"thread": "t1"})
     await runner.run_until_idle()
-    stored = await service.engine.store.get(job.id)
+    stored = await core.store.get(job.id)
     assert stored is not None and stored.state is JobState.DELIVERED and stored.remote_id == fake.run_id
     assert [data for _, data in surface.files] == fake.expected_images(3)
-    await service.engine.store.close()
+    await core.close()
 
 
 async def test_a_spent_daily_budget_leaves_the_job_queued(
@@ -337,12 +336,13 @@ async def test_a_spent_daily_budget_leaves_the_job_queued(
     calls = MemoryCallLog()
     calls.calls = [time.time() - 3600 + n for n in range(1000)]
     provider = make_provider(fake, http, limiter=await CallLimiter.load(calls, "agentai"))
-    service, runner, _surface = await engine_for(tmp_path, provider, http)
+    core, runner, _surface = await engine_for(tmp_path, provider, http)
+    service = core.intake
     job = await service.accept(service.build_request(task().photos, Options(), None), owner="u1", surface="test",
                                thread={"thread": "t1"})
     await runner.run_until_idle()
-    stored = await service.engine.store.get(job.id)
+    stored = await core.store.get(job.id)
     assert stored is not None and stored.state is JobState.QUEUED
     assert stored.not_before == pytest.approx(time.time() + 86400 - 3600, abs=5)
     assert fake.requests == []
-    await service.engine.store.close()
+    await core.close()

@@ -12,8 +12,7 @@ from bot.contact_sheet import render_contact_sheet
 from bot.delivery import STARTED
 from bot.jobs import JobChange, JobState
 from bot.providers import Generated, ProviderError, ResultImage
-from bot.runner import sweep_expired
-from tests.conftest import submit
+from tests.conftest import CoreFactory, submit
 from tests.doubles import RecordingSurface, ScriptedProvider, images, jpeg
 from tests.images import flat_png, png_bomb_header
 
@@ -127,7 +126,8 @@ async def test_per_user_limit_is_a_clear_refusal(core: Core) -> None:
     await submit(core, owner="busy")
     await submit(core, owner="busy")
     try:
-        await core.service.check_room("busy")
+        async with core.intake.job_slot("busy"):
+            pass
     except ValueError as exc:
         assert "2 headshot jobs in progress" in str(exc)
     else:
@@ -139,7 +139,7 @@ async def test_request_validation_speaks_to_the_user(core: Core) -> None:
     from tests.conftest import photo
 
     try:
-        core.service.build_request([photo(n) for n in range(4)], Options(), "scripted")
+        core.intake.build_request([photo(n) for n in range(4)], Options(), "scripted")
     except ValueError as exc:
         assert str(exc) == "Scripted takes at most 3 photos; you sent 4."
     else:
@@ -152,24 +152,23 @@ async def test_retention_sweep_deletes_old_results_and_forget_deletes_everything
     old = await submit(core, owner="a")
     await core.runner.run_until_idle()
     assert await core.blobs.exists(f"jobs/{old}/out/00.jpg")
-    assert await sweep_expired(core.engine, cutoff=0) == 0
+    assert await core.retention.sweep_expired(cutoff=0) == 0
     import time
 
-    assert await sweep_expired(core.engine, cutoff=time.time() + 1) == 1
+    assert await core.retention.sweep_expired(cutoff=time.time() + 1) == 1
     assert not await core.blobs.exists(f"jobs/{old}/out/00.jpg")
     assert await core.service.forget("a") == 1
     assert await core.store.get(old) is None
 
 
 async def test_a_callback_that_never_comes_fails_the_job_after_the_deadline(
-    core: Core, surface: RecordingSurface, scripted: ScriptedProvider
+    make_core: CoreFactory, surface: RecordingSurface, scripted: ScriptedProvider
 ) -> None:
     from bot.providers import Submitted
 
     scripted.capabilities = scripted.capabilities.__class__(**{**scripted.capabilities.__dict__, "asynchronous": True})
     scripted.script = [Submitted(remote_id="remote-1")]
-    core.engine.callback_base = "http://127.0.0.1:9"
-    core.engine.callback_timeout = 0.2
+    core = await make_core(runflow_callback_timeout_s=0.2)
     job_id = await submit(core)
     await core.runner.run_until_idle(include_waiting=True)
     job = await core.store.get(job_id)
@@ -189,7 +188,7 @@ async def test_the_sweep_removes_orphaned_folders_and_stale_temporaries(core: Co
     stale = core.blobs.root / "jobs" / kept / "out" / ".tmp-killed"
     stale.write_bytes(b"partial")
     os.utime(stale, (0, 0))
-    await sweep_expired(core.engine, cutoff=0)
+    await core.retention.sweep_expired(cutoff=0)
     assert not orphan.parent.exists() and not stale.exists()
     assert await core.blobs.exists(f"jobs/{kept}/out/00.jpg")
 
@@ -204,7 +203,7 @@ async def test_requests_at_the_same_moment_cannot_pass_the_per_user_limit_togeth
 
     async def start() -> None:
         try:
-            async with core.service.room("same"):
+            async with core.intake.job_slot("same"):
                 await gate.wait()  # still downloading photos, not yet recorded
                 outcomes.append("started")
         except UserError:
@@ -218,15 +217,11 @@ async def test_requests_at_the_same_moment_cannot_pass_the_per_user_limit_togeth
 
 
 async def test_a_job_whose_provider_is_gone_after_a_restart_fails_clearly(
-    core: Core, surface: RecordingSurface
+    core: Core, make_core: CoreFactory, surface: RecordingSurface
 ) -> None:
-    from typing import cast
-
-    from bot.providers import Provider
-
     job_id = await submit(core)
     await core.store.update(job_id, JobChange(state=JobState.GENERATING))  # as if killed mid-call
-    del cast(dict[str, Provider], core.engine.providers)["scripted"]
+    core = await make_core(providers={})  # restarted without that provider
     await core.runner.run_until_idle()
     job = await core.store.get(job_id)
     assert job is not None and job.state is JobState.FAILED

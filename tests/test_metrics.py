@@ -14,7 +14,6 @@ from bot.app import Core
 from bot.metrics import Metrics
 from bot.providers import ProviderError
 from bot.scrape import metrics_route
-from bot.web import create_web_app
 from tests.conftest import submit
 from tests.doubles import RecordingSurface, ScriptedProvider, images
 from tests.servers import running
@@ -25,7 +24,7 @@ TOKEN = "scrape-token-1f3e5a7c9b"
 @asynccontextmanager
 async def serving(core: Core, token: str | None = None, **census: float) -> AsyncIterator[str]:
     """The web app with the metrics route, on a loopback port."""
-    app = create_web_app(core.engine, core.runner, [metrics_route(core.metrics, core.store, token, **census)])
+    app = core.web_app([metrics_route(core.metrics, core.store, token, **census)])
     async with running(app) as base:
         yield base
 

@@ -15,19 +15,18 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.app import build_core
 from bot.blob_keys import result_key
-from bot.downloads import Downloader
-from bot.engine import JobEngine
+from bot.intake import JobIntake
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
 from bot.providers import GenerationInput, ProviderError
 from bot.providers.runflow import RunflowProvider
 from bot.runner import JobRunner
-from bot.service import HeadshotService
-from bot.web import create_web_app
 from storage.blobs import FileBlobStore
 from storage.jobs import SqliteJobStore
+from tests.conftest import make_settings
 from tests.doubles import RecordingSurface
 from tests.fakes import Reply, gradient_jpeg, small_jpeg
 from tests.fakes.cdn import FakeCDN
@@ -39,7 +38,7 @@ T = TypeVar("T")
 
 
 def photos(n: int) -> list[Photo]:
-    return [Photo(gradient_jpeg(512, seed=k), 512, 512) for k in range(n)]
+    return [Photo(gradient_jpeg(512, seed=k)) for k in range(n)]
 
 
 def task(n: int = 2, callback_url: str | None = "https://bot.example/webhooks/runflow/tok") -> GenerationInput:
@@ -142,7 +141,7 @@ class World:
     store: SqliteJobStore
     blobs: FileBlobStore
     runner: JobRunner
-    service: HeadshotService
+    service: JobIntake
     surface: RecordingSurface
     runflow: FakeRunflow
     cdn: FakeCDN
@@ -151,31 +150,25 @@ class World:
 @asynccontextmanager
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with FakeRunflow(KEY) as runflow, FakeCDN() as cdn, aiohttp.ClientSession() as http:
-        store = await SqliteJobStore.open(tmp_path / "jobs.db")
-        blobs = FileBlobStore(tmp_path / "blobs")
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         surface = RecordingSurface()
-        engine = JobEngine(
-            store,
-            blobs,
-            {"runflow": RunflowProvider(KEY, runflow.url, http, retry_base_delay=0.01)},
-            {"test": surface},
-            Downloader(http, allow_private=True),
+        core = await build_core(
+            make_settings(tmp_path, runflow_callback_timeout_s=600),
+            data_dir=tmp_path,
+            providers={"runflow": RunflowProvider(KEY, runflow.url, http, retry_base_delay=0.01)},
+            surfaces={"test": surface},
             callback_base=f"http://127.0.0.1:{listener.getsockname()[1]}",
-            callback_timeout=600,
         )
-        runner = JobRunner(engine, concurrency=4)
-        site_runner = web.AppRunner(create_web_app(engine, runner), access_log=None)
+        site_runner = web.AppRunner(core.web_app(), access_log=None)
         await site_runner.setup()
         await web.SockSite(site_runner, listener).start()
         try:
-            yield World(store, blobs, runner, HeadshotService(engine, runner, default_provider="runflow"),
-                        surface, runflow, cdn)
+            yield World(core.store, core.blobs, core.runner, core.intake, surface, runflow, cdn)
         finally:
-            await runner.stop()
+            await core.runner.stop()
             await site_runner.cleanup()
-            await store.close()
+            await core.close()
 
 
 async def eventually(probe: Callable[[], T | None], what: str) -> T:

@@ -17,7 +17,7 @@ from bot import web as bot_web
 from bot.app import Core
 from bot.jobs import JobState
 from bot.providers import Submitted
-from bot.web import create_web_app, web_runner
+from bot.web import web_runner
 from tests.conftest import submit
 from tests.doubles import ScriptedProvider
 from tests.servers import running
@@ -30,7 +30,7 @@ json_values = st.recursive(
 
 
 async def test_healthz_answers_ok(core: Core) -> None:
-    async with running(create_web_app(core.engine, core.runner)) as base, aiohttp.ClientSession() as http:
+    async with running(core.web_app()) as base, aiohttp.ClientSession() as http:
         async with http.get(f"{base}/healthz") as response:
             assert response.status == 200
             assert (await response.json())["status"] == "ok"
@@ -39,7 +39,6 @@ async def test_healthz_answers_ok(core: Core) -> None:
 async def _waiting_job(core: Core, scripted: ScriptedProvider) -> tuple[str, str]:
     scripted.capabilities = scripted.capabilities.__class__(**{**scripted.capabilities.__dict__, "asynchronous": True})
     scripted.script = [Submitted(remote_id="remote-1")]
-    core.engine.callback_base = "http://127.0.0.1:9"
     job_id = await submit(core)
     await core.runner.run_until_idle()
     url = scripted.calls[0].callback_url
@@ -50,7 +49,7 @@ async def _waiting_job(core: Core, scripted: ScriptedProvider) -> tuple[str, str
 async def test_callback_route_refuses_what_it_must(core: Core, scripted: ScriptedProvider) -> None:
     job_id, token = await _waiting_job(core, scripted)
     body = {"event": "headshots.completed", "headshots_id": "remote-1", "image_urls": ["https://cdn.example/1.jpg"]}
-    async with running(create_web_app(core.engine, None)) as base, aiohttp.ClientSession() as http:
+    async with running(core.web_app()) as base, aiohttp.ClientSession() as http:
         async with http.post(f"{base}/webhooks/runflow/{'x' * 43}", json=body) as response:
             assert response.status == 404
         async with http.post(f"{base}/webhooks/runflow/{token}", json={**body, "headshots_id": "other"}) as response:
@@ -71,7 +70,7 @@ async def test_callback_route_refuses_what_it_must(core: Core, scripted: Scripte
 @given(body=st.one_of(json_values.map(json.dumps), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))),
        token=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-%.", min_size=1, max_size=60))
 async def test_callback_route_never_fails_on_garbage(core: Core, body: str, token: str) -> None:
-    async with running(create_web_app(core.engine, None)) as base, aiohttp.ClientSession() as http:
+    async with running(core.web_app()) as base, aiohttp.ClientSession() as http:
         async with http.post(f"{base}/webhooks/runflow/{token}", data=body.encode("latin-1", "replace")) as response:
             assert response.status in (200, 400, 404, 405, 413)
 
@@ -96,7 +95,7 @@ async def test_a_client_that_never_finishes_its_headers_is_disconnected(
     core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bot_web, "IDLE_SECONDS", 0.5)
-    async with served(create_web_app(core.engine, core.runner)) as port:
+    async with served(core.web_app()) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"POST /webhooks/runflow/" + b"a" * 30 + b" HTTP/1.1\r\nHost: bot\r\nX-Slow: ")
         await writer.drain()
@@ -109,7 +108,7 @@ async def test_a_client_that_never_finishes_its_headers_is_disconnected(
 
 async def test_a_body_that_trickles_in_gets_408(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bot_web, "BODY_SECONDS", 0.3)
-    async with served(create_web_app(core.engine, core.runner)) as port:
+    async with served(core.web_app()) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(
             b"POST /webhooks/runflow/" + b"a" * 30 + b" HTTP/1.1\r\nHost: bot\r\n"

@@ -1,21 +1,21 @@
-"""The Discord adapter as `serve` sees it: built from settings, started, stopped."""
+"""The Discord adapter as `serve` sees it: built from its token and URLs, started, stopped."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
-import discord
 from aiohttp import web
 
-from adapters.discord.client import HeadshotClient, use_gateway_of
+from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_process, use_gateway_of
 from adapters.discord.commands import install_commands
-from adapters.discord.intake import Intake
+from adapters.discord.intake import DiscordIntake
 from adapters.discord.surface import DiscordThread
-from bot.chat import ChatSurface
+from bot.downloads import Downloader
+from bot.intake import JobIntake
 from bot.service import HeadshotService
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +27,27 @@ class DiscordAdapter:
 
     def __init__(self, client: HeadshotClient, surface: DiscordThread, token: str) -> None:
         self.client = client
-        self.surface: ChatSurface = surface
+        self.surface = surface
         self._token = token
         self._gateway: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, service: HeadshotService) -> DiscordAdapter:
+    def build(
+        cls,
+        *,
+        token: str,
+        api_base_url: str,
+        guild_ids: Sequence[int],
+        service: HeadshotService,
+        intake: JobIntake,
+        downloader: Downloader,
+    ) -> DiscordAdapter:
         """Build the client, its commands and the surface; nothing connects yet."""
-        if settings.discord_token is None:
-            raise ValueError("DISCORD_TOKEN is not set")
-        # discord.py builds every REST URL (interaction callbacks and webhooks too) from this class attribute.
-        discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
-        client = HeadshotClient(guild_ids=settings.guild_ids)
+        aim_discord_py_for_this_process(rest_root=api_base_url)
+        client = HeadshotClient(guild_ids=guild_ids)
         surface = DiscordThread(client)
-        install_commands(client.tree, service, Intake(service, service.engine.downloader, surface))
-        return cls(client, surface, settings.discord_token.get_secret_value())
+        install_commands(client.tree, service, DiscordIntake(intake, downloader, surface))
+        return cls(client, surface, token)
 
     def install_routes(self, app: web.Application) -> None:
         """Discord reaches the bot over the gateway: no HTTP routes."""

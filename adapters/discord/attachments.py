@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import discord
 
 from bot.downloads import Downloader, DownloadError
 from bot.errors import UserError
-from bot.photos import Photo
-from bot.service import HeadshotService
-
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".avif")
+from bot.photos import looks_like_photo
 
 
 class AttachmentError(UserError):
@@ -24,9 +22,8 @@ class AttachmentError(UserError):
 
 
 def looks_like_image(attachment: discord.Attachment) -> bool:
-    """Whether Discord describes the attachment as an image (the bytes are checked later)."""
-    kind = (attachment.content_type or "").lower()
-    return kind.startswith("image/") or attachment.filename.lower().endswith(_IMAGE_SUFFIXES)
+    """Whether Discord describes the attachment as a photo of a kind we take (the bytes are checked later)."""
+    return looks_like_photo(attachment.content_type or "", attachment.filename)
 
 
 def _megabytes(size: int) -> str:
@@ -48,18 +45,22 @@ def check_sizes(attachments: Sequence[discord.Attachment], max_bytes: int) -> No
             )
 
 
-async def download_photos(
-    service: HeadshotService, downloader: Downloader, attachments: Sequence[discord.Attachment]
-) -> tuple[Photo, ...]:
-    """Fetch every attachment at once (their URLs expire) and let the core check the bytes."""
-    check_sizes(attachments, service.max_photo_bytes)
+@dataclass(frozen=True)
+class AttachmentPhotos:
+    """`bot.chat.PhotoFetcher` for a command's attachments: all fetched at once, their URLs expire."""
 
-    async def fetch(attachment: discord.Attachment) -> bytes:
-        try:
-            return await downloader.fetch(attachment.url, max_bytes=service.max_photo_bytes)
-        except DownloadError as exc:
-            raise AttachmentError(f"I couldn't download {attachment.filename} from Discord: {exc}") from None
+    downloader: Downloader
+    attachments: Sequence[discord.Attachment]
+    max_bytes: int
 
-    blobs = await asyncio.gather(*(fetch(a) for a in attachments))
-    named = [(a.filename, data) for a, data in zip(attachments, blobs, strict=True)]
-    return await service.read_photos(named)
+    async def fetch(self) -> list[tuple[str, bytes]]:
+        check_sizes(self.attachments, self.max_bytes)
+
+        async def fetch_one(attachment: discord.Attachment) -> bytes:
+            try:
+                return await self.downloader.fetch(attachment.url, max_bytes=self.max_bytes)
+            except DownloadError as exc:
+                raise AttachmentError(f"I couldn't download {attachment.filename} from Discord: {exc}") from None
+
+        blobs = await asyncio.gather(*(fetch_one(a) for a in self.attachments))
+        return [(a.filename, data) for a, data in zip(self.attachments, blobs, strict=True)]

@@ -50,14 +50,27 @@ async def sync_commands(tree: app_commands.CommandTree[HeadshotClient], guild_id
         log.info("synced %d commands to server %d", len(synced), guild_id)
 
 
+def aim_discord_py_for_this_process(*, rest_root: str | None = None, gateway: yarl.URL | None = None) -> None:
+    """Set where discord.py sends REST calls and opens its gateway, for every client in this process.
+
+    discord.py keeps both as class attributes (`Route.BASE` builds every REST URL, interaction
+    callbacks and webhooks too; `DiscordWebSocket.DEFAULT_GATEWAY` is where a plain client
+    connects, and falls back to after an INVALID_SESSION), so the bot runs one Discord client
+    per process. This is the only place that changes them.
+    """
+    if rest_root is not None:
+        discord.http.Route.BASE = rest_root.rstrip("/")
+    if gateway is not None:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+
+
 async def use_gateway_of(client: discord.Client) -> yarl.URL:
     """Point discord.py's gateway at the URL that `GET /gateway/bot` on our REST root returns.
 
-    A plain `Client` connects to its built-in default gateway (and falls back to it after an
-    INVALID_SESSION) without asking the REST API; a stand-in for Discord or a proxy must get
-    its own gateway too. The default is a class attribute: one Discord client per process.
+    A plain `Client` connects to its built-in default gateway without asking the REST API; a
+    stand-in for Discord or a proxy must get its own gateway too.
     """
     _shards, url, _limits = await client.http.get_bot_gateway()
     gateway = yarl.URL(url)
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+    aim_discord_py_for_this_process(gateway=gateway)
     return gateway

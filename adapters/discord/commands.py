@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from adapters.discord.attachments import looks_like_image
-from adapters.discord.intake import OOPS, Intake, owner_key
+from adapters.discord.intake import DiscordIntake, owner_key
 from bot.errors import UserError
+from bot.intake import START_FAILED
 from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
+from bot.photos import NAMED_TYPES
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -60,11 +63,17 @@ def describe_defaults(options: Options, provider: str) -> str:
     )
 
 
-def install_commands(tree: Tree, service: HeadshotService, intake: Intake) -> None:
+def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake) -> None:
     """Add every command to the tree (synced to Discord at login)."""
-    providers = provider_choices(service)
+    for command in (*job_commands(service, intake), *account_commands(service)):
+        tree.add_command(command)
+    tree.error(answer_failure)
 
-    def with_options(callback: Any) -> Any:
+
+def with_options(providers: list[app_commands.Choice[str]]) -> Callable[[Any], Any]:
+    """The option choices and help shared by `/headshot` and `/headshot-settings`."""
+
+    def decorate_all(callback: Any) -> Any:
         # Fresh decorators each time: discord.py keeps the dicts they are given and adds to them.
         for decorate in (
             app_commands.choices(count=list(COUNT_CHOICES)),
@@ -81,13 +90,19 @@ def install_commands(tree: Tree, service: HeadshotService, intake: Intake) -> No
             callback = decorate(callback)
         return callback
 
+    return decorate_all
+
+
+def job_commands(service: HeadshotService, intake: DiscordIntake) -> list[Any]:
+    """`/headshot` and the "Make headshots" message command."""
+
     @app_commands.command(name="headshot", description="Turn portrait photos into AI headshots")
     @app_commands.describe(
-        photo="A clear portrait photo of you (JPEG, PNG, WebP or HEIC)",
+        photo=f"A clear portrait photo of you ({NAMED_TYPES})",
         photo2="Another photo of you (optional; some providers use several)",
         photo3="A third photo of you (optional)",
     )
-    @with_options
+    @with_options(provider_choices(service))
     async def headshot(
         interaction: discord.Interaction,
         photo: discord.Attachment,
@@ -119,6 +134,12 @@ def install_commands(tree: Tree, service: HeadshotService, intake: Intake) -> No
             return
         await intake.start_job(interaction, photos, {}, None, anchor=message)
 
+    return [headshot, make_headshots]
+
+
+def account_commands(service: HeadshotService) -> list[Any]:
+    """`/headshot-status`, `/headshot-settings` and `/headshot-forget`: answers only the user sees."""
+
     @app_commands.command(name="headshot-status", description="Your recent headshot jobs")
     async def status(interaction: discord.Interaction) -> None:
         lines = await service.recent_jobs(owner_key(interaction.user.id))
@@ -126,7 +147,7 @@ def install_commands(tree: Tree, service: HeadshotService, intake: Intake) -> No
         await interaction.response.send_message(text[:2000], ephemeral=True)
 
     @app_commands.command(name="headshot-settings", description="See or change your default headshot options")
-    @with_options
+    @with_options(provider_choices(service))
     async def settings(
         interaction: discord.Interaction,
         provider: str | None = None,
@@ -163,12 +184,7 @@ def install_commands(tree: Tree, service: HeadshotService, intake: Intake) -> No
             f"Done: I deleted {removed} {noun} with their photos and headshots, and your settings.", ephemeral=True
         )
 
-    tree.error(answer_failure)
-    tree.add_command(headshot)
-    tree.add_command(make_headshots)
-    tree.add_command(status)
-    tree.add_command(settings)
-    tree.add_command(forget)
+    return [status, settings, forget]
 
 
 # Failures that come from what Discord sent (a malformed or stale interaction), not from us.
@@ -191,8 +207,8 @@ async def answer_failure(interaction: discord.Interaction, error: app_commands.A
         log.error("a Discord command failed", exc_info=cause)
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(OOPS, ephemeral=True)
+            await interaction.followup.send(START_FAILED, ephemeral=True)
         else:
-            await interaction.response.send_message(OOPS, ephemeral=True)
+            await interaction.response.send_message(START_FAILED, ephemeral=True)
     except discord.HTTPException as exc:
         log.warning("could not tell the user about a failed command: %s", exc)

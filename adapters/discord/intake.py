@@ -8,27 +8,25 @@ follow-up, so nothing public lingers. No provider is called for a refused reques
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
 
 import discord
 
-from adapters.discord.attachments import check_sizes, download_photos
+from adapters.discord.attachments import AttachmentPhotos, check_sizes
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
 from adapters.discord.surface import DiscordAddress, DiscordThread, with_note
 from bot.downloads import Downloader
 from bot.errors import UserError
-from bot.options import Options
-from bot.request import HeadshotRequest
-from bot.service import HeadshotService
+from bot.intake import START_FAILED, Ask, JobIntake
+from bot.jobs import ThreadAddress
 
 log = logging.getLogger(__name__)
 
-SURFACE = "discord"
 THREAD_ARCHIVE_MINUTES: Final = 1440
 _THREAD_ALREADY_EXISTS = 160004  # Discord's code when the message already has a thread
 STARTING = "⏳ Starting your headshots…"
-OOPS = "Something went wrong on my side before your job could start; please try again."
 
 
 def owner_key(user_id: int) -> str:
@@ -36,11 +34,11 @@ def owner_key(user_id: int) -> str:
     return f"discord:{user_id}"
 
 
-class Intake:
-    """Turns `/headshot` and "Make headshots" into jobs, or into a clear refusal."""
+class DiscordIntake:
+    """Discord's side of the core's intake: attachments become bytes, the command's answer becomes the status."""
 
-    def __init__(self, service: HeadshotService, downloader: Downloader, surface: DiscordThread) -> None:
-        self.service = service
+    def __init__(self, intake: JobIntake, downloader: Downloader, surface: DiscordThread) -> None:
+        self.intake = intake
         self.downloader = downloader
         self.surface = surface
 
@@ -48,7 +46,7 @@ class Intake:
         self,
         interaction: discord.Interaction,
         attachments: Sequence[discord.Attachment],
-        values: dict[str, Any],
+        values: Mapping[str, object],
         provider: str | None,
         anchor: discord.Message | None = None,
     ) -> None:
@@ -59,50 +57,31 @@ class Intake:
                 interaction.guild_id is not None,
                 interaction.app_permissions,
             )
-            check_sizes(attachments, self.service.max_photo_bytes)
+            check_sizes(attachments, self.intake.max_photo_bytes)
         except UserError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
         # Within Discord's three seconds, before any download: the public answer becomes the status.
         await interaction.response.defer(thinking=True)
+        ask = Ask(owner=owner_key(interaction.user.id), values=values, provider=provider)
+        photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
+        status = _StatusAnswer(self, interaction, anchor, placement)
         try:
-            await self._accept(interaction, attachments, values, provider, anchor, placement)
+            await self.intake.start(ask, photos, status, self.surface)
         except UserError as exc:
             await self._refuse(interaction, str(exc))
         except Exception:
             log.exception("a Discord request could not be started")
-            await self._refuse(interaction, OOPS)
+            await self._refuse(interaction, START_FAILED)
 
-    async def _accept(
-        self,
-        interaction: discord.Interaction,
-        attachments: Sequence[discord.Attachment],
-        values: dict[str, Any],
-        provider: str | None,
-        anchor: discord.Message | None,
-        placement: Placement,
-    ) -> None:
-        owner = owner_key(interaction.user.id)
-        saved, saved_provider = await self.service.defaults(owner)
-        options = Options.from_dict(values, base=saved)
-        async with self.service.room(owner):
-            photos = await download_photos(self.service, self.downloader, attachments)
-            request = self.service.build_request(photos, options, provider or saved_provider)
-            await self._announce_and_accept(interaction, request, owner, anchor, placement)
-
-    async def _announce_and_accept(
-        self,
-        interaction: discord.Interaction,
-        request: HeadshotRequest,
-        owner: str,
-        anchor: discord.Message | None,
-        placement: Placement,
-    ) -> None:
-
+    async def open_status(
+        self, interaction: discord.Interaction, anchor: discord.Message | None, placement: Placement
+    ) -> DiscordAddress:
+        """Turn the deferred answer into the status message and start the results' thread."""
         await interaction.edit_original_response(content=with_note(placement.reason, STARTING))
         status = await interaction.original_response()
         thread_id, reason = await self._start_thread(interaction, anchor or status, placement)
-        address = DiscordAddress(
+        return DiscordAddress(
             guild_id=str(interaction.guild_id) if interaction.guild_id else None,
             channel_id=str(interaction.channel_id),
             thread_id=thread_id,
@@ -112,11 +91,6 @@ class Intake:
             upload_limit=interaction.filesize_limit,
             note=reason,
         )
-        job = await self.service.accept(request, owner=owner, surface=SURFACE, thread=address.to_json())
-        try:
-            await self.surface.show_status(address, self.service.status_of(job))
-        except Exception:  # the job is accepted: its next status update tries again
-            log.warning("job %s: could not show its first status", job.short_id, exc_info=True)
 
     async def _start_thread(
         self, interaction: discord.Interaction, parent: discord.Message, placement: Placement
@@ -152,3 +126,17 @@ class Intake:
             await interaction.followup.send(text, ephemeral=True)
         except discord.HTTPException:
             log.warning("could not tell the user why interaction %s was refused", interaction.id)
+
+
+@dataclass(frozen=True)
+class _StatusAnswer:
+    """`bot.chat.StatusOpener`: the command's public answer is the status message."""
+
+    discord_intake: DiscordIntake
+    interaction: discord.Interaction
+    anchor: discord.Message | None
+    placement: Placement
+
+    async def open(self, photo_count: int) -> ThreadAddress:
+        address = await self.discord_intake.open_status(self.interaction, self.anchor, self.placement)
+        return address.to_json()

@@ -7,7 +7,6 @@ import binascii
 from urllib.parse import quote, urlencode
 
 from adapters.discord.permissions import NEEDED
-from bot.settings import Settings
 
 AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
 SCOPES = "bot applications.commands"
@@ -34,12 +33,12 @@ def application_id(token: str) -> int:
     return int(decoded)
 
 
-def invite_url(settings: Settings) -> str:
-    """The invite URL for DISCORD_TOKEN's application: bot + slash-command scopes, needed permissions only."""
-    if settings.discord_token is None:
+def invite_url(token: str | None) -> str:
+    """The invite URL for the bot token's application: bot + slash-command scopes, needed permissions only."""
+    if token is None:
         raise InvalidToken("DISCORD_TOKEN is not set; the invite link is made from it.")
     query = {
-        "client_id": str(application_id(settings.discord_token.get_secret_value())),
+        "client_id": str(application_id(token)),
         "scope": SCOPES,
         "permissions": str(NEEDED.value),
     }

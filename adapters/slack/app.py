@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -18,26 +17,24 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.commands import register_commands
+from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.installations import SealedInstallationStore
-from adapters.slack.intake import Intake, owner_key
-from adapters.slack.manifest import EVENTS_PATH, REDIRECT_PATH
+from adapters.slack.intake import SlackIntake, owner_key
+from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.mentions import register_mentions
 from adapters.slack.oauth import (
     REFRESH_MINUTES_BEFORE,
     OAuthConfig,
-    OAuthStore,
     install_oauth_routes,
     oauth_settings,
     register_removal,
 )
-from adapters.slack.runtime import Runtime
 from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread, web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
-from bot.chat import ChatSurface
+from bot.intake import JobIntake
 from bot.service import HeadshotService
-from bot.settings import Settings
 from bot.web import read_body
 
 log = logging.getLogger(__name__)
@@ -92,6 +89,7 @@ class SlackAdapter:
     def __init__(
         self,
         service: HeadshotService,
+        intake: JobIntake,
         *,
         bot_token: str | None = None,
         signing_secret: str | None,
@@ -106,7 +104,7 @@ class SlackAdapter:
         self._session = aiohttp.ClientSession()
         # No token here: each request (and each call for a job) brings its workspace's own.
         api = web_client(None, api_base_url, self._session, on_rate_limited)
-        self.transfer = SlackFileTransfer(api_base_url, max_bytes=service.max_photo_bytes)
+        self.transfer = SlackFileTransfer(api_base_url, max_bytes=intake.max_photo_bytes)
         self.installations: SealedInstallationStore | None = None
         self.signing_secret = signing_secret
         self.app_token = app_token if oauth is None else None  # many workspaces means HTTP events
@@ -137,59 +135,19 @@ class SlackAdapter:
             self.app = AsyncApp(
                 client=api, signing_secret=signing_secret or "", oauth_settings=settings, process_before_response=False
             )
-        self.surface: ChatSurface = SlackThread(self.workspaces, self.transfer)
-        self.runtime = Runtime(service, Intake(service, self.workspaces, self.transfer))
+        self.surface = SlackThread(self.workspaces, self.transfer)
+        slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface)
+        self.listeners = ListenerContext(service, intake, slack)
         self.app.error(answer_malformed)
-        register_commands(self.app, self.runtime)
-        register_submissions(self.app, self.runtime)
-        register_mentions(self.app, self.runtime)
+        register_commands(self.app, self.listeners)
+        register_submissions(self.app, self.listeners)
+        register_mentions(self.app, self.listeners)
         if self.installations is not None:
             register_removal(self.app, self.installations, self._workspace_removed)
         self._socket: AsyncSocketModeHandler | None = None
 
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        service: HeadshotService,
-        store: OAuthStore | None = None,
-        on_rate_limited: Callable[[], None] = lambda: None,
-    ) -> SlackAdapter:
-        """The adapter for the configured tokens: `store` keeps installations in OAuth mode, and
-        `on_rate_limited` is called for each 429 from the Web API."""
-        secret = settings.slack_signing_secret
-        app_token = settings.slack_app_token
-        common: dict[str, Any] = {
-            "signing_secret": secret.get_secret_value() if secret else None,
-            "api_base_url": settings.slack_api_base_url,
-            "on_rate_limited": on_rate_limited,
-        }
-        if settings.slack_oauth:
-            assert settings.slack_client_id and settings.slack_client_secret
-            problem = settings.secret_key_problem()
-            if problem or settings.secret_key is None or store is None:
-                raise ValueError(problem or "Slack OAuth needs the store for installations")
-            public = settings.public_base_url
-            oauth = OAuthConfig(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret.get_secret_value(),
-                secret_key=settings.secret_key.get_secret_value(),
-                store=store,
-                authorize_url=settings.slack_oauth_base_url,
-                redirect_uri=public.rstrip("/") + REDIRECT_PATH if public else None,
-            )
-            return cls(service, oauth=oauth, **common)
-        if settings.slack_bot_token is None:
-            raise ValueError("SLACK_BOT_TOKEN is not set")
-        return cls(
-            service,
-            bot_token=settings.slack_bot_token.get_secret_value(),
-            app_token=app_token.get_secret_value() if app_token else None,
-            **common,
-        )
-
     async def _workspace_removed(self, team: str) -> None:
-        ended = await self.runtime.service.end_jobs_quietly(owner_key(team, ""))
+        ended = await self.listeners.service.end_jobs_quietly(owner_key(team, ""))
         if ended:
             log.info("workspace %s: %d unfinished jobs ended without a word (nothing to post to)", team, ended)
 
@@ -250,10 +208,10 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
-        await self.runtime.tasks.cancel()
+        await self.listeners.tasks.cancel()
         await self.transfer.close()
         await self._session.close()
 
     async def idle(self) -> None:
         """Wait for work started after acknowledgements to finish (tests and shutdown use it)."""
-        await self.runtime.tasks.drain()
+        await self.listeners.tasks.drain()

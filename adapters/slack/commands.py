@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import owner_key
 from adapters.slack.modals import request_view, settings_view
-from adapters.slack.runtime import Runtime
+from bot.photos import NAMED_TYPES
 
 COMMAND = "/headshot"
 SHORTCUT = "make_headshots"
@@ -24,14 +25,14 @@ HELP = (
     "• `/headshot forget` — delete everything stored about you"
 )
 NO_PHOTOS = (
-    "That message has no photos I can use. Pick a message with JPEG, PNG, WebP or HEIC photos, "
+    f"That message has no photos I can use. Pick a message with {NAMED_TYPES} photos, "
     "or run `/headshot` to upload some."
 )
 
 
-def register_commands(app: AsyncApp, runtime: Runtime) -> None:
+def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the slash command and the message shortcut to the Bolt app."""
-    service = runtime.service
+    service = shared.service
 
     async def open_request_modal(
         client: AsyncWebClient, trigger_id: str, owner: str, metadata: dict[str, Any], photos: int = 0

@@ -15,6 +15,7 @@ from yarl import URL
 
 from bot.chat import OutgoingFile
 from bot.errors import UserError
+from bot.photos import looks_like_photo
 
 _SLACK_SUFFIXES = (".slack.com", ".slack-edge.com")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -42,10 +43,8 @@ class FileDownloadError(UserError):
 
 
 def is_image_file(file: SlackFile) -> bool:
-    """Whether Slack describes the file as an image (the bytes are checked later)."""
-    return str(file.get("mimetype", "")).startswith("image/") or file.get("filetype", "") in {
-        "jpg", "jpeg", "png", "webp", "heic", "heif"
-    }
+    """Whether Slack describes the file as a photo of a kind we take (the bytes are checked later)."""
+    return looks_like_photo(str(file.get("mimetype", "")), str(file.get("filetype", "")))
 
 
 def file_url(file: SlackFile) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
@@ -15,19 +16,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url
-from adapters.slack.surface import SlackAddress, status_with_note
-from bot.chat import ThreadGone
+from adapters.slack.surface import SlackAddress
+from bot.chat import ChatSurface, ThreadGone
 from bot.errors import UserError
-from bot.options import Options
-from bot.photos import Photo, PhotoError
-from bot.service import HeadshotService
+from bot.intake import START_FAILED, Ask, JobIntake
+from bot.jobs import ThreadAddress
 
 if TYPE_CHECKING:
     from adapters.slack.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
-SURFACE = "slack"
 # Answers to chat.postMessage that mean "not here": try joining, else deliver by direct message.
 _CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
 
@@ -66,62 +65,38 @@ class Origin:
         return owner_key(self.team, self.user)
 
 
-class Intake:
-    """Downloads a request's photos, posts its status message and hands it to the core."""
+class SlackIntake:
+    """Slack's side of the core's intake: Slack files become bytes, and a status message becomes the thread."""
 
-    def __init__(self, service: HeadshotService, workspaces: Workspaces, transfer: SlackFileTransfer) -> None:
-        self.service = service
+    def __init__(
+        self, intake: JobIntake, workspaces: Workspaces, transfer: SlackFileTransfer, surface: ChatSurface
+    ) -> None:
+        self.intake = intake
         self.workspaces = workspaces
         self.transfer = transfer
+        self.surface = surface
 
-    async def start_job(self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None) -> None:
-        """Make a job of the files, or tell the user why not."""
+    async def start_job(
+        self, origin: Origin, files: list[SlackFile], values: Mapping[str, object], provider: str | None
+    ) -> None:
+        """Make a job of the files and explicit options, or tell the user why not."""
+        ask = Ask(owner=origin.owner, values=values, provider=provider)
         try:
-            await self._start_job(origin, files, options, provider)
+            photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin)
+            await self.intake.start(ask, photos, status, self.surface)
         except ThreadGone:
             log.info("a Slack request was dropped: its workspace is not installed any more")
+        except UserError as exc:
+            await self.tell(origin, str(exc))
         except Exception:
             log.exception("a Slack request could not be started")
-            await self.tell(origin, "Something went wrong on my side before your job could start; please try again.")
+            await self.tell(origin, START_FAILED)
 
-    async def _start_job(self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None) -> None:
-        try:
-            async with self.service.room(origin.owner):
-                await self._start_in_room(origin, files, options, provider)
-        except UserError as exc:  # no room for another job
-            await self.tell(origin, str(exc))
-
-    async def _start_in_room(
-        self, origin: Origin, files: list[SlackFile], options: Options, provider: str | None
-    ) -> None:
+    async def fetch_photos(self, origin: Origin, files: list[SlackFile]) -> list[tuple[str, bytes]]:
+        """Download every file (concurrently) with the token of the origin's workspace; raises
+        `UserError` for the first that cannot be fetched."""
         client = await self.workspaces.client(origin.installed_team)
-        try:
-            photos = await self.fetch_photos(client, files)
-            request = self.service.build_request(photos, options, provider)
-        except (UserError, PhotoError) as exc:
-            await self.tell(origin, str(exc))
-            return
-        noun = "photo" if len(photos) == 1 else "photos"
-        try:
-            thread = await self.post_status(origin, f"⏳ Got {len(photos)} {noun}; starting on your headshots…")
-        except SlackApiError as exc:
-            log.warning("could not post a status message: %s", exc.response.get("error"))
-            await self.tell(origin, "I couldn't post in this conversation, so I didn't start the job.")
-            return
-        job = await self.service.accept(request, owner=origin.owner, surface=SURFACE, thread=thread.to_json())
-        try:
-            text = status_with_note(thread, self.service.status_of(job))
-            await client.chat_update(channel=thread.channel, ts=thread.status_ts, text=text)
-        except SlackApiError:
-            log.warning("job %s: could not update the status message", job.short_id)
-
-    async def fetch_photos(self, client: AsyncWebClient, files: list[SlackFile]) -> tuple[Photo, ...]:
-        """Download and check every file (concurrently) with the token `client` carries; raises
-        `UserError`/`PhotoError` for the first bad one."""
-        if not files:
-            raise UserError("Please attach at least one portrait photo.")
-        pairs = await asyncio.gather(*(self._download(client, f) for f in files))
-        return await self.service.read_photos(list(pairs))
+        return list(await asyncio.gather(*(self._download(client, f) for f in files)))
 
     async def _download(self, client: AsyncWebClient, file: SlackFile) -> tuple[str, bytes]:
         name = file.get("name") or file.get("title") or "photo"
@@ -189,3 +164,33 @@ class Intake:
         except SlackApiError as exc:
             log.warning("could not tell a user why: %s", exc.response.get("error"))  # the text may echo theirs
 
+
+
+@dataclass(frozen=True)
+class _SlackPhotos:
+    """`bot.chat.PhotoFetcher` for files shared on Slack."""
+
+    slack: SlackIntake
+    origin: Origin
+    files: list[SlackFile]
+
+    async def fetch(self) -> list[tuple[str, bytes]]:
+        return await self.slack.fetch_photos(self.origin, self.files)
+
+
+@dataclass(frozen=True)
+class _StatusInChannel:
+    """`bot.chat.StatusOpener`: the status message where the request came from (or in a DM)."""
+
+    slack: SlackIntake
+    origin: Origin
+
+    async def open(self, photo_count: int) -> ThreadAddress:
+        noun = "photo" if photo_count == 1 else "photos"
+        try:
+            text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
+            thread = await self.slack.post_status(self.origin, text)
+        except SlackApiError as exc:
+            log.warning("could not post a status message: %s", exc.response.get("error"))
+            raise UserError("I couldn't post in this conversation, so I didn't start the job.") from None
+        return thread.to_json()

@@ -15,11 +15,10 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, is_image_file
 from adapters.slack.intake import Origin
-from adapters.slack.runtime import Runtime
-from bot.errors import UserError
-from bot.options import MAX_COUNT, MIN_COUNT, Options, choices, parse_option_words
+from bot.options import MAX_COUNT, MIN_COUNT, choices, parse_option_words
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 NO_PHOTOS = (
@@ -55,7 +54,7 @@ def known_words(providers: list[str]) -> str:
     return "\n".join(f"• {part}" for part in parts)
 
 
-def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
+def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the `app_mention` and `message` (file share) listeners."""
     seen = RecentMessages()
 
@@ -63,14 +62,14 @@ def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
     async def on_mention(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
-        runtime.tasks.spawn(handle(body, event, context, client), name="slack-mention")
+        shared.tasks.spawn(handle(body, event, context, client), name="slack-mention")
 
     async def on_message(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in str(event.get("text") or "")
         if event.get("subtype") == "file_share" and mentioned:
-            runtime.tasks.spawn(handle(body, event, context, client), name="slack-mention")
+            shared.tasks.spawn(handle(body, event, context, client), name="slack-mention")
 
     async def handle(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
@@ -86,25 +85,19 @@ def register_mentions(app: AsyncApp, runtime: Runtime) -> None:
             errors_in_thread=True,
             workspace=context.team_id,
         )
-        providers = [p.name for p in runtime.service.providers]
+        providers = [p.name for p in shared.service.providers]
         parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)
         if parsed.unknown:
             unknown = ", ".join(f"“{word}”" for word in parsed.unknown)
             reply = f"I didn't understand {unknown}. The words I know:\n{known_words(providers)}"
-            await runtime.intake.tell(origin, reply)
+            await shared.slack.tell(origin, reply)
             return
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         photos: list[SlackFile] = [f for f in files if is_image_file(f)]
         if not photos:
-            await runtime.intake.tell(origin, NO_PHOTOS)
+            await shared.slack.tell(origin, NO_PHOTOS)
             return
-        defaults, provider = await runtime.service.defaults(origin.owner)
-        try:
-            options = Options.from_dict(parsed.values, base=defaults)
-        except UserError as exc:
-            await runtime.intake.tell(origin, str(exc))
-            return
-        await runtime.intake.start_job(origin, photos, options, parsed.provider or provider)
+        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider)
 
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)

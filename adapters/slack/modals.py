@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.files import SlackFile
+from bot.catalog import ProviderChoice
 from bot.options import MAX_COUNT, MAX_PROMPT_CHARS, MIN_COUNT, Options, choices
-from bot.service import ProviderChoice
+from bot.photos import ACCEPTED_SUFFIXES
 
 REQUEST_CALLBACK = "headshot_request"
 SETTINGS_CALLBACK = "headshot_settings"
@@ -17,7 +18,7 @@ PHOTOS_BLOCK = "photos"
 PROVIDER_BLOCK = "provider"
 PROMPT_BLOCK = "prompt"
 SELECT_BLOCKS = ("style", "background", "attire", "count", "quality", "aspect_ratio")
-FILE_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif"]
+FILE_TYPES = list(ACCEPTED_SUFFIXES)
 MAX_UPLOAD_FILES = 10
 _LABELS = {
     "style": "Style",

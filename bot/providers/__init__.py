@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import aiohttp
@@ -81,7 +81,22 @@ class GenerationInput:
     photos: Sequence[Photo]
     options: Options
     callback_url: str | None = None
-    extras: dict[str, str] = field(default_factory=dict)
+
+
+# token → the URL an asynchronous provider is told to call back (made by the callback route's owner).
+CallbackUrl = Callable[[str], str]
+
+
+class CallbackReceiver(Protocol):
+    """Where a provider's completion callbacks go once its route has read them."""
+
+    async def receive(self, token: str, remote_id: str, urls: list[str]) -> bool | None:
+        """None when no job has this token and remote id, else whether the callback changed anything."""
+        ...
+
+    def refused(self) -> None:
+        """A callback was refused before it reached any job (a bad token, body or event)."""
+        ...
 
 
 class Provider(Protocol):

@@ -148,11 +148,11 @@ class AgentAIProvider:
             if len(generated.images) > wanted:
                 log.warning("agent.ai: run %s sent %d images for %d; the rest are ignored",
                             generated.remote_id, len(generated.images), wanted)
-            images = await self._bring_home(generated.images[:wanted], generated.raw)
+            images = await self._download_url_results(generated.images[:wanted], generated.raw)
             return Generated(images=images, remote_id=generated.remote_id, raw=generated.raw)
         raise ProviderError("agent.ai stayed busy; the job will be tried again.", retryable=True)
 
-    async def _bring_home(self, images: list[ResultImage], raw: str | None) -> list[ResultImage]:
+    async def _download_url_results(self, images: list[ResultImage], raw: str | None) -> list[ResultImage]:
         """Download URL results now: a failed download then costs one image, not a new generation."""
         if self._downloader is None or all(image.url is None for image in images):
             return images

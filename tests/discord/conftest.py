@@ -15,7 +15,7 @@ import pytest
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.surface import DiscordThread
-from bot.app import Core, build_core
+from bot.app import Core, build_core, discord_adapter
 from bot.providers import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
 from tests.conftest import make_settings
@@ -119,9 +119,6 @@ class Harness:
     async def run_jobs(self) -> None:
         await self.core.runner.run_until_idle()
 
-    def add_provider(self, provider: Any) -> None:
-        cast(dict[str, Provider], self.core.engine.providers)[provider.name] = provider
-
 
 HarnessFactory = Callable[..., Awaitable[Harness]]
 
@@ -134,15 +131,22 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def make_harness(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[HarnessFactory]:
+def extra_providers() -> dict[str, Provider]:
+    """Providers a test module runs beside the configured ones (override it in the module)."""
+    return {}
+
+
+@pytest.fixture
+async def make_harness(
+    tmp_path: Path, fake: FakeDiscord, extra_providers: dict[str, Provider]
+) -> AsyncIterator[HarnessFactory]:
     """Build (and afterwards tear down) a logged-in harness; keyword arguments go to Settings."""
     built: list[Harness] = []
 
     async def make(*, login: bool = True, **settings: Any) -> Harness:
         config = make_settings(tmp_path, discord_token=TOKEN, discord_api_base_url=fake.api, **settings)
-        core = await build_core(config, data_dir=tmp_path)
-        adapter = DiscordAdapter.from_settings(config, core.service)
-        core.surfaces[adapter.surface.name] = adapter.surface
+        core = await build_core(config, data_dir=tmp_path, providers=extra_providers)
+        adapter: DiscordAdapter = discord_adapter(config, core)
         cast(DiscordThread, adapter.surface).retry_delay = 0.01
         harness = Harness(fake, core, adapter)
         built.append(harness)

@@ -12,6 +12,7 @@ import pytest
 from bot.chat import OutgoingFile
 from bot.delivery import POSTED, STARTED, deliver_results
 from bot.jobs import JobState
+from bot.providers import Provider
 from storage.blobs import FileBlobStore
 from tests.discord.conftest import CHANNEL, OWNER, Harness, PackProvider
 from tests.discord.shapes import TOKEN
@@ -45,9 +46,13 @@ async def test_results_after_the_interaction_token_expired_go_out_with_the_bot_t
     assert status["content"].startswith("✅")
 
 
+@pytest.fixture
+def extra_providers() -> dict[str, Provider]:
+    return {"pack": PackProvider()}
+
+
 async def test_a_pack_of_sixty_gets_a_contact_sheet_then_batches_each_once(harness: Harness) -> None:
     fake = harness.fake
-    harness.add_provider(PackProvider())
     thread_id = await start_job(harness, option("provider", "pack"))
     await harness.run_jobs()
 
@@ -65,7 +70,6 @@ async def test_a_pack_of_sixty_gets_a_contact_sheet_then_batches_each_once(harne
 
 async def test_after_a_crash_was_posted_finds_pieces_already_in_the_thread(harness: Harness) -> None:
     fake = harness.fake
-    harness.add_provider(PackProvider())
     thread_id = await start_job(harness, option("provider", "pack"))
     await harness.run_jobs()
     (job,) = await harness.core.store.jobs_for_owner(OWNER, 1)

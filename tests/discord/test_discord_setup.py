@@ -8,7 +8,6 @@ import discord
 import pytest
 
 from adapters.discord.invite import InvalidToken, application_id, invite_url
-from bot.settings import Settings
 from tests.discord.conftest import CHANNEL, HarnessFactory, payload
 from tests.discord.fake_discord import EPHEMERAL, FakeDiscord
 from tests.discord.shapes import APP_ID, TOKEN
@@ -72,7 +71,7 @@ async def test_start_connects_through_the_gateway_that_the_rest_root_names(make_
 
 
 def test_invite_url_asks_for_exactly_the_needed_permissions() -> None:
-    url = invite_url(Settings(discord_token=TOKEN, _env_file=None))  # type: ignore[call-arg]
+    url = invite_url(TOKEN)
     view, send, attach, history = 1 << 10, 1 << 11, 1 << 15, 1 << 16
     create_public_threads, send_in_threads = 1 << 35, 1 << 38
     expected = view | send | attach | history | create_public_threads | send_in_threads
@@ -89,4 +88,4 @@ def test_the_application_id_comes_from_the_token_without_a_network_call() -> Non
     with pytest.raises(InvalidToken):
         application_id("not a token!")
     with pytest.raises(InvalidToken):
-        invite_url(Settings(discord_token=None, _env_file=None))  # type: ignore[call-arg]
+        invite_url(None)

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.discord.conftest import OWNER, Harness, fake, harness, make_harness, payload
+from tests.discord.conftest import OWNER, Harness, extra_providers, fake, harness, make_harness, payload
 
-__all__ = ["fake", "harness", "make_harness"]  # the Discord harness's fixtures, used here as they are
+# The Discord harness's fixtures, used here as they are.
+__all__ = ["extra_providers", "fake", "harness", "make_harness"]
 
 RECORDED = ["headshot_command", "headshot_command_dm", "make_headshots_message_command"]
 SAMPLES = 150

@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from adapters.slack import SlackAdapter
-from bot.app import build_core
+from bot.app import build_core, slack_adapter
 from bot.providers.agentai_answer import Answer, failure_message, header_seconds, parse_images
-from bot.web import RunflowCallback, create_web_app
+from bot.providers.runflow_callback import RunflowCallback
 from tests.conftest import make_settings
 from tests.servers import running
 from tests.slack.conftest import payload
@@ -97,9 +96,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             settings_ = make_settings(root, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                                       slack_api_base_url=f"{fake_url}/api/")
             core = await build_core(settings_, data_dir=root)
-            adapter = SlackAdapter.from_settings(settings_, core.service)
-            core.surfaces[adapter.surface.name] = adapter.surface
-            app = create_web_app(core.engine, core.runner, [adapter.install_routes])
+            adapter = slack_adapter(settings_, core)
+            app = core.web_app([adapter.install_routes])
             runner_task = asyncio.create_task(core.runner.run())
             try:
                 async with running(app) as url, aiohttp.ClientSession(

@@ -57,7 +57,7 @@ async def agentai_core(tmp_path: Path) -> AsyncIterator[tuple[Core, ResettingAge
         surface = RecordingSurface()
         settings = make_settings(tmp_path, agentai_api_key=AGENTAI_KEY, agentai_base_url=fake.url)
         core = await build_core(settings, data_dir=tmp_path, surfaces={"test": surface})
-        provider = cast(AgentAIProvider, core.engine.providers["agentai"])
+        provider = cast(AgentAIProvider, core.catalog.get("agentai"))
         provider.retry_base_delay = 0.01
         provider.timeout_factor = 0.01  # a one-image request may take about a second here
         try:
@@ -68,8 +68,8 @@ async def agentai_core(tmp_path: Path) -> AsyncIterator[tuple[Core, ResettingAge
 
 async def run_job(core: Core) -> str:
     """Accept one agent.ai job for one photo and run it to its end; returns its id."""
-    request = core.service.build_request([Photo(astronaut_jpeg(), 512, 512)], Options(count=1), "agentai")
-    job = await core.service.accept(request, owner="u1", surface="test", thread={"t": 1})
+    request = core.intake.build_request([Photo(astronaut_jpeg())], Options(count=1), "agentai")
+    job = await core.intake.accept(request, owner="u1", surface="test", thread={"t": 1})
     await core.runner.run_until_idle()
     return job.id
 

@@ -6,13 +6,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.catalog import ProviderCatalog
 from bot.chat import OutgoingFile
+from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
+from bot.intake import JobIntake
 from bot.jobs import JobState
 from bot.options import Options
-from bot.photos import Photo
-from bot.service import HeadshotService
+from bot.photos import Photo, PhotoReader
+from bot.results import ResultKeeper
+from bot.slots import InProcessSlots
 from storage.blobs import FileBlobStore
 from storage.jobs import SqliteJobStore
 from tests.doubles import ScriptedProvider, jpeg
@@ -41,14 +45,19 @@ async def test_photos_are_deleted_even_when_the_failure_cannot_be_told(tmp_path:
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")
     now = [time.time()]
     blobs = FileBlobStore(tmp_path / "blobs")
+    catalog = ProviderCatalog({"scripted": ScriptedProvider()}, "scripted")
+    downloader = Downloader(None, allow_private=True)  # type: ignore[arg-type]  # never downloads here
     engine = JobEngine(
-        store, blobs, {"scripted": ScriptedProvider()}, {"gone": UnreachableThread()},
-        Downloader(None, allow_private=True),  # type: ignore[arg-type]  # never downloads here
-        callback_base=None, callback_timeout=60, clock=lambda: now[0],
+        records=store, results=store, deliveries=store, blobs=blobs, providers=catalog,
+        surfaces={"gone": UnreachableThread()}, keeper=ResultKeeper(store, blobs, downloader),
+        callback_url=None, callback_timeout=60, clock=lambda: now[0],
     )
     try:
-        service = HeadshotService(engine, None, default_provider="scripted")
-        request = service.build_request([Photo(jpeg(256, 256), 256, 256)], Options(), "scripted")
+        service = JobIntake(
+            records=store, blobs=blobs, catalog=catalog, defaults=UserDefaults(store, catalog),
+            slots=InProcessSlots(store), photos=PhotoReader(), on_accepted=lambda: None, can_take_callbacks=False,
+        )
+        request = service.build_request([Photo(jpeg(256, 256))], Options(), "scripted")
         job = await service.accept(request, owner="u", surface="gone", thread={"channel": "archived"})
         await engine.fail(job, "The provider refused the photos.")
         for _ in range(20):  # every retry of the failure notice fails; time moves past each backoff

@@ -21,9 +21,8 @@ from aiohttp import web
 from PIL import Image
 
 from adapters.slack import SlackAdapter
-from bot.app import Core, build_core
+from bot.app import Core, build_core, slack_adapter
 from bot.providers import Provider
-from bot.web import create_web_app
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider
 from tests.slack.fake_slack import TOKEN, FakeSlack
@@ -148,18 +147,22 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+def extra_providers() -> dict[str, Provider]:
+    """Providers a test module runs beside the scripted one (override it in the module)."""
+    return {}
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, fake: FakeSlack, extra_providers: dict[str, Provider]) -> AsyncIterator[SlackHarness]:
     from tests.servers import running
 
     settings = make_settings(
         tmp_path, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake.url}/api/"
     )
-    core = await build_core(settings, data_dir=tmp_path)
     scripted = ScriptedProvider()
-    cast(dict[str, Provider], core.engine.providers)["scripted"] = scripted
-    adapter = SlackAdapter.from_settings(settings, core.service)
-    core.surfaces[adapter.surface.name] = adapter.surface
-    app: web.Application = create_web_app(core.engine, core.runner, [adapter.install_routes])
+    core = await build_core(settings, data_dir=tmp_path, providers={"scripted": scripted, **extra_providers})
+    adapter = slack_adapter(settings, core)
+    app: web.Application = core.web_app([adapter.install_routes])
     async with running(app) as url, aiohttp.ClientSession() as http:
         await adapter.start()
         yield SlackHarness(fake, core, adapter, url, http, scripted)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
+import pytest
 from yarl import URL
 
 from adapters.slack.files import SlackFileTransfer
@@ -38,8 +39,12 @@ class PackProvider:
         return Generated(images=[ResultImage(data=jpeg(96, 96, n)) for n in range(60)], remote_id="pack-1")
 
 
+@pytest.fixture
+def extra_providers() -> dict[str, Provider]:
+    return {"pack": PackProvider()}
+
+
 async def test_a_pack_of_60_posts_a_contact_sheet_then_six_batches_of_ten(harness: SlackHarness) -> None:
-    cast(dict[str, Provider], harness.core.engine.providers)["pack"] = PackProvider()
     fake = harness.fake
     photo = fake.add_user_file("p.jpg", jpeg(512, 512))
     await harness.interact(harness.submission([photo], "pack"))
@@ -62,8 +67,8 @@ async def accepted_job(harness: SlackHarness) -> tuple[str, str, dict[str, Any]]
     """A job accepted into a status message's thread, as the modal would leave it."""
     status = harness.fake.add_message(CHANNEL, {"user": "U0BOT", "text": "⏳ starting"})
     thread = {"channel": CHANNEL, "thread_ts": status["ts"], "status_ts": status["ts"]}
-    service = harness.core.service
-    request = service.build_request([Photo(jpeg(512, 512), 512, 512)], Options(), "scripted")
+    service = harness.core.intake
+    request = service.build_request([Photo(jpeg(512, 512))], Options(), "scripted")
     job = await service.accept(request, owner="slack:T0TEAM:U0USER", surface="slack", thread=thread)
     return job.id, f"job {job.short_id} · part 1/1", thread
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from adapters.slack import SlackAdapter
 from adapters.slack.modals import FILE_TYPES
-from bot.app import build_core
+from bot.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.slack.conftest import SlackHarness, payload, wait_for
 from tests.slack.fake_slack import APP_TOKEN, TOKEN, FakeSlack
@@ -65,7 +64,7 @@ async def test_socket_mode_connects_and_handles_a_command_without_any_route(tmp_
     settings = make_settings(tmp_path, slack_bot_token=TOKEN, slack_app_token=APP_TOKEN,
                              slack_api_base_url=f"{fake.url}/api/")
     core = await build_core(settings, data_dir=tmp_path)
-    adapter = SlackAdapter.from_settings(settings, core.service)
+    adapter = slack_adapter(settings, core)
     app = web.Application()
     adapter.install_routes(app)
     assert not any(r.resource and r.resource.canonical == "/slack/events" for r in app.router.routes())

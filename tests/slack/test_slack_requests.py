@@ -76,7 +76,7 @@ async def test_too_many_photos_for_the_provider_is_an_error_on_the_upload_block(
 
 
 async def test_a_user_with_too_many_jobs_in_progress_is_told_in_the_modal(harness: SlackHarness) -> None:
-    harness.core.service.max_jobs_per_user = 0
+    harness.core.intake.max_jobs_per_user = 0
     photo = harness.fake.add_user_file("p.jpg", jpeg(512, 512))
     body = (await harness.interact(harness.submission([photo], "scripted"))).json()
     assert body["response_action"] == "errors" and "jobs in progress" in body["errors"]["photos"]

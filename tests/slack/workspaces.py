@@ -10,15 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from adapters.slack import SlackAdapter
-from bot.app import build_core
-from bot.providers import Provider, Submitted
-from bot.web import create_web_app
+from bot.app import build_core, slack_adapter
+from bot.providers import Submitted
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider
 from tests.servers import running
@@ -52,13 +50,11 @@ async def oauth_bot(tmp_path: Path, fake: FakeSlack, *, secret_key: str = KEY) -
         slack_api_base_url=f"{fake.url}/api/",
         slack_oauth_base_url=f"{fake.url}/oauth/v2/authorize",
     )
-    core = await build_core(settings, data_dir=tmp_path, callback_base=CALLBACK_BASE)
     scripted = ScriptedProvider()
     scripted.capabilities = replace(scripted.capabilities, asynchronous=True)  # results arrive by callback
-    cast(dict[str, Provider], core.engine.providers)["scripted"] = scripted
-    adapter = SlackAdapter.from_settings(settings, core.service, core.store)
-    core.surfaces[adapter.surface.name] = adapter.surface
-    app: web.Application = create_web_app(core.engine, core.runner, [adapter.install_routes])
+    core = await build_core(settings, data_dir=tmp_path, callback_base=CALLBACK_BASE, providers={"scripted": scripted})
+    adapter = slack_adapter(settings, core)
+    app: web.Application = core.web_app([adapter.install_routes])
     async with running(app) as url, aiohttp.ClientSession() as http:
         fake.redirect_url = f"{url}/slack/oauth_redirect"  # the app's redirect URL as configured at Slack
         await adapter.start()

@@ -1,4 +1,4 @@
-"""What the Slack listeners share: the core's service, intake, background tasks."""
+"""What the Slack listeners share: the core's service and intake, Slack's side of intake, background tasks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.slack.intake import Intake
+from adapters.slack.intake import SlackIntake
+from bot.intake import JobIntake
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,10 @@ class BackgroundTasks:
 
 
 @dataclass
-class Runtime:
-    """The dependencies every listener uses."""
+class ListenerContext:
+    """What every listener works with; work after the acknowledgement goes to `tasks`."""
 
     service: HeadshotService
-    intake: Intake
+    intake: JobIntake
+    slack: SlackIntake
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)

@@ -1,0 +1,178 @@
+"""How a request becomes a job: the one sequence every chat surface and the CLI go through.
+
+saved defaults under the explicit options → one of the user's job slots → the photos' bytes
+(fetched by the adapter) → read and checked → the status message (opened by the adapter) →
+the job recorded, photos first → its first status. Every refusal is a `RequestError` (or the
+`UserError` of a photo or a download) carrying one sentence for the user; `check` gives the
+problems of a form, each with the field it belongs to, before anything is fetched.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.blob_keys import photo_key
+from bot.catalog import ProviderCatalog
+from bot.chat import ChatSurface, PhotoFetcher, StatusOpener
+from bot.defaults import UserDefaults
+from bot.delivery import show_status
+from bot.jobs import Job, ThreadAddress
+from bot.logs import job_context
+from bot.options import OptionError, Options
+from bot.photos import Photo, PhotoReader
+from bot.ports import BlobStore, JobRecords, JobSlots, SlotsTaken
+from bot.request import Field, HeadshotRequest, Problem, RequestError, count_problem, photo_count_problem
+
+log = logging.getLogger(__name__)
+
+# What a user is told when starting a job fails for a reason of ours, on any surface.
+START_FAILED = "Something went wrong on my side before your job could start; please try again."
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a user asked for, as the adapter read it: only the options they gave explicitly."""
+
+    owner: str
+    values: Mapping[str, object]
+    provider: str | None = None
+
+
+class JobIntake:
+    """Turns asks into accepted jobs, or into problems with the field each belongs to."""
+
+    def __init__(
+        self,
+        *,
+        records: JobRecords,
+        blobs: BlobStore,
+        catalog: ProviderCatalog,
+        defaults: UserDefaults,
+        slots: JobSlots,
+        photos: PhotoReader,
+        on_accepted: Callable[[], None],
+        can_take_callbacks: bool,
+        max_jobs_per_user: int = 2,
+    ) -> None:
+        self._records = records
+        self._blobs = blobs
+        self._catalog = catalog
+        self._defaults = defaults
+        self._slots = slots
+        self._photos = photos
+        self._on_accepted = on_accepted
+        self._can_take_callbacks = can_take_callbacks
+        self.max_jobs_per_user = max_jobs_per_user
+        self.max_photo_bytes = photos.max_bytes
+
+    async def start(self, ask: Ask, photos: PhotoFetcher, status: StatusOpener, surface: ChatSurface) -> Job:
+        """The whole sequence, from an ask to an accepted job with its first status shown."""
+        try:
+            options, provider = await self._defaults.apply(ask.owner, ask.values, ask.provider)
+        except OptionError as exc:
+            raise RequestError(Problem(Field(exc.option), str(exc))) from None
+        async with self.job_slot(ask.owner):
+            read = await self.read_photos(await photos.fetch())
+            request = self.build_request(read, options, provider)
+            thread = await status.open(len(read))
+            job = await self.accept(request, owner=ask.owner, surface=surface.name, thread=thread)
+        await show_status(surface, job, self._catalog.capabilities(job.provider))
+        return job
+
+    async def check(
+        self, owner: str, photo_count: int, values: Mapping[str, object], provider: str | None
+    ) -> tuple[Options, str, list[Problem]]:
+        """A form's options and provider, and its problems (none when a job can start from it).
+
+        Quick enough to answer before a platform's acknowledgement: nothing is fetched or read.
+        """
+        name = provider or self._catalog.default
+        try:
+            options = Options.from_dict(values)
+        except OptionError as exc:
+            return Options(), name, [Problem(Field(exc.option), str(exc))]
+        capabilities = self._catalog.capabilities(name)
+        if capabilities is None:
+            return options, name, [self._catalog.unknown(name)]
+        found = [photo_count_problem(photo_count, capabilities), count_problem(options, capabilities)]
+        found.append(self._callback_problem(name))
+        problems = [problem for problem in found if problem is not None]
+        if not problems:
+            busy = await self._slots.in_use(owner)
+            if busy >= self.max_jobs_per_user:
+                problems.append(self._limit_problem(busy))
+        return options, name, problems
+
+    async def read_photos(self, files: Sequence[tuple[str, bytes]]) -> tuple[Photo, ...]:
+        """Check and normalise uploaded files (name, bytes); raises `PhotoError` for the first bad one.
+
+        Decoding happens on the photo reader's own threads, a few at a time, off the event loop.
+        """
+        return await self._photos.read(files)
+
+    def build_request(self, photos: Sequence[Photo], options: Options, provider: str | None) -> HeadshotRequest:
+        """A request that fits its provider; raises `RequestError` with the first problem when it does not."""
+        name = provider or self._catalog.default
+        capabilities = self._catalog.capabilities(name)
+        if capabilities is None:
+            raise RequestError(self._catalog.unknown(name))
+        for problem in (
+            photo_count_problem(len(photos), capabilities),
+            count_problem(options, capabilities),
+            self._callback_problem(name),
+        ):
+            if problem is not None:
+                raise RequestError(problem)
+        return HeadshotRequest(photos=tuple(photos), options=options, provider=name)
+
+    @asynccontextmanager
+    async def job_slot(self, owner: str) -> AsyncIterator[None]:
+        """Hold one of the owner's job slots until the job is accepted or given up; refuses when none is free."""
+        try:
+            async with self._slots.hold(owner, self.max_jobs_per_user):
+                yield
+        except SlotsTaken as full:
+            raise RequestError(self._limit_problem(full.busy)) from None
+
+    async def accept(self, request: HeadshotRequest, *, owner: str, surface: str, thread: ThreadAddress) -> Job:
+        """Record a job (photos first, then the row) and wake the runner."""
+        job = Job(
+            id=uuid.uuid4().hex,
+            owner=owner,
+            surface=surface,
+            thread=thread,
+            provider=request.provider,
+            options=request.options,
+            photo_count=len(request.photos),
+            created_at=time.time(),
+        )
+        for n, photo in enumerate(request.photos):
+            await self._blobs.put(photo_key(job.id, n), photo.data)
+        await self._records.add(job)
+        with job_context(job.id):
+            options = job.options
+            log.info("accepted: %s on %s; %d photo(s), count %d", job.provider, surface, job.photo_count, options.count)
+        self._on_accepted()
+        return job
+
+    def _callback_problem(self, provider: str) -> Problem | None:
+        capabilities = self._catalog.capabilities(provider)
+        if capabilities is None or not capabilities.asynchronous or self._can_take_callbacks:
+            return None
+        return Problem(
+            Field.PROVIDER,
+            f"{capabilities.label} calls back when it is done, and this bot has no public address "
+            "(PUBLIC_BASE_URL) for it; please pick another provider.",
+        )
+
+    def _limit_problem(self, busy: int) -> Problem:
+        return Problem(
+            Field.LIMIT,
+            f"You already have {busy} headshot jobs in progress; please wait for one to finish "
+            f"(the limit is {self.max_jobs_per_user}).",
+        )

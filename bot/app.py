@@ -162,6 +162,7 @@ async def build_core(
         provider_concurrency=concurrency(),
         sweep=retention,
         retention_seconds=settings.result_retention_days * 86400,
+        lease_seconds=settings.job_lease_s,
     )
     defaults = UserDefaults(store, catalog)
     photo_reader = PhotoReader(max_bytes=settings.max_photo_bytes)

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
 
     max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     job_concurrency: int = Field(default=4, ge=1)
+    job_lease_s: float = Field(default=30, gt=0)
     max_jobs_per_user: int = Field(default=2, ge=1)
     runflow_callback_timeout_s: float = Field(default=6 * 3600, gt=0)
     result_retention_days: float = Field(default=30, gt=0)

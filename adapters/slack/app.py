@@ -31,7 +31,8 @@ from adapters.slack.oauth import (
     register_removal,
 )
 from adapters.slack.submissions import register_submissions
-from adapters.slack.surface import SlackThread, web_client
+from adapters.slack.surface import SlackThread
+from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.intake import JobIntake
 from bot.service import HeadshotService

@@ -18,7 +18,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installations import SealedInstallationStore
-from adapters.slack.surface import web_client
+from adapters.slack.web_api import web_client
 from bot.chat import ThreadGone
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ class HeadshotClient(discord.Client):
     """A plain client with a command tree that syncs its commands once logged in."""
 
     def __init__(self, *, guild_ids: Sequence[int] = ()) -> None:
-        super().__init__(intents=intents())
+        # Nothing the bot sends may ping anyone: its texts quote file names and providers' words.
+        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
         self.tree: app_commands.CommandTree[HeadshotClient] = app_commands.CommandTree(self)
         self.guild_ids = list(guild_ids)
 

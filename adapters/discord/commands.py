@@ -171,7 +171,7 @@ def account_commands(service: HeadshotService) -> list[Any]:
             options = Options.from_dict(values, base=saved)
             await service.save_defaults(owner, options, provider or saved_provider)
         except UserError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(str(exc)[:2000], ephemeral=True)
             return
         text = f"Saved. Your defaults: {describe_defaults(options, provider or saved_provider)}."
         await interaction.response.send_message(text[:2000], ephemeral=True)

@@ -16,7 +16,7 @@ import discord
 
 from adapters.discord.attachments import AttachmentPhotos, check_sizes
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
-from adapters.discord.surface import DiscordAddress, DiscordThread, with_note
+from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
 from bot.downloads import Downloader
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
@@ -59,7 +59,7 @@ class DiscordIntake:
             )
             check_sizes(attachments, self.intake.max_photo_bytes)
         except UserError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(fit(str(exc)), ephemeral=True)
             return
         # Within Discord's three seconds, before any download: the public answer becomes the status.
         await interaction.response.defer(thinking=True)
@@ -123,7 +123,7 @@ class DiscordIntake:
         except discord.HTTPException:
             log.warning("could not remove the answer to interaction %s", interaction.id)
         try:
-            await interaction.followup.send(text, ephemeral=True)
+            await interaction.followup.send(fit(text), ephemeral=True)
         except discord.HTTPException:
             log.warning("could not tell the user why interaction %s was refused", interaction.id)
 

@@ -11,6 +11,7 @@ from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import owner_key
 from adapters.slack.modals import request_view, settings_view
+from adapters.slack.text import message_text
 from bot.photos import NAMED_TYPES
 
 COMMAND = "/headshot"
@@ -48,7 +49,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         owner = owner_key(str(body.get("team_id")), str(body.get("user_id")))
         if sub == "help" or sub not in ("", "status", "settings", "forget"):
             prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
-            await ack(text=prefix + HELP)
+            await ack(text=message_text(prefix + HELP))
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
         if sub == "":
@@ -60,7 +61,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         elif sub == "status":
             lines = await service.recent_jobs(owner)
             text = "\n".join(f"• {line}" for line in lines) if lines else "You have no headshot jobs yet."
-            await respond(text=text, response_type="ephemeral")
+            await respond(text=message_text(text), response_type="ephemeral")
         else:
             count = await service.forget(owner)
             noun = "job" if count == 1 else "jobs"

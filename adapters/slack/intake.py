@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url
 from adapters.slack.surface import SlackAddress
+from adapters.slack.text import escaped, message_text
 from bot.chat import ChatSurface, ThreadGone
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
@@ -116,6 +117,7 @@ class SlackIntake:
     async def post_status(self, origin: Origin, text: str) -> SlackAddress:
         """Post the status message where the request came from; join or fall back to a DM if needed."""
         client = await self.workspaces.client(origin.installed_team)
+        text = message_text(text)
         try:
             return await self._post_status_in(client, origin, origin.channel, origin.thread_ts, text)
         except SlackApiError as exc:
@@ -130,7 +132,7 @@ class SlackIntake:
                 log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
         dm = await self._open_dm(client, origin.user)
         note = (
-            f"I can't post in <#{origin.channel}> (it's private or I'm not a member — add me with "
+            f"I can't post in <#{escaped(origin.channel)}> (it's private or I'm not a member — add me with "
             "`/invite @Headshots`), so your headshots will arrive here."
         )
         thread = await self._post_status_in(client, origin, dm, None, f"{note}\n{text}")
@@ -150,6 +152,7 @@ class SlackIntake:
 
     async def tell(self, origin: Origin, text: str) -> None:
         """Tell the user something: a thread reply for mentions, else ephemeral (or a DM when that fails)."""
+        text = message_text(text)
         try:
             client = await self.workspaces.client(origin.installed_team)
             if origin.errors_in_thread:

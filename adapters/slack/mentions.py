@@ -54,6 +54,12 @@ def known_words(providers: list[str]) -> str:
     return "\n".join(f"• {part}" for part in parts)
 
 
+def quoted(words: list[str], shown: int = 5, longest: int = 40) -> str:
+    """A few of the words, each quoted and cut short, and how many more there were."""
+    listed = ", ".join(f"“{word[:longest]}{'…' if len(word) > longest else ''}”" for word in words[:shown])
+    return f"{listed} and {len(words) - shown} more words" if len(words) > shown else listed
+
+
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the `app_mention` and `message` (file share) listeners."""
     seen = RecentMessages()
@@ -88,8 +94,7 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
         providers = [p.name for p in shared.service.providers]
         parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)
         if parsed.unknown:
-            unknown = ", ".join(f"“{word}”" for word in parsed.unknown)
-            reply = f"I didn't understand {unknown}. The words I know:\n{known_words(providers)}"
+            reply = f"I didn't understand {quoted(parsed.unknown)}. The words I know:\n{known_words(providers)}"
             await shared.slack.tell(origin, reply)
             return
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))

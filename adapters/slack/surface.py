@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.files import SlackFileTransfer
+from adapters.slack.text import message_text
 from adapters.slack.web_api import posting_client
 from bot.chat import OutgoingFile
 from bot.jobs import ThreadAddress
@@ -88,7 +89,7 @@ class SlackThread:
 
     async def show_status(self, address: SlackAddress, text: str) -> None:
         """Edit a status message, its standing note kept above the text."""
-        text = status_with_note(address, text)
+        text = status_with_note(address, message_text(text))
         client = await self.workspaces.client(address.team)
         await client.chat_update(channel=address.channel, ts=address.status_ts, text=text)
 
@@ -97,6 +98,7 @@ class SlackThread:
         address = SlackAddress.from_json(thread)
         client = await self.workspaces.client(address.team)
         posting = posting_client(client)
+        text = message_text(text, keep_end=key)
         if not files:
             await posting.chat_postMessage(channel=address.channel, thread_ts=address.thread_ts, text=text)
             return

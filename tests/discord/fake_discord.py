@@ -71,6 +71,8 @@ class FakeDiscord:
     interactions: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> payload
     originals: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> message
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    # (request path, its `allowed_mentions`) for every request that carries message content
+    mention_rules: list[tuple[str, Any]] = field(default_factory=list)
     # knobs: route kinds ("send", "thread", "edit", "history", ...) to refuse or fail once
     forbid: set[str] = field(default_factory=set)
     rate_limit_once: dict[str, float] = field(default_factory=dict)
@@ -180,7 +182,9 @@ class FakeDiscord:
     async def _body(self, request: web.Request, channel_id: str, message_id: str) -> dict[str, Any]:
         """A message body, JSON or multipart (`payload_json` + `files[n]`); files are recorded."""
         if not request.content_type.startswith("multipart/"):
-            return dict(await request.json())
+            found = dict(await request.json())
+            self.mention_rules.append((request.path, found.get("allowed_mentions")))
+            return found
         body: dict[str, Any] = {}
         attachments = []
         reader = await request.multipart()
@@ -194,6 +198,7 @@ class FakeDiscord:
                                     "url": f"{self.url}/attachments/{channel_id}/{message_id}/{part.filename}",  # type: ignore[union-attr]
                                     "proxy_url": "", "content_type": "image/jpeg"})
         body["attachments"] = attachments
+        self.mention_rules.append((request.path, body.get("allowed_mentions")))
         return body
 
 
@@ -224,6 +229,8 @@ class FakeDiscord:
             return error(400, 40060, "Interaction has already been acknowledged.")
         self.callbacks.append({"token": token, "body": body, "at": time.monotonic()})
         data = body.get("data") or {}
+        if "content" in data:
+            self.mention_rules.append((request.path, data.get("allowed_mentions")))
         flags = int(data.get("flags") or 0) | (LOADING if body["type"] == 5 else 0)
         channel_id = interaction["channel"]["id"]
         user = (interaction.get("member") or interaction)["user"]
@@ -293,6 +300,7 @@ class FakeDiscord:
         if found is None:
             return error(404, 10008, "Unknown Message")
         body = await request.json()
+        self.mention_rules.append((request.path, body.get("allowed_mentions")))
         found["content"] = body.get("content", found["content"])
         found["edited_timestamp"] = shapes.now_iso()
         self.edits.append((mid, found["content"]))

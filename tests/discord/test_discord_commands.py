@@ -190,3 +190,20 @@ async def test_status_settings_and_forget(harness: Harness) -> None:
     forgot = fake.callbacks[-1]["body"]["data"]
     assert forgot["flags"] & EPHEMERAL and "I deleted 1 job" in forgot["content"]
     assert await jobs(harness) == []
+
+
+async def test_nothing_the_bot_sends_can_mention_anyone(harness: Harness) -> None:
+    fake = harness.fake
+    command = harness.portrait_command(option("prompt", "@everyone <@&1187000000000000999> look"))
+    await harness.send(command)
+    await harness.run_jobs()
+    pdf = b"%PDF-1.7\n" * 50
+    await harness.send(harness.command(files=[("@everyone <@&1187000000000000999>.jpg", pdf, "image/jpeg")]))
+    await harness.send(harness.command(name="headshot-status"))
+
+    assert len(fake.mention_rules) >= 6  # defer, status edits, thread post, refusal, status answer
+    for path, rules in fake.mention_rules:
+        assert rules is not None and rules["parse"] == [], path
+        assert not (rules.get("users") or rules.get("roles") or rules.get("replied_user")), path
+    refusal = fake.followups[-1]["message"]["content"]
+    assert "@everyone" in refusal and len(refusal) <= 2000

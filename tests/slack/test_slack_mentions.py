@@ -6,6 +6,7 @@ import io
 
 from PIL import Image
 
+from bot.providers import ProviderError
 from tests.doubles import jpeg
 from tests.slack.conftest import SlackHarness, payload, portrait_jpeg
 
@@ -76,3 +77,40 @@ async def test_a_file_share_without_a_mention_is_ignored(harness: SlackHarness) 
     await harness.event(mention(harness, "look at this", [photo], kind="message_file_share"))
     await harness.settle()
     assert harness.fake.downloads == [] and harness.fake.calls_to("chat.postMessage") == []
+
+
+SPECIAL = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^S0TEAM>", "<@U0BOSS>")
+
+
+def nothing_special(text: str) -> None:
+    assert "<" not in text and ">" not in text, text
+
+
+async def test_unknown_words_come_back_escaped_and_bounded(harness: SlackHarness) -> None:
+    photo = harness.fake.add_user_file("me.jpg", jpeg(512, 512))
+    words = " ".join([*SPECIAL, "A&B", *(f"word{n}" for n in range(6000))])
+    await harness.event(mention(harness, f"<@U0BOT> {words}", [photo]))
+    await harness.settle()
+    [reply] = harness.fake.thread(CHANNEL, TS)
+    nothing_special(reply["text"])
+    assert "“&lt;!channel&gt;”" in reply["text"] and "6000 more words" in reply["text"]
+    assert len(reply["text"]) < 3000
+
+
+async def test_a_file_name_in_a_refusal_is_escaped(harness: SlackHarness) -> None:
+    photo = harness.fake.add_user_file("<!here> hello & welcome.txt", b"just words, honest", mimetype="image/jpeg")
+    await harness.event(mention(harness, "<@U0BOT>", [photo]))
+    await harness.settle()
+    [reply] = harness.fake.thread(CHANNEL, TS)
+    nothing_special(reply["text"])
+    assert reply["text"].startswith("&lt;!here&gt; hello &amp; welcome.txt is not an image")
+
+
+async def test_a_providers_words_in_the_thread_are_escaped(harness: SlackHarness) -> None:
+    harness.scripted.script = [ProviderError("Scripted refused it: <!channel> look <https://evil.example|here>")]
+    photo = harness.fake.add_user_file("me.jpg", jpeg(512, 512))
+    await harness.event(mention(harness, "<@U0BOT> scripted", [photo]))
+    await harness.settle()
+    for message in harness.fake.thread(CHANNEL, TS)[1:]:
+        nothing_special(message["text"])
+    assert any("&lt;!channel&gt;" in m["text"] for m in harness.fake.thread(CHANNEL, TS))

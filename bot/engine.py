@@ -19,6 +19,7 @@ from bot.catalog import ProviderCatalog
 from bot.chat import ChatSurface, ThreadGone
 from bot.delivery import announce_failure, deliver_results, post_once, show_status
 from bot.downloads import DownloadError
+from bot.holds import HeldRetries, Throttled
 from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
 from bot.metrics import Metrics
@@ -76,6 +77,12 @@ class JobEngine:
         self._clock = clock
         self._fault = fault
         self._metrics = metrics or Metrics()
+        self._held = HeldRetries(clock)
+        self._store_trouble = Throttled(log)
+
+    def is_held(self, job_id: str) -> bool:
+        """Whether a job's next try is held back in memory (the store could not record its retry)."""
+        return self._held.is_held(job_id)
 
     async def advance(self, job_id: str) -> None:
         """Run a job's steps until it finishes, waits for a callback, or is not due yet."""
@@ -83,6 +90,8 @@ class JobEngine:
             await self._advance(job_id)
 
     async def _advance(self, job_id: str) -> None:
+        if self._held.is_held(job_id):
+            return
         while True:
             job = await self._records.get(job_id)
             if job is None or job.finished or job.not_before > self._clock():
@@ -97,7 +106,10 @@ class JobEngine:
                 await self.end_quietly(job.id)
             except Exception as exc:  # one bad step must not stop the runner
                 log.exception("step %s failed", job.state.value)
-                await self._retry_or_fail(job, exc)
+                if not await self._record_failure(job, exc):
+                    return
+            else:
+                self._held.release(job_id)
             after = await self._records.get(job_id)
             if after is None or (after.state, after.attempts, after.not_before) == before:
                 return
@@ -275,8 +287,24 @@ class JobEngine:
         if job is not None and surface is not None:
             await show_status(surface, job, self._providers.capabilities(job.provider))
 
-    async def _retry_or_fail(self, job: Job, exc: Exception) -> None:
-        attempts = job.attempts + 1
+    async def _record_failure(self, job: Job, exc: Exception) -> bool:
+        """Record a failed step's retry (or the job's end); if the store cannot take that either,
+        hold the retry in memory. Returns whether the store has it."""
+        attempts = max(job.attempts, self._held.attempts(job.id)) + 1
+        try:
+            await self._retry_or_fail(job, exc, attempts)
+        except Exception as failure:
+            delay = backoff(attempts)
+            self._held.hold(job.id, attempts, delay)
+            self._store_trouble.warning(
+                "the store could not record a failed step (%s); the job is held back %.0f s in memory",
+                failure, delay,
+            )
+            return False
+        self._held.release(job.id)
+        return True
+
+    async def _retry_or_fail(self, job: Job, exc: Exception, attempts: int) -> None:
         if attempts < MAX_STEP_ATTEMPTS:
             later = JobChange(attempts=attempts, not_before=self._clock() + backoff(attempts))
             await self._records.update(job.id, later)

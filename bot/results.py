@@ -89,5 +89,9 @@ class ResultKeeper:
                         self._fault("mid-download")
                         return
 
-        await asyncio.gather(*(fetch_one(r.index, r.url) for r in pending if r.url))
+        # Every download runs to its end even when one fails (a full disk), so none is left running unseen.
+        fetches = [fetch_one(r.index, r.url) for r in pending if r.url]
+        for outcome in await asyncio.gather(*fetches, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
         return sum(1 for r in await self._results.results(job.id) if r.blob_key)

@@ -15,7 +15,8 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 
-from bot.engine import JobEngine
+from bot.engine import JobEngine, backoff
+from bot.holds import Throttled
 from bot.jobs import JobState
 from bot.ports import JobQueue
 from bot.retention import RetentionSweep
@@ -69,6 +70,7 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._stopping = False
         self._last_sweep = 0.0
+        self._store_trouble = Throttled(log)
 
     def wake(self) -> None:
         """Look at the store again now (a job was added or a callback arrived)."""
@@ -80,20 +82,33 @@ class JobRunner:
         return len(self._running)
 
     async def run(self) -> None:
-        """Work until `stop()`: the serve loop."""
+        """Work until `stop()`: the serve loop. A store that fails (a full disk, a lost database)
+        is tried again after a growing pause, logged once a minute; the loop itself never ends."""
+        failures = 0
         while not self._stopping:
-            await self._dispatch()
-            await self._maybe_sweep()
-            await self._maybe_renew()
-            due = await self._queue.next_due()
-            timeout = IDLE_POLL_SECONDS if due is None else max(0.05, min(IDLE_POLL_SECONDS, due - self._clock()))
-            if self._running:  # leases of the jobs in hand run out unless renewed
-                timeout = max(0.05, min(timeout, self._last_renewal + self._renew_every - self._clock()))
-            if self._retention is not None:  # an idle runner still wakes for the next sweep
-                timeout = max(0.05, min(timeout, self._last_sweep + self._sweep_every - self._clock()))
+            try:
+                timeout = await self._turn()
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                timeout = backoff(failures, base=1.0, cap=IDLE_POLL_SECONDS)
+                self._store_trouble.warning("the job runner could not reach the store (%s); trying again", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
+
+    async def _turn(self) -> float:
+        """Hand out due work; returns how long to sleep before the next turn."""
+        await self._dispatch()
+        await self._maybe_sweep()
+        await self._maybe_renew()
+        due = await self._queue.next_due()
+        timeout = IDLE_POLL_SECONDS if due is None else max(0.05, min(IDLE_POLL_SECONDS, due - self._clock()))
+        if self._running:  # leases of the jobs in hand run out unless renewed
+            timeout = max(0.05, min(timeout, self._last_renewal + self._renew_every - self._clock()))
+        if self._retention is not None:  # an idle runner still wakes for the next sweep
+            timeout = max(0.05, min(timeout, self._last_sweep + self._sweep_every - self._clock()))
+        return timeout
 
     async def run_until_idle(self, *, include_waiting: bool = False, poll: float = 0.05) -> None:
         """Work until no job has anything to do (tests and the CLI).
@@ -158,11 +173,15 @@ class JobRunner:
                         await self._engine.advance(job_id)
                 else:
                     await self._engine.advance(job_id)
+        except Exception as exc:  # the store failed under the engine; the job's lease brings it back
+            self._store_trouble.warning("job %s: could not be worked on (%s)", job_id[:8], exc)
         finally:
-            try:
-                await self._queue.release(self.worker, job_id)
-            except Exception:  # the lease runs out by itself
-                log.warning("job %s: could not release its lease", job_id[:8], exc_info=True)
+            # A job held back in memory keeps its lease, which keeps it off the queue meanwhile.
+            if not self._engine.is_held(job_id):
+                try:
+                    await self._queue.release(self.worker, job_id)
+                except Exception as exc:  # the lease runs out by itself
+                    self._store_trouble.warning("job %s: could not release its lease (%s)", job_id[:8], exc)
 
     async def _maybe_renew(self) -> None:
         if not self._running or self._clock() - self._last_renewal < self._renew_every:
@@ -170,8 +189,8 @@ class JobRunner:
         self._last_renewal = self._clock()
         try:
             await self._queue.renew(self.worker, list(self._running), self.lease_seconds)
-        except Exception:
-            log.warning("could not renew the leases of the jobs in hand", exc_info=True)
+        except Exception as exc:
+            self._store_trouble.warning("could not renew the leases of the jobs in hand (%s)", exc)
 
     async def _maybe_sweep(self) -> None:
         if self._retention is None or self._clock() - self._last_sweep < self._sweep_every:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
@@ -17,11 +20,14 @@ from bot.app import Core, build_core
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
+from bot.providers import Submitted
 from bot.providers.agentai import AgentAIProvider
-from tests.conftest import make_settings
-from tests.doubles import RecordingSurface
-from tests.fakes import Reply
+from bot.runner import JobRunner
+from tests.conftest import make_settings, submit
+from tests.doubles import RecordingSurface, ScriptedProvider
+from tests.fakes import Reply, small_jpeg
 from tests.fakes.agentai import FakeAgentAI
+from tests.fakes.cdn import FakeCDN
 from tests.faults.harness import (
     AGENTAI_KEY,
     REPO,
@@ -164,3 +170,47 @@ def test_a_full_disk_fails_clearly_and_leaves_no_partial_file(tmp_path: Path) ->
     assert all("File too large" in line for line in lines), lines
     left = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()]
     assert left == [], f"partial or temporary files left behind: {json.dumps(left)}"
+
+
+async def test_a_store_that_cannot_write_backs_off_and_the_job_resumes(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Stands in for a full disk: SQLite still reads, every write it tries fails (as with ENOSPC),
+    # and the blob store still writes, so only recording a step's outcome is impossible.
+    scripted.capabilities = replace(scripted.capabilities, asynchronous=True)
+    scripted.script = [Submitted(remote_id="remote-1")]
+    job_id = await submit(core)
+    await core.runner.run_until_idle()
+    token = (scripted.calls[0].callback_url or "").rsplit("/", 1)[1]
+    async with FakeCDN() as cdn:
+        cdn.slow_seconds = 0.5
+        images = [small_jpeg(n) for n in range(60)]
+        urls = [cdn.put(f"pack/{n:02d}.jpg", data, "slow") for n, data in enumerate(images)]
+        assert await core.engine.accept_callback(token, "remote-1", urls)
+        runner = JobRunner(core.store, core.engine, concurrency=4, lease_seconds=1.0)
+        database = core.store._db  # the store's own connection: the one whose writes must fail
+        work = asyncio.create_task(runner.run())
+        try:
+            await asyncio.sleep(0.2)  # the downloads are under way
+            await database.execute("PRAGMA query_only = 1")
+            caplog.clear()
+            await asyncio.sleep(4.0)
+            during = len(cdn.seen)
+            complaints = [r for r in caplog.records if r.levelno >= logging.WARNING]
+            survived = not work.done()
+            await database.execute("PRAGMA query_only = 0")
+            for _ in range(300):
+                job = await core.store.get(job_id)
+                if job is not None and job.finished:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            await runner.stop()
+            work.cancel()
+    assert survived, "the runner must survive a failing store"
+    assert during <= 120, f"{during} CDN requests while the store could not write"
+    assert len(complaints) <= 3, [r.getMessage() for r in complaints]
+    job = await core.store.get(job_id)
+    assert job is not None and job.state is JobState.DELIVERED and job.results_done == 60
+    posted = [data for name, data in surface.files if name.startswith("headshot-")]
+    assert sorted(posted) == sorted(images)

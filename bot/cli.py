@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--prompt")
     gen.add_argument("--out", type=Path, default=Path("headshots"))
     gen.add_argument("--timeout", type=float, help="seconds to wait for an asynchronous provider")
-    gen.add_argument("--callback-port", type=int, default=0, help="local port for the callback route")
+    gen.add_argument("--callback-port", type=int, help="local port for the callback route (default: PORT when "
+                     "PUBLIC_BASE_URL is set, else any free port)")
     commands.add_parser("check", help="say what is configured and usable")
     commands.add_parser("slack-manifest", help="print the Slack app manifest")
     commands.add_parser("discord-invite", help="print the Discord invite URL")

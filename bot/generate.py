@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import io
 import socket
 import sys
@@ -34,7 +36,7 @@ class GenerateArgs:
     out: Path
     timeout: float | None
     sample: bool = False
-    callback_port: int = 0
+    callback_port: int | None = None  # None: PORT with PUBLIC_BASE_URL, else any free port
 
 
 def sample_portrait() -> tuple[str, bytes]:
@@ -84,28 +86,52 @@ class _Folder:
         return folder_address(self.prefix)
 
 
+def listen(port: int) -> socket.socket:
+    """A socket bound to `port` on loopback (0: any free port), or a sentence saying why not."""
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(
+                f"port {port} is already in use, so the provider's callback cannot arrive here; "
+                "stop what listens there, or choose another port with --callback-port."
+            ) from None
+        raise UserError(f"cannot listen on port {port} ({exc.strerror}).") from None
+    return listener
+
+
 async def run_generate(settings: Settings, args: GenerateArgs) -> int:
     """Make headshots and print their paths; returns the exit status."""
     files = _read_inputs(args)
     interactive = sys.stderr.isatty()
     surface = DirectorySurface(args.out, progress=sys.stderr if interactive else None)
-    # The callback route's address must be known before the core is built: bind it now, serve it if needed.
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", args.callback_port))
-    local = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    # With PUBLIC_BASE_URL (a tunnel to PORT) the callback arrives on PORT; without it, at the local
+    # address, which must then be known before the core is built: bind it now, serve it if needed.
+    public = settings.public_base_url
+    port = args.callback_port if args.callback_port is not None else (settings.port if public else 0)
+    listener = None if public else listen(port)
+    local = f"http://127.0.0.1:{listener.getsockname()[1]}" if listener else None
     timeout_s = min(settings.runflow_callback_timeout_s, args.timeout or settings.runflow_callback_timeout_s)
     settings = settings.model_copy(update={"runflow_callback_timeout_s": timeout_s})
-    with tempfile.TemporaryDirectory(prefix="headshot-bot-") as scratch, listener:
+    with tempfile.TemporaryDirectory(prefix="headshot-bot-") as scratch, contextlib.ExitStack() as sockets:
+        if listener is not None:
+            sockets.enter_context(listener)
         core = await build_core(
-            settings, data_dir=Path(scratch), surfaces={"cli": surface}, callback_base=settings.public_base_url or local
+            settings, data_dir=Path(scratch), surfaces={"cli": surface}, callback_base=public or local
         )
         server: web.AppRunner | None = None
         try:
             chosen = core.catalog.get(args.provider or core.catalog.default)
             if chosen is not None and chosen.capabilities.asynchronous:
+                listener = listener or sockets.enter_context(listen(port))
                 server = web_runner(core.web_app())
                 await server.setup()
                 await web.SockSite(server, listener).start()
+                where = f"http://127.0.0.1:{listener.getsockname()[1]}"
+                reached = f" (reached at {public})" if public else ""
+                print(f"waiting for {chosen.capabilities.label}'s callback on {where}{reached}", file=sys.stderr)
             stem = Path(files[0][0]).stem or "headshot"
             ask = Ask(owner="cli", values=args.options, provider=args.provider)
             job = await core.intake.start(ask, _Files(files), _Folder(stem), surface)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 
@@ -17,6 +18,14 @@ from bot.settings import Settings
 from bot.web import web_runner
 
 log = logging.getLogger(__name__)
+
+
+def port_refusal(port: int, exc: OSError) -> UserError:
+    """The one line `serve` exits with when it cannot listen on PORT."""
+    if exc.errno == errno.EADDRINUSE:
+        return UserError(f"port {port} is already in use (another headshot-bot serve, or another program); "
+                         "stop it or set PORT to a free port.")
+    return UserError(f"cannot listen on port {port} ({exc.strerror or exc}).")
 
 
 async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:  # noqa: S104
@@ -39,7 +48,10 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     runner_task: asyncio.Task[None] | None = None
     try:
         # A burst of chat requests can exceed the default listen backlog of 128.
-        await web.TCPSite(server, host, settings.port, backlog=1024).start()
+        try:
+            await web.TCPSite(server, host, settings.port, backlog=1024).start()
+        except OSError as exc:
+            raise port_refusal(settings.port, exc) from None
         log.info("web server on port %d; providers: %s", settings.port, ", ".join(core.catalog.names()))
         for adapter in adapters:
             try:

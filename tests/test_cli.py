@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,37 @@ def test_the_progress_bar_counts_a_pack_coming_in() -> None:
     line = progress_line(job, 75)
     assert line.startswith("[") and "fetching 30/60" in line and line.endswith("1m 15s")
     assert line.count("#") > progress_line(Job(**{**job.__dict__, "results_done": 0}), 1).count("#")
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        ("", "DISCORD_TOKEN is not set"),
+        ("héllo.wörld.x", "does not look like a bot token"),
+        ("!!!.abc.def", "does not look like a bot token"),
+        ("abc.def.ghi", "does not look like a bot token"),
+        ("MTE4NzMxMjE5ODY0MjQ4NzI5Ng", None),  # a real-looking first part, nothing after it
+    ],
+)
+def test_discord_invite_with_a_missing_or_malformed_token_is_one_line(tmp_path: Path, token: str, says: str) -> None:
+    result = run_cli("discord-invite", cwd=tmp_path, env={"DISCORD_TOKEN": token})
+    if says is None:
+        assert result.returncode == 0 and result.stdout.startswith("https://discord.com/oauth2/authorize?")
+        return
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", cwd=tmp_path, env={"PORT": str(port)})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: port {port} is already in use (another headshot-bot serve, or another program); "
+        "stop it or set PORT to a free port."
+    )

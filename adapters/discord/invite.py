@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from urllib.parse import quote, urlencode
 
 from adapters.discord.permissions import NEEDED
+from bot.errors import UserError
 
 AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
 SCOPES = "bot applications.commands"
 
 
-class InvalidToken(ValueError):
-    """A bot token whose first segment is not a base64-encoded user id."""
+class InvalidToken(UserError):
+    """A bot token whose first segment is not a base64-encoded user id; the message says so."""
 
 
 def application_id(token: str) -> int:
@@ -26,7 +26,7 @@ def application_id(token: str) -> int:
     first = token.strip().split(".", 1)[0]
     try:
         decoded = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), or not even ASCII
         raise InvalidToken("DISCORD_TOKEN does not look like a bot token (its first part is not base64).") from None
     if not decoded.isdigit():
         raise InvalidToken("DISCORD_TOKEN does not look like a bot token (its first part is not a user id).")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -41,6 +41,7 @@ from bot.settings import Settings
 from bot.slots import InProcessSlots
 from bot.web import RouteInstaller, create_web_app
 from storage.blobs import FileBlobStore
+from storage.folder_lock import lock_folder
 from storage.jobs import SqliteJobStore
 
 if TYPE_CHECKING:
@@ -104,6 +105,16 @@ def fault_hook(point: str | None) -> Callable[[str], None]:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     return maybe_die
+
+
+def hold_data_folders(settings: Settings) -> list[IO[str]]:
+    """With SQLite, lock DATA_DIR (and the database's folder) for this `serve` alone; the second
+    `serve` on them stops with a sentence. A shared database (PostgreSQL) takes many replicas."""
+    url = settings.database_url
+    if url and not url.startswith("sqlite"):
+        return []
+    folders = {settings.data_dir.resolve(), settings.database_path.resolve().parent}
+    return [lock_folder(folder) for folder in sorted(folders)]
 
 
 async def build_core(

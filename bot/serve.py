@@ -10,7 +10,7 @@ import signal
 
 from aiohttp import web
 
-from bot.app import build_adapters, build_core
+from bot.app import build_adapters, build_core, hold_data_folders
 from bot.chat import ChatAdapter
 from bot.errors import UserError
 from bot.scrape import metrics_route
@@ -33,6 +33,15 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     problem = settings.secret_key_problem()
     if problem:
         raise UserError(problem)
+    locks = hold_data_folders(settings)
+    try:
+        await _serve(settings, host, stop)
+    finally:
+        for lock in locks:
+            lock.close()
+
+
+async def _serve(settings: Settings, host: str, stop: asyncio.Event | None) -> None:
     core = await build_core(settings)
     adapters = build_adapters(settings, core)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None

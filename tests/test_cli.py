@@ -6,6 +6,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +134,34 @@ def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
         f"error: port {port} is already in use (another headshot-bot serve, or another program); "
         "stop it or set PORT to a free port."
     )
+
+
+def test_a_second_serve_on_one_sqlite_data_dir_is_refused_in_one_line(tmp_path: Path) -> None:
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_API_KEY", "_SECRET"))}
+    clean.update({"DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "PORT": str(ports[0])})
+    first = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=clean,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        second = run_cli("serve", cwd=tmp_path, env={"PORT": str(ports[1])})
+        assert first.poll() is None, "the first serve must keep running"
+    finally:
+        first.terminate()
+        first.wait(timeout=20)
+    assert second.returncode == 2 and "Traceback" not in second.stderr
+    [line] = second.stderr.strip().splitlines()
+    assert line.startswith(f"error: another headshot-bot serve (process {first.pid}) is already using ")
+    assert line.endswith("give this one its own DATA_DIR.")

@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "photo_memory": ("benchmarks.photo_memory", 120, 60),
     "studio": ("benchmarks.studio", 60, 20),
     "startup": ("benchmarks.startup", 45, 15),
+    "metrics": ("benchmarks.metrics", 180, 60),
 }
 
 

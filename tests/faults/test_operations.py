@@ -12,7 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.jobs import JobState
 from tests.fakes import Reply, small_jpeg
 from tests.faults.harness import (
+    DISCORD_TOKEN,
     BotProcess,
+    DiscordBot,
     Fakes,
     callback_body,
     post_callback,
@@ -161,7 +163,7 @@ def check_each_life(lines: list[dict[str, Any]], providers: dict[str, str]) -> N
             told[line["job"]].append(line["message"])
     assert set(told) == set(providers)
     expected = {
-        "studio": ["accepted: studio", "studio called: ok", "delivered 1 images"],
+        "studio": ["accepted: studio", "studio called: ok", "delivered "],
         "agentai": ["accepted: agentai", "agentai called: refused", "failed, "],
         "runflow": ["accepted: runflow", "runflow called: submitted", "callback: 3 results", "fetched 3 of 3",
                     "delivered 3 images"],
@@ -170,3 +172,20 @@ def check_each_life(lines: list[dict[str, Any]], providers: dict[str, str]) -> N
         story = iter(told[job])
         for step in expected[provider]:
             assert any(message.startswith(step) for message in story), (provider, step, told[job])
+
+
+async def test_a_discord_run_logs_json_and_counts_its_posts(discord_bot: DiscordBot) -> None:
+    discord_bot.env_overrides = {"LOG_FORMAT": "json"}
+    await discord_bot.start()
+    await discord_bot.request_portrait(count=2)
+    assert (await discord_bot.status_ended())["content"].startswith("✅")
+    status, text = await scrape(discord_bot, None)  # no METRICS_TOKEN: open
+    assert status == 200
+    samples, _ = parse(text)
+    assert value(samples, "headshot_chat_posts_total", surface="discord", outcome="posted") == 1
+    assert value(samples, "headshot_images_delivered_total", provider="studio", surface="discord") == 2
+    discord_bot.stop()
+    lines = check_every_line(discord_bot)
+    check_each_life(lines, {row[0][:8]: row[1] for row in discord_bot.rows("SELECT id, provider FROM jobs")})
+    assert any(line["logger"].startswith("discord") for line in lines), {line["logger"] for line in lines}
+    assert DISCORD_TOKEN.split(".", 1)[1] not in discord_bot.output()

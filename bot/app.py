@@ -164,8 +164,9 @@ async def build_core(
         callback_timeout=settings.runflow_callback_timeout_s,
         fault=fault,
         metrics=metrics,
+        photo_keep_seconds=settings.photo_keep_hours * 3600,
     )
-    retention = RetentionSweep(store, blobs)
+    retention = RetentionSweep(store, blobs, photo_keep_seconds=settings.photo_keep_hours * 3600)
     runner = JobRunner(
         store,
         engine,

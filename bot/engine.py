@@ -64,6 +64,7 @@ class JobEngine:
         clock: Callable[[], float] = time.time,
         fault: Callable[[str], None] = lambda point: None,
         metrics: Metrics | None = None,
+        photo_keep_seconds: float = 0.0,
     ) -> None:
         self._records = records
         self._results = results
@@ -77,6 +78,7 @@ class JobEngine:
         self._clock = clock
         self._fault = fault
         self._metrics = metrics or Metrics()
+        self._photo_keep_seconds = photo_keep_seconds
         self._held = HeldRetries(clock)
         self._store_trouble = Throttled(log)
 
@@ -273,7 +275,10 @@ class JobEngine:
                 log.info("delivered %d images, %.1fs after it was accepted", images, seconds)
             else:
                 log.info("failed, %.1fs after it was accepted: %s", seconds, job.error)
-            await self._blobs.delete_prefix(photos_prefix(job.id))
+            # A delivered job's photos stay for its follow-up buttons; the retention sweep removes them later.
+            if state is JobState.FAILED or self._photo_keep_seconds <= 0:
+                await self._blobs.delete_prefix(photos_prefix(job.id))
+                await self._records.update(job.id, JobChange(photos_purged=True))
             await self._announce(job.id)
 
     async def _move(self, job: Job, state: JobState, *, expect: JobState) -> None:

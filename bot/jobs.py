@@ -56,6 +56,7 @@ class Job:
     results_done: int = 0
     error: str | None = None
     detail: str | None = None  # diagnostic text: a provider's raw answer, never shown to users
+    photos_purged: bool = False  # the input photos are deleted (kept a while after the job ends)
 
     @property
     def short_id(self) -> str:
@@ -80,6 +81,7 @@ class JobChange:
     error: str | None = None
     detail: str | None = None
     results_total: int | None = None
+    photos_purged: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,15 @@ class Retention(Protocol):
         ...
 
     async def mark_purged(self, job_id: str) -> None:
-        """Record that a job's files are gone (its row stays for `status`)."""
+        """Record that a job's files are gone, photos and results (its row stays for `status`)."""
+        ...
+
+    async def photos_kept_before(self, cutoff: float) -> list[str]:
+        """Ids of finished jobs last changed before `cutoff` whose input photos are still kept."""
+        ...
+
+    async def mark_photos_purged(self, job_id: str) -> None:
+        """Record that a job's input photos are gone, leaving the time it ended as it was."""
         ...
 
     async def forget_owner(self, owner: str) -> list[str]:

@@ -1,10 +1,12 @@
-"""Keeping files no longer than needed: results after the retention period, leftovers of forgotten jobs."""
+"""Keeping files no longer than needed: photos a while after their job (for its buttons), results after
+the retention period, leftovers of forgotten jobs."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from bot.blob_keys import JOBS, job_prefix
+from bot.blob_keys import JOBS, job_prefix, photos_prefix
 from bot.ports import BlobStore, Retention
 
 STALE_TEMPORARY_SECONDS = 3600.0
@@ -13,16 +15,23 @@ STALE_TEMPORARY_SECONDS = 3600.0
 class RetentionSweep:
     """Deletes what the retention rules say must go; rows of finished jobs stay for `status`."""
 
-    def __init__(self, retention: Retention, blobs: BlobStore) -> None:
+    def __init__(
+        self, retention: Retention, blobs: BlobStore, *, photo_keep_seconds: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._retention = retention
         self._blobs = blobs
+        self.photo_keep_seconds = photo_keep_seconds
+        self._clock = clock
 
     async def sweep_expired(self, cutoff: float) -> int:
         """Delete the files of jobs that finished before `cutoff`; returns how many jobs were swept.
 
-        Also deletes folders whose job row is gone (a job forgotten while it was running) and
-        temporary files that a killed write left behind.
+        Also deletes the photos of jobs that ended more than `photo_keep_seconds` ago, folders
+        whose job row is gone (a job forgotten while it was running) and temporary files that a
+        killed write left behind.
         """
+        await self.sweep_photos(self._clock() - self.photo_keep_seconds)
         ids = await self._retention.finished_before(cutoff)
         for job_id in ids:
             await self._blobs.delete_prefix(job_prefix(job_id))
@@ -33,4 +42,12 @@ class RetentionSweep:
             if job_id not in alive:
                 await self._blobs.delete_prefix(job_prefix(job_id))
         await self._blobs.remove_stale_temporaries(time.time() - STALE_TEMPORARY_SECONDS)
+        return len(ids)
+
+    async def sweep_photos(self, cutoff: float) -> int:
+        """Delete the input photos of jobs that ended before `cutoff`; returns how many jobs had some."""
+        ids = await self._retention.photos_kept_before(cutoff)
+        for job_id in ids:
+            await self._blobs.delete_prefix(photos_prefix(job_id))
+            await self._retention.mark_photos_purged(job_id)
         return len(ids)

@@ -61,9 +61,12 @@ class JobRunner:
         self._gate = asyncio.Semaphore(concurrency)
         self._provider_gates = {name: asyncio.Semaphore(n) for name, n in (provider_concurrency or {}).items()}
         self._retention = retention_seconds if sweep is not None else None
-        # A short retention (tests, strict deployments) is honoured by sweeping more often.
-        self._sweep_every = SWEEP_EVERY_SECONDS if retention_seconds is None else min(
-            SWEEP_EVERY_SECONDS, max(MIN_SWEEP_SECONDS, retention_seconds / 4)
+        # A short retention or photo keep (tests, strict deployments) is honoured by sweeping more often.
+        shortest = min(
+            [s for s in (retention_seconds, sweep.photo_keep_seconds if sweep else None) if s], default=None
+        )
+        self._sweep_every = SWEEP_EVERY_SECONDS if shortest is None else min(
+            SWEEP_EVERY_SECONDS, max(MIN_SWEEP_SECONDS, shortest / 4)
         )
         self._clock = clock
         self._running: dict[str, asyncio.Task[None]] = {}

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     max_jobs_per_user: int = Field(default=2, ge=1)
     runflow_callback_timeout_s: float = Field(default=6 * 3600, gt=0)
     result_retention_days: float = Field(default=30, gt=0)
+    photo_keep_hours: float = Field(default=24, ge=0)
     metrics_token: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
     # Test hook: kill the process at a named point of the job engine ("point" or "point:N").

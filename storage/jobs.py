@@ -19,7 +19,7 @@ from storage.migrations import MIGRATIONS
 
 _COLUMNS = (
     "id owner surface thread provider options photo_count state created_at updated_at attempts "
-    "not_before remote_id callback_hash deadline results_total results_done error detail"
+    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged"
 ).split()
 _ACTIVE = {f"active{n}": state.value for n, state in enumerate(sorted(ACTIVE_STATES))}
 _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
@@ -230,7 +230,20 @@ class SqliteJobStore:
 
     async def mark_purged(self, job_id: str) -> None:
         """Record that a job's files are gone (its row stays for `status`)."""
-        await self._write(("UPDATE jobs SET purged = 1 WHERE id = ?", (job_id,)))
+        await self._write(("UPDATE jobs SET purged = 1, photos_purged = 1 WHERE id = ?", (job_id,)))
+
+    async def photos_kept_before(self, cutoff: float) -> list[str]:
+        """Ids of finished jobs last changed before `cutoff` whose photos are still kept."""
+        states = [s.value for s in TERMINAL_STATES]
+        async with self._db.execute(
+            "SELECT id FROM jobs WHERE state IN (?, ?) AND updated_at < ? AND photos_purged = 0",
+            (*states, cutoff),
+        ) as cursor:
+            return [str(row[0]) async for row in cursor]
+
+    async def mark_photos_purged(self, job_id: str) -> None:
+        """Record that a job's photos are gone (when it ended stays as it was)."""
+        await self._write(("UPDATE jobs SET photos_purged = 1 WHERE id = ?", (job_id,)))
 
     # Results --------------------------------------------------------------------------------
 
@@ -461,4 +474,5 @@ def _from_row(row: sqlite3.Row) -> Job:
     data["thread"] = json.loads(data["thread"])
     data["options"] = Options.from_dict(json.loads(data["options"]))
     data["state"] = JobState(data["state"])
+    data["photos_purged"] = bool(data["photos_purged"])
     return Job(**data)

@@ -74,4 +74,10 @@ MIGRATIONS: list[str] = [
         expires_at REAL NOT NULL
     );
     """,
+    # 4: a finished job's photos are kept a while (for its follow-up buttons); this says when they are gone.
+    # Jobs finished before this version lost their photos when they ended.
+    """
+    ALTER TABLE jobs ADD COLUMN photos_purged INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET photos_purged = 1 WHERE state IN ('delivered', 'failed');
+    """,
 ]

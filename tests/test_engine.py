@@ -24,7 +24,7 @@ async def test_a_job_runs_from_queue_to_thread(core: Core, surface: RecordingSur
     assert job is not None and job.state is JobState.DELIVERED and job.results_done == 3
     assert len(surface.files) == 3 and len({data for _, data in surface.files}) == 3
     assert "generating" in " ".join(surface.statuses) and "done" in surface.statuses[-1]
-    assert not await core.blobs.exists(f"jobs/{job_id}/in/0.jpg")  # input photos are gone once the job ends
+    assert await core.blobs.exists(f"jobs/{job_id}/in/0.jpg")  # kept a while for the follow-up buttons
 
 
 async def test_retryable_provider_errors_are_retried_then_succeed(

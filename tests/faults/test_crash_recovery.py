@@ -35,6 +35,7 @@ CRASHES = [
 async def test_a_job_killed_anywhere_ends_right_in_its_thread(
     bot: BotProcess, fakes: Fakes, provider: str, point: str
 ) -> None:
+    bot.env_overrides["PHOTO_KEEP_HOURS"] = "0"  # so the photos must be gone when the job ends
     await bot.start(fault=point)
     answer = await bot.request_job(provider, count="4" if provider == "agentai" else "1")
     assert answer.status == 200 and answer.elapsed < 3

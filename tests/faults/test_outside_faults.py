@@ -90,7 +90,7 @@ async def test_provider_resets_5xx_and_timeouts_are_retried_until_it_works(
     job = await core.store.get(job_id)
     assert job is not None and job.state is JobState.DELIVERED, job
     assert len(surface.files) == 1 and fake.resets == 0 and len(fake.requests) == 3  # a reset leaves no record
-    assert not (core.blobs.root / "jobs" / job_id / "in").exists()
+    assert (core.blobs.root / "jobs" / job_id / "in").exists() and not job.photos_purged  # kept for its buttons
 
 
 async def test_a_provider_that_stays_down_ends_as_a_clear_failure(

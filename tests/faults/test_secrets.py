@@ -26,6 +26,7 @@ def leaks(text: bytes, where: str) -> list[str]:
 
 
 async def test_no_secret_reaches_logs_messages_records_or_other_services(bot: BotProcess, fakes: Fakes) -> None:
+    bot.env_overrides["PHOTO_KEEP_HOURS"] = "0"  # photos go the moment each job ends
     await bot.start()
     # Two jobs that work...
     assert (await bot.request_job("agentai", user="U0OK1", count="2")).status == 200

@@ -230,6 +230,14 @@ class OneTimeStates(Protocol):
         ...
 
 
+class JobCensus(Protocol):
+    """How many jobs are in each state, for monitoring."""
+
+    async def count_by_state(self) -> dict[str, int]:
+        """Job counts by state value, in one grouped query; states without jobs may be absent."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -240,6 +248,7 @@ class JobStore(
     CallLog,
     Installations,
     OneTimeStates,
+    JobCensus,
     Connection,
     Protocol,
 ):
@@ -294,12 +303,4 @@ class BlobStore(Protocol):
 
     async def remove_stale_temporaries(self, older_than: float) -> int:
         """Delete what writes killed half-way left behind before `older_than`; returns how many."""
-        ...
-
-
-class JobCensus(Protocol):
-    """How many jobs are in each state, for monitoring."""
-
-    async def count_by_state(self) -> dict[str, int]:
-        """Job counts by state value, in one grouped query; states without jobs may be absent."""
         ...

@@ -171,3 +171,13 @@ async def test_unfinished_jobs_are_found_by_the_start_of_their_owner_key(tmp_pat
     assert sorted(await store.unfinished_with_owner_prefix("slack:T1:")) == ["1" * 32, "2" * 32]
     assert await store.unfinished_with_owner_prefix("slack:T1%") == []
     await store.close()
+
+
+async def test_jobs_are_counted_by_state_in_one_query(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    assert await store.count_by_state() == {}
+    for n in range(3):
+        await store.add(_job(f"{n:032x}"))
+    await store.update(f"{0:032x}", JobChange(state=JobState.DELIVERED))
+    assert await store.count_by_state() == {"queued": 2, "delivered": 1}
+    await store.close()

@@ -72,10 +72,16 @@ class Core:
     photo_reader: PhotoReader
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
 
-    def web_app(self, installers: Sequence[RouteInstaller] = ()) -> web.Application:
-        """The web server: health, the providers' callback routes, and the given (adapters', metrics) routes."""
+    def web_app(
+        self, installers: Sequence[RouteInstaller] = (), adapters: Sequence[ChatAdapter] = ()
+    ) -> web.Application:
+        """The web server: health (the store's and each platform's), the providers' callback routes,
+        and the given (adapters', metrics) routes."""
         inbox = CallbackInbox(self.engine, self.runner.wake, self.metrics)
-        return create_web_app(self.store, lambda: self.runner.busy, [*callback_routes(inbox), *installers])
+        platforms = {adapter.surface.name: adapter.health for adapter in adapters}
+        return create_web_app(
+            self.store, lambda: self.runner.busy, [*callback_routes(inbox), *installers], platforms
+        )
 
     def add_surface(self, surface: ChatSurface) -> None:
         """A chat platform's surface joins the engine's (and the metrics' labels)."""

@@ -102,3 +102,7 @@ class ChatAdapter(Protocol):
     async def stop(self) -> None:
         """Disconnect cleanly."""
         ...
+
+    async def health(self) -> str:
+        """The platform's state for `/healthz`: "ok", or a word for what is wrong ("reconnecting")."""
+        ...

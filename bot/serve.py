@@ -45,7 +45,8 @@ async def _serve(settings: Settings, host: str, stop: asyncio.Event | None) -> N
     core = await build_core(settings)
     adapters = build_adapters(settings, core)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    app = core.web_app([metrics_route(core.metrics, core.store, token), *(a.install_routes for a in adapters)])
+    routes = [metrics_route(core.metrics, core.store, token), *(a.install_routes for a in adapters)]
+    app = core.web_app(routes, adapters)
     server = web_runner(app)
     await server.setup()
     stop = stop or asyncio.Event()

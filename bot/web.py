@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from aiohttp import web
 
@@ -42,9 +42,17 @@ async def read_body(request: web.Request, max_bytes: int) -> bytes:
 
 
 def create_web_app(
-    store: Connection, jobs_in_flight: Callable[[], int], installers: Sequence[RouteInstaller] = ()
+    store: Connection,
+    jobs_in_flight: Callable[[], int],
+    installers: Sequence[RouteInstaller] = (),
+    platforms: Mapping[str, Callable[[], Awaitable[str]]] | None = None,
 ) -> web.Application:
-    """The application: `/healthz` and whatever routes the installers add."""
+    """The application: `/healthz` and whatever routes the installers add.
+
+    `/healthz` says `ok` only when the store and every chat platform are; a platform that is down
+    makes it `degraded` (still 200: the bot delivers and serves its routes); a store that does not
+    answer makes it `unavailable` (503).
+    """
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -52,7 +60,19 @@ def create_web_app(
             ok = await store.ping()
         except Exception:
             ok = False
-        body = {"status": "ok" if ok else "unavailable", "jobs_in_flight": jobs_in_flight()}
+        states = {}
+        for name, health in (platforms or {}).items():
+            try:
+                states[name] = await health()
+            except Exception:
+                states[name] = "unknown"
+        status = "unavailable" if not ok else "ok" if all(s == "ok" for s in states.values()) else "degraded"
+        body = {
+            "status": status,
+            "store": "ok" if ok else "unavailable",
+            "platforms": states,
+            "jobs_in_flight": jobs_in_flight(),
+        }
         return web.json_response(body, status=200 if ok else 503)
 
     app.router.add_get("/healthz", healthz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -20,6 +21,9 @@ from bot.service import HeadshotService
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 60.0
+RECONNECT_DELAY = 1.0
+MAX_RECONNECT_DELAY = 60.0
+STABLE_SECONDS = 60.0  # a connection that lasted this long starts the next pause from the first step
 
 
 class DiscordAdapter:
@@ -30,6 +34,10 @@ class DiscordAdapter:
         self.surface = surface
         self._token = token
         self._gateway: asyncio.Task[None] | None = None
+        self._reconnecting = False
+        self._stopping = False
+        client.event(self.on_ready)
+        client.event(self.on_resumed)
 
     @classmethod
     def build(
@@ -73,10 +81,59 @@ class DiscordAdapter:
         log.info("connected to Discord as %s", self.client.user)
 
     async def _run_gateway(self) -> None:
-        await self.client.connect(reconnect=True)
+        """Hold the gateway connection. discord.py reconnects by itself only after network errors;
+        anything else raised while it reads an event (a payload it cannot parse) ends its loop, so
+        the connection is dropped and made again here, after a pause that grows while it keeps failing."""
+        failures = 0
+        while not self.client.is_closed():
+            connected_at = time.monotonic()
+            try:
+                await self.client.connect(reconnect=True)
+            except Exception as exc:
+                if self.client.is_closed():
+                    if not self._stopping:  # Discord refused us for good (a revoked token, say)
+                        log.error("the Discord gateway closed the connection for good: %s", exc)
+                    return
+                stable = time.monotonic() - connected_at > STABLE_SECONDS
+                failures = 1 if stable else failures + 1
+                delay = min(MAX_RECONNECT_DELAY, RECONNECT_DELAY * 2 ** (failures - 1))
+                if failures == 1:  # once per outage; the traceback says what discord.py could not take
+                    log.error("the Discord gateway connection broke; reconnecting (%s)", type(exc).__name__,
+                              exc_info=exc)
+                await self._drop_socket()
+                self._reconnecting = True
+                await asyncio.sleep(delay)
+            else:
+                return
+
+    async def _drop_socket(self) -> None:
+        ws = self.client.ws
+        if ws is not None and ws.open:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=4000), timeout=5)
+
+    async def on_ready(self) -> None:
+        """discord.py's READY (and RESUMED) event: the gateway delivers again."""
+        if self._reconnecting:
+            log.info("reconnected to the Discord gateway")
+        self._reconnecting = False
+
+    async def on_resumed(self) -> None:
+        """discord.py's RESUMED event: as READY."""
+        await self.on_ready()
+
+    async def health(self) -> str:
+        """"ok" while the gateway connection is open and ready, else what it is doing."""
+        if self._gateway is None or self._gateway.done():
+            return "not connected"
+        ws = self.client.ws
+        if ws is None or not ws.open or not self.client.is_ready() or self._reconnecting:
+            return "reconnecting" if self._reconnecting else "connecting"
+        return "ok"
 
     async def stop(self) -> None:
         """Close the gateway connection and the REST client."""
+        self._stopping = True
         await self.client.close()
         if self._gateway is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):

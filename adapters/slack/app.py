@@ -213,6 +213,14 @@ class SlackAdapter:
         await self.transfer.close()
         await self._session.close()
 
+    async def health(self) -> str:
+        """HTTP needs nothing held open ("ok"); Socket Mode is "ok" while its socket is connected."""
+        if not self.socket_mode:
+            return "ok"
+        if self._socket is None:
+            return "not connected"
+        return "ok" if await self._socket.client.is_connected() else "reconnecting"
+
     async def idle(self) -> None:
         """Wait for work started after acknowledgements to finish (tests and shutdown use it)."""
         await self.listeners.tasks.drain()

@@ -103,3 +103,34 @@ async def test_the_discord_token_reaches_no_log_message_record_or_file(discord_b
     for path in files:
         found += leaks(path.read_bytes(), str(path.relative_to(bot.data_dir)))
     assert found == [], found
+
+
+async def healthz(bot: DiscordBot) -> tuple[int, dict[str, Any]]:
+    async with bot.http.get(f"{bot.url}/healthz") as answer:
+        return answer.status, await answer.json()
+
+
+async def test_an_interaction_discord_py_cannot_parse_does_not_leave_the_bot_deaf(discord_bot: DiscordBot) -> None:
+    bot, fake = discord_bot, discord_bot.discord
+    await bot.start()
+    assert await healthz(bot) == (200, {"status": "ok", "store": "ok", "platforms": {"discord": "ok"},
+                                        "jobs_in_flight": 0})
+    # Documented fields missing: discord.py's parser raises inside its gateway reader.
+    assert await fake.dispatch("INTERACTION_CREATE", {"id": "1300000000000000999", "application_id": "1"}) == 1
+    states: list[str] = []
+
+    async def reconnected() -> bool:
+        status, body = await healthz(bot)
+        states.append(body["platforms"]["discord"])
+        return status == 200 and len(fake.identified) == 2 and body["status"] == "ok"
+
+    for _ in range(200):
+        if await reconnected():
+            break
+        await asyncio.sleep(0.05)
+    assert len(fake.identified) == 2, "the bot never connected again"
+    assert "reconnecting" in states, states  # not "ok" while the gateway was gone
+    await bot.request_portrait(count=COUNT)
+    status = await bot.status_ended()
+    assert status["content"].startswith("✅")
+    assert bot.run_output().count("the Discord gateway connection broke") == 1

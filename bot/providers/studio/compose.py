@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -10,11 +12,22 @@ from PIL import Image
 
 from bot.providers.studio.framing import Crop
 
+try:
+    import cv2
+except ImportError:
+    cv2 = None  # type: ignore[assignment]
+
 FloatImage = npt.NDArray[np.float32]
 
 
-def _box_mean(image: FloatImage, radius: int) -> FloatImage:
-    """Mean over a (2r+1)^2 window, edges replicated, via summed-area tables."""
+def _box_mean(image: npt.NDArray[Any], radius: int) -> FloatImage:
+    """Mean over a (2r+1)^2 window, edges replicated (OpenCV's box filter, or summed-area tables)."""
+    if cv2 is not None:
+        size = 2 * radius + 1
+        mean = cv2.boxFilter(
+            np.ascontiguousarray(image, dtype=np.float32), -1, (size, size), borderType=cv2.BORDER_REPLICATE
+        )
+        return np.asarray(mean, dtype=np.float32)
     padded = np.pad(image, radius + 1, mode="edge").astype(np.float64)
     table = padded.cumsum(0).cumsum(1)
     size = 2 * radius + 1
@@ -88,41 +101,39 @@ def side_fade(crop: Crop, source_width: int, width: int) -> FloatImage:
     return result
 
 
-def _spread(values: FloatImage, weight: FloatImage, radius: int) -> tuple[FloatImage, FloatImage]:
-    """Local mean colour of `values` over the pixels where `weight` is 1, and how much weight was found."""
-    total = _box_mean(weight, radius)
-    channels = [
-        _box_mean(np.ascontiguousarray(values[..., c]) * weight, radius) for c in range(values.shape[2])
-    ]
-    mean = (np.stack(channels, axis=-1) / np.maximum(total, 1e-6)[..., None]).astype(np.float32)
-    return mean, total
+def _means(channels: Sequence[npt.NDArray[Any]], radius: int) -> list[FloatImage]:
+    return [_box_mean(np.ascontiguousarray(c), radius) for c in channels]
 
 
-def refine_matte(alpha: FloatImage, image: FloatImage, radius_fraction: float = 0.03) -> FloatImage:
-    """Sharpen a blurry upscaled matte against the photo's own colours.
+def guided_filter(alpha: FloatImage, image: FloatImage, radius: int, eps: float = 1e-3) -> FloatImage:
+    """Smooth `alpha` so that its edges follow the colour edges of `image` (a colour-guided filter).
 
-    Inside the soft band of the matte, each pixel is explained as a mix of the nearby sure
-    person colour and the nearby sure background colour; the mix is its new alpha. Where the
-    two colours are too alike to tell apart, the blurry matte stays.
+    Within each window alpha is fitted as a linear function of the pixel's colour, so a soft,
+    blocky matte takes on the photo's outline: hair, a collar, a shoulder against a wall.
+    `eps` keeps flat, noisy areas from being fitted too closely.
     """
-    height, width = alpha.shape
-    step = max(1, round(max(height, width) / 512))
-    small_w, small_h = max(8, width // step), max(8, height // step)
-    pixels = _resize(image, small_w, small_h, Image.Resampling.BOX)
-    coarse = _resize(alpha, small_w, small_h, Image.Resampling.BOX)
-    radius = max(2, round(radius_fraction * max(small_w, small_h)))
-    sure_fg = (coarse > 0.97).astype(np.float32)
-    sure_bg = (coarse < 0.03).astype(np.float32)
-    fg_colour, fg_found = _spread(pixels, sure_fg, radius)
-    bg_colour, bg_found = _spread(pixels, sure_bg, radius)
-    difference = fg_colour - bg_colour
-    separation = np.sum(difference * difference, axis=-1)
-    mix = np.sum((pixels - bg_colour) * difference, axis=-1) / np.maximum(separation, 1e-6)
-    trust = np.clip(separation / 0.03, 0, 1) * (fg_found > 0.02) * (bg_found > 0.02)
-    band = (coarse > 0.01) & (coarse < 0.99)
-    refined = np.where(band, trust * np.clip(mix, 0, 1) + (1 - trust) * coarse, coarse).astype(np.float32)
-    smooth = _box_mean(refined, 1)
-    result: FloatImage = np.clip(_resize(smooth, width, height, Image.Resampling.BILINEAR), 0, 1)
+    colours = [image[..., c] for c in range(3)]
+    mean_c = _means(colours, radius)
+    mean_a = _box_mean(alpha, radius)
+    cov_ca = [m - mc * mean_a for m, mc in zip(_means([c * alpha for c in colours], radius), mean_c, strict=True)]
+    pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+    products = _means([colours[i] * colours[j] for i, j in pairs], radius)
+    var = {pair: m - mean_c[pair[0]] * mean_c[pair[1]] for pair, m in zip(pairs, products, strict=True)}
+    rr, rg, rb, gg, gb, bb = (var[p] + (eps if p[0] == p[1] else 0.0) for p in pairs)
+    # The 3 x 3 covariance is symmetric: invert it per pixel by cofactors.
+    inv = [
+        gg * bb - gb * gb, gb * rb - rg * bb, rg * gb - gg * rb,
+        rr * bb - rb * rb, rb * rg - rr * gb, rr * gg - rg * rg,
+    ]
+    det = rr * inv[0] + rg * inv[1] + rb * inv[2]
+    i_rr, i_rg, i_rb, i_gg, i_gb, i_bb = (v / det for v in inv)
+    a_r = i_rr * cov_ca[0] + i_rg * cov_ca[1] + i_rb * cov_ca[2]
+    a_g = i_rg * cov_ca[0] + i_gg * cov_ca[1] + i_gb * cov_ca[2]
+    a_b = i_rb * cov_ca[0] + i_gb * cov_ca[1] + i_bb * cov_ca[2]
+    offset = mean_a - a_r * mean_c[0] - a_g * mean_c[1] - a_b * mean_c[2]
+    m_r, m_g, m_b, m_o = _means([a_r, a_g, a_b, offset], radius)
+    fitted = m_r * colours[0] + m_g * colours[1] + m_b * colours[2] + m_o
+    result: FloatImage = np.clip(fitted, 0, 1).astype(np.float32)
     return result
 
 

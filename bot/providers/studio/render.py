@@ -16,7 +16,7 @@ from bot.options import AspectRatio, Options, Quality
 from bot.photos import Photo
 from bot.providers import ProviderError
 from bot.providers.studio.backgrounds import render_background
-from bot.providers.studio.compose import composite, decontaminate, place, refine_matte, side_fade
+from bot.providers.studio.compose import composite, decontaminate, place, side_fade
 from bot.providers.studio.cutout import Matte, person_matte
 from bot.providers.studio.face import FaceBox, find_face
 from bot.providers.studio.framing import Crop, head_and_shoulders
@@ -83,7 +83,14 @@ def _seed(photos: Sequence[Photo]) -> int:
     return int.from_bytes(digest.digest()[:8], "big")
 
 
-def _matte_region(crops: Sequence[Crop], width: int, height: int) -> tuple[int, int, int, int]:
+def headshot_region(face: FaceBox, width: int, height: int) -> tuple[int, int, int, int]:
+    """The part of the photo any headshot of `face` can show: every ratio at the loosest framing.
+
+    The person is cut out of this region once, whatever the options, so every variation and
+    ratio shares one matte.
+    """
+    loosest = min(tightness for tightness, _ in _VARIATIONS)
+    crops = [head_and_shoulders(face, width, height, ratio.ratio, loosest) for ratio in AspectRatio]
     left = max(0, math.floor(min(c.left for c in crops)))
     top = max(0, math.floor(min(c.top for c in crops)))
     right = min(width, math.ceil(max(c.right for c in crops)))
@@ -92,7 +99,7 @@ def _matte_region(crops: Sequence[Crop], width: int, height: int) -> tuple[int, 
 
 
 def _matte_crop(matte: Matte, crop: Crop) -> Crop:
-    """`crop` in the matte's own (low-resolution) pixels."""
+    """`crop` in the matte's own pixels."""
     left, top, right, bottom = matte.region
     scale_x = matte.alpha.shape[1] / (right - left)
     scale_y = matte.alpha.shape[0] / (bottom - top)
@@ -131,14 +138,14 @@ def render_headshots(photos: Sequence[Photo], options: Options) -> list[bytes]:
         head_and_shoulders(subject.face, cols, rows, options.aspect_ratio.ratio, tightness)
         for tightness, _ in variations
     ]
-    matte = person_matte(subject.pixels, subject.face, _matte_region(crops, cols, rows))
+    matte = person_matte(subject.pixels, subject.face, headshot_region(subject.face, cols, rows))
     gain = _face_gain(subject)
     seed = _seed(photos)
     results: list[bytes] = []
     for index, (crop, (_, strength)) in enumerate(zip(crops, variations, strict=True)):
         person = place(subject.pixels, crop, width, height)
-        coarse = place(matte.alpha, _matte_crop(matte, crop), width, height, matte=True)
-        alpha = refine_matte(coarse, person) * side_fade(crop, cols, width)[None, :]
+        alpha = place(matte.alpha, _matte_crop(matte, crop), width, height, matte=True)
+        alpha = alpha * side_fade(crop, cols, width)[None, :]
         person = decontaminate(person, alpha)
         person = apply_grade(person, options.style, strength, gain)
         background = render_background(options.background, width, height, seed, index)

@@ -21,7 +21,8 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "fanout": ("benchmarks.fanout", 60, 30),
     "memory": ("benchmarks.memory", 120, 40),
     "photo_memory": ("benchmarks.photo_memory", 120, 60),
-    "studio": ("benchmarks.studio", 60, 20),
+    "studio": ("benchmarks.studio", 90, 30),
+    "masks": ("benchmarks.masks", 120, 120),
     "startup": ("benchmarks.startup", 45, 15),
     "metrics": ("benchmarks.metrics", 180, 60),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass
@@ -93,6 +94,18 @@ def split_by_bytes(files: Sequence[OutgoingFile], limit: int) -> tuple[list[list
     return plan_batches(fitting, MAX_FILES_PER_MESSAGE, limit), too_large
 
 
+_SPLIT = re.compile(r" · message (\d+)/(\d+)$")
+
+
+def message_key(key: str, number: int, total: int) -> str:
+    """The key of message `number` of `total` that one keyed part was split into."""
+    return f"{key} · message {number}/{total}"
+
+
+def _ends_with(key: str) -> Callable[[discord.Message], bool]:
+    return lambda message: message.content.endswith(key)
+
+
 class DiscordThread:
     """Posts into a job's Discord thread (or channel) for the core (`bot.chat.ChatSurface`)."""
 
@@ -129,10 +142,18 @@ class DiscordThread:
         if too_large:
             names = ", ".join(f"{f.name} ({f.size / 1_048_576:.1f} MB)" for f in too_large)
             text = f"{text.removesuffix(key).rstrip(' ·')} · too large for this channel: {names} · {key}"
-        text = fit(text, key)
-        for number, group in enumerate(groups or [[]]):
-            content = text if number == 0 else fit(f"{text} (continued)", f"{key} (continued)")
-            await self._send(thread, content, group)
+        if len(groups) <= 1:
+            await self._send(thread, fit(text, key), groups[0] if groups else [])
+            return
+        # Each message of a split part carries its own key, so a crash between two of them costs
+        # only the missing ones: they are looked for in the thread before each is sent.
+        target = self._target(thread)
+        head = text.removesuffix(key).rstrip(" ·")
+        for number, group in enumerate(groups, start=1):
+            own = message_key(key, number, len(groups))
+            if await self._in_history(target, _ends_with(own)):
+                continue
+            await self._send(thread, fit(f"{head} · {own}", own), group)
 
     async def _send(self, thread: DiscordAddress, content: str, files: list[OutgoingFile]) -> None:
         async with AsyncExitStack() as stack:
@@ -184,9 +205,21 @@ class DiscordThread:
             log.warning("could not tell channel %s about a missing permission", thread.channel_id)
 
     async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
-        """Whether one of the bot's messages in the thread (its latest few pages) carries `key`."""
+        """Whether the bot's messages in the thread (its latest few pages) carry `key`: in one
+        message, or in every message of a part that had to be split."""
         target = self._target(DiscordAddress.from_json(thread))
-        return await self._in_history(target, lambda message: key in message.content)
+        found: set[str] = set()
+
+        def carries(message: discord.Message) -> bool:
+            if message.content.endswith(key):
+                return True
+            split = _SPLIT.search(message.content)
+            if split and message.content[: split.start()].endswith(key):
+                found.add(split.group(0))
+                return len(found) == int(split.group(2))
+            return False
+
+        return await self._in_history(target, carries)
 
     async def _in_history(self, channel: discord.PartialMessageable, match: Callable[[discord.Message], bool]) -> bool:
         me = self.client.user.id if self.client.user else None

@@ -78,6 +78,8 @@ class FakeDiscord:
     rate_limit_once: dict[str, float] = field(default_factory=dict)
     server_error_once: set[str] = field(default_factory=set)
     tokens_expired: bool = False
+    refuse_sends_after: int | None = None  # answer 403 to channel messages after this many were made
+    _sends: int = 0
 
     @property
     def api(self) -> str:
@@ -281,6 +283,9 @@ class FakeDiscord:
         channel_id = request.match_info["cid"]
         if (knob := self._knob("send")) is not None:
             return knob
+        if self.refuse_sends_after is not None and self._sends >= self.refuse_sends_after:
+            return error(403, 50013, "Missing Permissions")
+        self._sends += 1
         message_id = shapes.snowflake()
         body = await self._body(request, channel_id, message_id)
         message = shapes.message(channel_id, body.get("content", ""), attachments=body["attachments"])

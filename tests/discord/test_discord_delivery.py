@@ -163,6 +163,30 @@ async def test_post_splits_by_the_channels_upload_limit(harness: Harness, tmp_pa
         sizes[upload.message_id] += upload.size
     assert all(total <= 100_000 for total in sizes.values())
     assert "too large for this channel: headshot-06.jpg (0.2 MB)" in posts[0]["content"]
-    assert all(p["content"].endswith((key, f"{key} (continued)")) for p in posts)
+    assert [p["content"].rsplit(" · ", 1)[-1] for p in posts] == ["message 1/3", "message 2/3", "message 3/3"]
+    assert all(f"{key} · message" in p["content"] for p in posts)
     assert await harness.surface.was_posted(thread, key)
     assert not await harness.surface.was_posted(thread, "job y · part 1/1")
+
+
+async def test_a_part_split_in_messages_that_broke_off_sends_only_the_missing_ones(
+    harness: Harness, tmp_path: Path
+) -> None:
+    fake = harness.fake
+    thread_id = await start_job(harness)
+    thread = {"channel_id": CHANNEL, "thread_id": thread_id, "status_channel_id": CHANNEL,
+              "status_message_id": fake.channel_posts(CHANNEL)[0]["id"], "upload_limit": 100_000}
+    key = "job x · part 2/6"
+    batch = files(tmp_path, 4, size=40_000)  # two messages of two
+    fake.refuse_sends_after = fake._sends + 1  # the second message breaks off (as a crash would)
+    with pytest.raises(discord.Forbidden):
+        await harness.surface.post(thread, f"Headshots 11-14 of 60 · {key}", batch, key)
+    assert len(fake.channel_posts(thread_id)) == 1
+    assert not await harness.surface.was_posted(thread, key)  # half a part is not the part
+
+    fake.refuse_sends_after = None
+    await harness.surface.post(thread, f"Headshots 11-14 of 60 · {key}", batch, key)
+    posts = fake.channel_posts(thread_id)
+    assert [p["content"].rsplit(" · ", 1)[-1] for p in posts] == ["message 1/2", "message 2/2"]
+    assert sorted(u.filename for u in fake.thread_files(thread_id)) == [f.name for f in batch]
+    assert await harness.surface.was_posted(thread, key)

@@ -107,14 +107,25 @@ class JobEngine:
                 log.info("job %s: its thread can no longer be reached; ending it quietly", job.short_id)
                 await self.end_quietly(job.id)
             except Exception as exc:  # one bad step must not stop the runner
+                if await self._records.get(job_id) is None:
+                    await self._forgotten(job_id)
+                    return
                 log.exception("step %s failed", job.state.value)
                 if not await self._record_failure(job, exc):
                     return
             else:
                 self._held.release(job_id)
             after = await self._records.get(job_id)
-            if after is None or (after.state, after.attempts, after.not_before) == before:
+            if after is None:
+                await self._forgotten(job_id)
                 return
+            if (after.state, after.attempts, after.not_before) == before:
+                return
+
+    async def _forgotten(self, job_id: str) -> None:
+        """The job was deleted while a step ran (`forget`): delete whatever the step wrote since."""
+        log.info("the job was deleted while it ran; removing what it wrote since")
+        await self._blobs.delete_prefix(job_prefix(job_id))
 
     async def _step(self, job: Job) -> None:
         handlers = {

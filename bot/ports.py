@@ -85,8 +85,9 @@ class ResultLog(Protocol):
         None when no job has this callback secret and remote id."""
         ...
 
-    async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> None:
-        """Record a stored result image and count it."""
+    async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> bool:
+        """Record a stored result image and count it; False (and nothing recorded) when the job is
+        gone, forgotten while it ran."""
         ...
 
     async def results(self, job_id: str) -> list[StoredResult]:

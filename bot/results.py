@@ -24,6 +24,10 @@ MAX_RESULT_PIXELS = 40_000_000
 _SUFFIX = {"image/png": ".png", "image/webp": ".webp"}
 
 
+class JobGone(Exception):
+    """The job was deleted (forgotten) while its results came in; what it wrote must go too."""
+
+
 class ResultKeeper:
     """Stores a job's result images and records each one as soon as it is stored."""
 
@@ -59,7 +63,8 @@ class ResultKeeper:
                 continue
             key = result_key(job.id, index, _SUFFIX.get(image.mime_type, ".jpg"))
             await self._blobs.put(key, image.data)
-            await self._results.add_result(job.id, index, key, len(image.data))
+            if not await self._results.add_result(job.id, index, key, len(image.data)):
+                raise JobGone(job.id)
         return sum(1 for r in await self._results.results(job.id) if r.blob_key)
 
     async def fetch_results(self, job: Job) -> int:
@@ -85,7 +90,8 @@ class ResultKeeper:
                             return
                         await asyncio.sleep(0.5 * 2**attempt)
                     else:
-                        await self._results.add_result(job.id, index, key, size, url)
+                        if not await self._results.add_result(job.id, index, key, size, url):
+                            raise JobGone(job.id)
                         self._fault("mid-download")
                         return
 

@@ -284,20 +284,21 @@ class SqliteJobStore:
         ))
         return False if known else None
 
-    async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> None:
-        """Record a stored result image and count it."""
-        await self._write(
+    async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> bool:
+        """Record a stored result image and count it; False when the job is gone (forgotten)."""
+        return await self._write(
             (
-                "INSERT INTO results (job_id, idx, url, blob_key, size) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO results (job_id, idx, url, blob_key, size) "
+                "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?) "
                 "ON CONFLICT (job_id, idx) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size",
-                (job_id, index, url, blob_key, size),
+                (job_id, index, url, blob_key, size, job_id),
             ),
             (
                 "UPDATE jobs SET results_done = (SELECT COUNT(*) FROM results WHERE job_id = ? "
                 "AND blob_key IS NOT NULL), updated_at = ? WHERE id = ?",
                 (job_id, time.time(), job_id),
             ),
-        )
+        ) > 0
 
     async def results(self, job_id: str) -> list[StoredResult]:
         """A job's results in order."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bot.app import Core
 from bot.contact_sheet import render_contact_sheet
 from bot.delivery import STARTED
 from bot.jobs import JobChange, JobState
-from bot.providers import Generated, ProviderError, ResultImage
+from bot.providers import Generated, GenerationInput, ProviderError, ResultImage, Submitted
 from tests.conftest import CoreFactory, submit
 from tests.doubles import RecordingSurface, ScriptedProvider, images, jpeg
 from tests.images import flat_png, png_bomb_header
@@ -226,3 +229,30 @@ async def test_a_job_whose_provider_is_gone_after_a_restart_fails_clearly(
     job = await core.store.get(job_id)
     assert job is not None and job.state is JobState.FAILED
     assert "not configured on this bot any more" in surface.posts[-1].text
+
+
+async def test_forget_while_a_job_generates_leaves_nothing_and_no_traceback(
+    core: Core, surface: RecordingSurface, scripted: ScriptedProvider, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    called, release = asyncio.Event(), asyncio.Event()
+    answer = scripted.generate
+
+    async def slow_generate(task: GenerationInput) -> Generated | Submitted:
+        called.set()
+        await release.wait()  # the provider is making the headshots...
+        return await answer(task)
+
+    scripted.generate = slow_generate  # type: ignore[method-assign]
+    job_id = await submit(core, count=3, owner="u-forget")
+    work = asyncio.create_task(core.runner.run_until_idle())
+    await asyncio.wait_for(called.wait(), 10)
+    assert await core.service.forget("u-forget") == 1  # ...when the person asks to be forgotten
+    release.set()
+    await asyncio.wait_for(work, 20)
+
+    assert await core.store.get(job_id) is None
+    assert not (tmp_path / "blobs" / "jobs" / job_id).exists(), "results written after forget stayed on disk"
+    assert surface.posts == []
+    troubles = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert troubles == [], [r.getMessage() for r in troubles]

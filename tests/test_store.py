@@ -59,10 +59,13 @@ async def test_forget_owner_removes_jobs_results_and_settings(tmp_path: Path) ->
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")
     await store.add(_job("a" * 32, "u1"))
     await store.add(_job("b" * 32, "u2"))
-    await store.add_result("a" * 32, 0, "jobs/a/out/00.jpg", 10)
+    assert await store.add_result("a" * 32, 0, "jobs/a/out/00.jpg", 10) is True
     await store.save_user_defaults("u1", {"style": "casual"}, "studio")
     assert await store.forget_owner("u1") == ["a" * 32]
     assert await store.get("a" * 32) is None
+    assert await store.results("a" * 32) == []
+    # A result that lands after forget is not recorded (and raises nothing).
+    assert await store.add_result("a" * 32, 1, "jobs/a/out/01.jpg", 10) is False
     assert await store.results("a" * 32) == []
     assert await store.user_defaults("u1") is None
     assert await store.get("b" * 32) is not None

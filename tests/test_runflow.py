@@ -206,6 +206,8 @@ async def test_poor_photos_get_advice_in_the_thread_while_the_pack_is_made(tmp_p
     async with world(tmp_path) as w:
         w.runflow.score_replies = [{"quality_score": 0.31, "tips": ["Use brighter light"]}, None]
         job_id, _submission, work = await submit_and_wait(w)
+        # The advice is posted just after the job is recorded as waiting.
+        await eventually(lambda: [p for p in w.surface.posts if "advice" in p.key], "the advice")
         work.cancel()
         advice = [p.text for p in w.surface.posts if "advice" in p.key]
         assert len(advice) == 1 and "Photo 1" in advice[0] and "Use brighter light" in advice[0]

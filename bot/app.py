@@ -33,6 +33,7 @@ from bot.provider_table import (
     default_provider,
 )
 from bot.providers import Provider
+from bot.quota_guard import QuotaGuard
 from bot.results import ResultKeeper
 from bot.retention import RetentionSweep
 from bot.runner import JobRunner
@@ -70,6 +71,7 @@ class Core:
     surfaces: dict[str, ChatSurface]
     metrics: Metrics
     photo_reader: PhotoReader
+    quotas: QuotaGuard
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
 
     def web_app(
@@ -162,6 +164,7 @@ async def build_core(
         records=store,
         results=store,
         deliveries=store,
+        charges=store,
         blobs=blobs,
         providers=catalog,
         surfaces=surface_map,
@@ -172,7 +175,7 @@ async def build_core(
         metrics=metrics,
         photo_keep_seconds=settings.photo_keep_hours * 3600,
     )
-    retention = RetentionSweep(store, blobs, photo_keep_seconds=settings.photo_keep_hours * 3600)
+    retention = RetentionSweep(store, blobs, store, photo_keep_seconds=settings.photo_keep_hours * 3600)
     runner = JobRunner(
         store,
         engine,
@@ -184,6 +187,7 @@ async def build_core(
     )
     defaults = UserDefaults(store, catalog)
     photo_reader = PhotoReader(max_bytes=settings.max_photo_bytes)
+    quotas = QuotaGuard(settings.quotas, store, metrics=metrics)
     intake = JobIntake(
         records=store,
         blobs=blobs,
@@ -193,14 +197,15 @@ async def build_core(
         photos=photo_reader,
         on_accepted=runner.wake,
         can_take_callbacks=calls_back is not None,
+        quotas=quotas,
         max_jobs_per_user=settings.max_jobs_per_user,
     )
     service = HeadshotService(
-        records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine
+        records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine, quotas=quotas
     )
     return Core(
         settings, store, blobs, catalog, engine, runner, intake, service, retention, downloader, surface_map,
-        metrics, photo_reader, http_clients,
+        metrics, photo_reader, quotas, http_clients,
     )
 
 

@@ -11,10 +11,11 @@ from bot.request import Capabilities, Field, Problem
 
 @dataclass(frozen=True)
 class ProviderChoice:
-    """A provider as offered to users."""
+    """A provider as offered to users; `left` says what remains of its tightest limit ("3 left today")."""
 
     name: str
     capabilities: Capabilities
+    left: str = ""
 
 
 class ProviderCatalog:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.provider_table import BY_RANK
 from bot.settings import Settings
+from bot.usage import limit_lines
 from storage.jobs import SqliteJobStore
 
 
@@ -88,4 +89,9 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         line(entry.name, state, detail)
     line("metrics", "configured", "GET /metrics; " + ("bearer token required" if settings.metrics_token else
                                                      "open to anyone who reaches the port (set METRICS_TOKEN)"))
+    limits = limit_lines(settings.quotas)
+    if not limits:
+        line("quotas", "off", "no limits (set QUOTA_<PROVIDER>_PER_<USER|WORKSPACE>_PER_<DAY|MONTH>)")
+    for text in limits:
+        line("quotas", "in force", text)
     return lines, ok

@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.logs import configure_logging
 from bot.options import MAX_COUNT, MIN_COUNT, choices
 from bot.provider_table import provider_names
+from bot.quotas import QuotaSettingError
 from bot.settings import Settings
 
 
@@ -37,11 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--callback-port", type=int, help="local port for the callback route (default: PORT when "
                      "PUBLIC_BASE_URL is set, else any free port)")
     commands.add_parser("check", help="say what is configured and usable")
+    usage = commands.add_parser("usage", help="print each workspace's and user's use of the quotas")
+    usage.add_argument("--workspace", metavar="ID", help="one workspace (its key, or a team or server id)")
     commands.add_parser("slack-manifest", help="print the Slack app manifest")
     commands.add_parser("discord-invite", help="print the Discord invite URL")
     return parser
 
-
+def setting_problem(exc: ValidationError) -> str:
+    """The first bad setting in one line, naming its variable."""
+    first = exc.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, QuotaSettingError):
+        return str(cause)
+    name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+    return f"{name}: {first['msg']}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,9 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        print(f"error: {name}: {first['msg']}", file=sys.stderr)
+        print(f"error: {setting_problem(exc)}", file=sys.stderr)
         return 2
     try:
         return _run(args, settings)
@@ -93,6 +101,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         lines, ok = check_lines(settings)
         print("\n".join(lines))
         return 0 if ok else 1
+    if args.command == "usage":
+        from bot.usage_report import usage_report
+
+        print(asyncio.run(usage_report(settings, args.workspace)))
+        return 0
     if args.command == "slack-manifest":
         from adapters.slack.manifest import render_manifest
 

@@ -24,7 +24,7 @@ from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
 from bot.metrics import Metrics
 from bot.photos import Photo
-from bot.ports import BlobStore, DeliveryLog, JobRecords, ResultLog
+from bot.ports import BlobStore, DeliveryLog, JobRecords, QuotaLedger, ResultLog
 from bot.providers import CallbackUrl, Generated, GenerationInput, Provider, ProviderError, Submitted
 from bot.results import ResultKeeper
 
@@ -55,6 +55,7 @@ class JobEngine:
         records: JobRecords,
         results: ResultLog,
         deliveries: DeliveryLog,
+        charges: QuotaLedger,
         blobs: BlobStore,
         providers: ProviderCatalog,
         surfaces: Mapping[str, ChatSurface],
@@ -69,6 +70,7 @@ class JobEngine:
         self._records = records
         self._results = results
         self._deliveries = deliveries
+        self._charges = charges
         self._blobs = blobs
         self._providers = providers
         self._surfaces = surfaces
@@ -271,6 +273,7 @@ class JobEngine:
     async def end_quietly(self, job_id: str) -> None:
         """End an unfinished job whose thread is gone (nothing to post to): no word, files deleted."""
         change = JobChange(state=JobState.FAILED, attempts=0, error="The conversation can no longer be reached.")
+        await self._charges.settle_charge(job_id, 0)  # nothing reached anyone: nothing counts
         if await self._records.update(job_id, change, expect=UNFINISHED):
             await self._blobs.delete_prefix(job_prefix(job_id))
 
@@ -279,6 +282,8 @@ class JobEngine:
         await self._records.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
 
     async def _finish(self, job: Job, state: JobState, images: int = 0) -> None:
+        # Settled first, to a value not a difference: a crash before the next write repeats it harmlessly.
+        await self._charges.settle_charge(job.id, images if state is JobState.DELIVERED else 0)
         if await self._records.update(job.id, JobChange(state=state, attempts=0), expect=[job.state]):
             seconds = self._clock() - job.created_at
             self._metrics.job_finished(job, state, seconds, images)

@@ -1,8 +1,9 @@
 """How a request becomes a job: the one sequence every chat surface and the CLI go through.
 
-saved defaults under the explicit options → one of the user's job slots → the photos' bytes
-(fetched by the adapter) → read and checked → the status message (opened by the adapter) →
-the job recorded, photos first → its first status. Every refusal is a `RequestError` (or the
+saved defaults under the explicit options → one of the user's job slots → the request's images
+held against the quotas → the photos' bytes (fetched by the adapter) → read and checked → the
+status message (opened by the adapter) → the job recorded, photos first, its row confirming the
+hold → its first status. Every refusal is a `RequestError` (or the
 `UserError` of a photo or a download) carrying one sentence for the user; `check` gives the
 problems of a form, each with the field it belongs to, before anything is fetched.
 """
@@ -26,6 +27,8 @@ from bot.logs import job_context
 from bot.options import OptionError, Options
 from bot.photos import Photo, PhotoReader
 from bot.ports import BlobStore, JobRecords, JobSlots, SlotsTaken
+from bot.quota_guard import QuotaExceeded, QuotaGuard, images_for
+from bot.quotas import Charge, workspace_key
 from bot.request import Field, HeadshotRequest, Problem, RequestError, count_problem, photo_count_problem
 
 log = logging.getLogger(__name__)
@@ -36,11 +39,24 @@ START_FAILED = "Something went wrong on my side before your job could start; ple
 
 @dataclass(frozen=True)
 class Ask:
-    """What a user asked for, as the adapter read it: only the options they gave explicitly."""
+    """What a user asked for, as the adapter read it: only the options they gave explicitly.
+
+    `workspace` is the key of the place it was asked in (a team, a server); None for a direct
+    message, which counts as the user's own workspace.
+    """
 
     owner: str
     values: Mapping[str, object]
     provider: str | None = None
+    workspace: str | None = None
+
+
+@dataclass
+class Reservation:
+    """A request's images, held against the quotas until its job is recorded."""
+
+    charge: Charge
+    accepted: bool = False
 
 
 class JobIntake:
@@ -57,6 +73,7 @@ class JobIntake:
         photos: PhotoReader,
         on_accepted: Callable[[], None],
         can_take_callbacks: bool,
+        quotas: QuotaGuard,
         max_jobs_per_user: int = 2,
     ) -> None:
         self._records = records
@@ -67,6 +84,7 @@ class JobIntake:
         self._photos = photos
         self._on_accepted = on_accepted
         self._can_take_callbacks = can_take_callbacks
+        self._quotas = quotas
         self.max_jobs_per_user = max_jobs_per_user
         self.max_photo_bytes = photos.max_bytes
 
@@ -76,16 +94,23 @@ class JobIntake:
             options, provider = await self._defaults.apply(ask.owner, ask.values, ask.provider)
         except OptionError as exc:
             raise RequestError(Problem(Field(exc.option), str(exc))) from None
-        async with self.job_slot(ask.owner):
+        async with self.job_slot(ask.owner), self.reserve(ask, options, provider) as reservation:
             read = await self.read_photos(await photos.fetch())
             request = self.build_request(read, options, provider)
             thread = await status.open(len(read))
-            job = await self.accept(request, owner=ask.owner, surface=surface.name, thread=thread)
+            job = await self.accept(
+                request, owner=ask.owner, surface=surface.name, thread=thread, reservation=reservation
+            )
         await show_status(surface, job, self._catalog.capabilities(job.provider))
         return job
 
     async def check(
-        self, owner: str, photo_count: int, values: Mapping[str, object], provider: str | None
+        self,
+        owner: str,
+        photo_count: int,
+        values: Mapping[str, object],
+        provider: str | None,
+        workspace: str | None = None,
     ) -> tuple[Options, str, list[Problem]]:
         """A form's options and provider, and its problems (none when a job can start from it).
 
@@ -106,6 +131,13 @@ class JobIntake:
             busy = await self._slots.in_use(owner)
             if busy >= self.max_jobs_per_user:
                 problems.append(self._limit_problem(busy))
+        if not problems and capabilities is not None:  # reads only: fits before an acknowledgement
+            try:
+                await self._quotas.check(
+                    name, capabilities.label, owner, workspace_key(owner, workspace), images_for(capabilities, options)
+                )
+            except QuotaExceeded as exc:
+                problems.append(exc.problem)
         return options, name, problems
 
     async def read_photos(self, files: Sequence[tuple[str, bytes]]) -> tuple[Photo, ...]:
@@ -139,10 +171,42 @@ class JobIntake:
         except SlotsTaken as full:
             raise RequestError(self._limit_problem(full.busy)) from None
 
-    async def accept(self, request: HeadshotRequest, *, owner: str, surface: str, thread: ThreadAddress) -> Job:
-        """Record a job (photos first, then the row) and wake the runner."""
+    @asynccontextmanager
+    async def reserve(self, ask: Ask, options: Options, provider: str) -> AsyncIterator[Reservation]:
+        """Hold the request's images until `accept` records its job; raises `QuotaExceeded` holding nothing.
+
+        Checked and taken in one atomic step, before any photo is fetched or stored; given back
+        if the request ends without a job. Every job is charged, limited or not, so its use shows.
+        """
+        capabilities = self._catalog.capabilities(provider)
+        if capabilities is None:
+            raise RequestError(self._catalog.unknown(provider))
+        charge = await self._quotas.hold(
+            uuid.uuid4().hex, provider, capabilities.label, ask.owner, workspace_key(ask.owner, ask.workspace),
+            images_for(capabilities, options),
+        )
+        reservation = Reservation(charge)
+        try:
+            yield reservation
+        finally:
+            if not reservation.accepted:
+                await self._quotas.release(charge.job_id)
+
+    async def accept(
+        self,
+        request: HeadshotRequest,
+        *,
+        owner: str,
+        surface: str,
+        thread: ThreadAddress,
+        reservation: Reservation | None = None,
+    ) -> Job:
+        """Record a job (photos first, then the row, which confirms its reservation) and wake the runner."""
+        if reservation is not None and reservation.charge.provider != request.provider:
+            raise RequestError(Problem(Field.PROVIDER, "The provider changed while the request was starting."))
         job = Job(
-            id=uuid.uuid4().hex,
+            id=reservation.charge.job_id if reservation else uuid.uuid4().hex,
+            workspace=reservation.charge.workspace if reservation else "",
             owner=owner,
             surface=surface,
             thread=thread,
@@ -154,6 +218,8 @@ class JobIntake:
         for n, photo in enumerate(request.photos):
             await self._blobs.put(photo_key(job.id, n), photo.data)
         await self._records.add(job)
+        if reservation is not None:
+            reservation.accepted = True
         with job_context(job.id):
             options = job.options
             log.info("accepted: %s on %s; %d photo(s), count %d", job.provider, surface, job.photo_count, options.count)

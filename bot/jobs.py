@@ -57,6 +57,7 @@ class Job:
     error: str | None = None
     detail: str | None = None  # diagnostic text: a provider's raw answer, never shown to users
     photos_purged: bool = False  # the input photos are deleted (kept a while after the job ends)
+    workspace: str = ""  # opaque key of the place the job counts against (a team, a server, a user's DMs)
 
     @property
     def short_id(self) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.jobs import Job, JobChange, JobState, JSONValue, StoredResult
+from bot.quotas import Charge, ChargeTotal, Window
 
 
 class JobQueue(Protocol):
@@ -239,6 +240,37 @@ class JobCensus(Protocol):
         ...
 
 
+class QuotaLedger(Protocol):
+    """Each job's charge of images: held when its request starts, confirmed by the same write that
+    records the job (`JobStore.add`), settled to what was delivered when it ends."""
+
+    async def hold_charge(self, charge: Charge, windows: Sequence[Window], until: float) -> tuple[int, int] | None:
+        """In one atomic step: if every window's use plus `charge.images` stays within its limit, record
+        the charge as held until `until` and return None; else record nothing and return the index of
+        the first window it would pass and that window's use."""
+        ...
+
+    async def release_charge(self, job_id: str) -> None:
+        """Drop the hold of a request that was not accepted (a recorded job's charge stays)."""
+        ...
+
+    async def settle_charge(self, job_id: str, images: int) -> None:
+        """Count `images` (at most what was held) for a job that has ended."""
+        ...
+
+    async def charged(self, provider: str, windows: Sequence[Window], now: float) -> list[int]:
+        """The images counted in each window at `now` (recorded charges and live holds)."""
+        ...
+
+    async def charge_totals(self, since: float, now: float) -> list[ChargeTotal]:
+        """The images counted since `since`, per workspace, owner and provider."""
+        ...
+
+    async def drop_charges_before(self, cutoff: float, now: float) -> int:
+        """Forget charges made before `cutoff` and holds lapsed by `now`; returns how many."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -250,6 +282,7 @@ class JobStore(
     Installations,
     OneTimeStates,
     JobCensus,
+    QuotaLedger,
     Connection,
     Protocol,
 ):

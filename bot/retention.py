@@ -7,20 +7,23 @@ import time
 from collections.abc import Callable
 
 from bot.blob_keys import JOBS, job_prefix, photos_prefix
-from bot.ports import BlobStore, Retention
+from bot.ports import BlobStore, QuotaLedger, Retention
 
 STALE_TEMPORARY_SECONDS = 3600.0
+# Quota charges are kept longer than the longest window (a calendar month), then forgotten.
+CHARGE_KEEP_SECONDS = 32 * 86400.0
 
 
 class RetentionSweep:
     """Deletes what the retention rules say must go; rows of finished jobs stay for `status`."""
 
     def __init__(
-        self, retention: Retention, blobs: BlobStore, *, photo_keep_seconds: float = 0.0,
+        self, retention: Retention, blobs: BlobStore, charges: QuotaLedger, *, photo_keep_seconds: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._retention = retention
         self._blobs = blobs
+        self._charges = charges
         self.photo_keep_seconds = photo_keep_seconds
         self._clock = clock
 
@@ -28,8 +31,8 @@ class RetentionSweep:
         """Delete the files of jobs that finished before `cutoff`; returns how many jobs were swept.
 
         Also deletes the photos of jobs that ended more than `photo_keep_seconds` ago, folders
-        whose job row is gone (a job forgotten while it was running) and temporary files that a
-        killed write left behind.
+        whose job row is gone (a job forgotten while it was running), temporary files that a
+        killed write left behind, and quota charges older than every window.
         """
         await self.sweep_photos(self._clock() - self.photo_keep_seconds)
         ids = await self._retention.finished_before(cutoff)
@@ -42,6 +45,7 @@ class RetentionSweep:
             if job_id not in alive:
                 await self._blobs.delete_prefix(job_prefix(job_id))
         await self._blobs.remove_stale_temporaries(time.time() - STALE_TEMPORARY_SECONDS)
+        await self._charges.drop_charges_before(time.time() - CHARGE_KEEP_SECONDS, time.time())
         return len(ids)
 
     async def sweep_photos(self, cutoff: float) -> int:

@@ -10,7 +10,10 @@ from bot.jobs import Job
 from bot.messages import status_text
 from bot.options import Options
 from bot.ports import BlobStore, JobRecords, Retention
+from bot.quota_guard import QuotaGuard
+from bot.quotas import workspace_key
 from bot.request import Capabilities
+from bot.usage import choice_note, usage_text
 
 
 class HeadshotService:
@@ -25,8 +28,10 @@ class HeadshotService:
         catalog: ProviderCatalog,
         defaults: UserDefaults,
         engine: JobEngine,
+        quotas: QuotaGuard,
     ) -> None:
         self._engine = engine
+        self._quotas = quotas
         self._records = records
         self._retention = retention
         self._blobs = blobs
@@ -42,6 +47,23 @@ class HeadshotService:
     def default_provider(self) -> str:
         """The provider a request gets when it names none."""
         return self._catalog.default
+
+    async def choices(self, owner: str, workspace: str | None) -> list[ProviderChoice]:
+        """The configured providers, each with what is left of its tightest limit for this requester."""
+        offered = self._catalog.choices
+        left = await self._quotas.left(owner, workspace_key(owner, workspace), [p.name for p in offered])
+        return [ProviderChoice(p.name, p.capabilities, choice_note(left.get(p.name))) for p in offered]
+
+    @property
+    def limited(self) -> bool:
+        """Whether any quota is in force (what is left then differs from person to person)."""
+        return bool(self._quotas.policy.limits)
+
+    async def usage(self, owner: str, workspace: str | None) -> str:
+        """The requester's and the workspace's use of every limit in force, with reset times."""
+        names = self._catalog.names()
+        uses = await self._quotas.uses(owner, workspace_key(owner, workspace), names)
+        return usage_text(uses, {name: self._catalog.label(name) for name in names}, self._quotas.clock())
 
     def capabilities(self, provider: str) -> Capabilities | None:
         """A configured provider's capabilities."""

@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, SkipValidation, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources import PydanticBaseEnvSettingsSource
+
+from bot.quotas import QuotaPolicy
+
+QUOTA_PREFIX = "QUOTA_"
+
+
+class QuotaVariables(PydanticBaseSettingsSource):
+    """Every `QUOTA_*` variable of the environment and `.env` (names not known in advance), as one field."""
+
+    def __init__(self, settings_cls: type[BaseSettings], *sources: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self._sources = [s for s in sources if isinstance(s, PydanticBaseEnvSettingsSource)]
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, str | None] = {}
+        for source in self._sources:  # the later ones (the environment) win
+            env_vars: dict[str, str | None] = getattr(source, "env_vars", {})
+            found.update({k.upper(): v for k, v in env_vars.items() if k.upper().startswith(QUOTA_PREFIX)})
+        return {"quotas": found} if found else {}
 
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -51,8 +75,33 @@ class Settings(BaseSettings):
     photo_keep_hours: float = Field(default=24, ge=0)
     metrics_token: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
+    # Read from the QUOTA_<PROVIDER>_PER_<USER|WORKSPACE>_PER_<DAY|MONTH> variables.
+    quotas: Annotated[QuotaPolicy, SkipValidation] = QuotaPolicy()
     # Test hook: kill the process at a named point of the job engine ("point" or "point:N").
     fault_point: str | None = Field(default=None, validation_alias="HEADSHOT_FAULT_POINT")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        quota_variables = QuotaVariables(settings_cls, dotenv_settings, env_settings)
+        return init_settings, quota_variables, env_settings, dotenv_settings, file_secret_settings
+
+    @field_validator("quotas", mode="before")
+    @classmethod
+    def _read_quotas(cls, value: object) -> object:
+        if isinstance(value, dict):
+            from bot.provider_table import provider_names  # it builds on these settings: imported when used
+
+            return QuotaPolicy.from_variables(value, provider_names())
+        if not isinstance(value, QuotaPolicy):
+            raise TypeError("quotas must be QUOTA_* variables or a QuotaPolicy")
+        return value
 
     @field_validator(
         "slack_bot_token",

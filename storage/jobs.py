@@ -15,11 +15,13 @@ import aiosqlite
 
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
+from storage.charges import CONFIRM, SqliteCharges
 from storage.migrations import MIGRATIONS
+from storage.writes import write_at_once
 
 _COLUMNS = (
     "id owner surface thread provider options photo_count state created_at updated_at attempts "
-    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged"
+    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged workspace"
 ).split()
 _ACTIVE = {f"active{n}": state.value for n, state in enumerate(sorted(ACTIVE_STATES))}
 _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
@@ -27,7 +29,7 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore:
+class SqliteJobStore(SqliteCharges):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
@@ -87,12 +89,7 @@ class SqliteJobStore:
     async def _write(self, *statements: tuple[str, Iterable[Any]]) -> int:
         """Run statements and commit them as one unit; returns the rows the first one changed."""
         async with self._writing:
-            changed = 0
-            for number, (sql, params) in enumerate(statements):
-                cursor = await self._db.execute(sql, params)
-                changed = cursor.rowcount if number == 0 else changed
-            await self._db.commit()
-            return changed
+            return await write_at_once(self._db, *statements)
 
     async def ping(self) -> bool:
         """Whether the database answers."""
@@ -102,13 +99,13 @@ class SqliteJobStore:
     # Jobs -----------------------------------------------------------------------------------
 
     async def add(self, job: Job) -> None:
-        """Record a new job."""
+        """Record a new job, and confirm the charge held for it in the same transaction."""
         now = time.time()
         job.created_at = job.created_at or now
         job.updated_at = now
         values = _to_row(job)
         marks = ", ".join("?" for _ in _COLUMNS)
-        await self._write((f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({marks})", values))
+        await self._write((f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({marks})", values), (CONFIRM, (job.id,)))
 
     async def get(self, job_id: str) -> Job | None:
         """The job with this id, if any."""

@@ -80,4 +80,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN photos_purged INTEGER NOT NULL DEFAULT 0;
     UPDATE jobs SET photos_purged = 1 WHERE state IN ('delivered', 'failed');
     """,
+    # 5: the workspace a job counts against, and each job's charge of images against the quotas
+    # (no foreign key: forgetting a user must not give their allowance back).
+    """
+    ALTER TABLE jobs ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+    CREATE TABLE quota_charges (
+        job_id TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        at REAL NOT NULL,
+        images INTEGER NOT NULL,
+        held_until REAL
+    );
+    CREATE INDEX quota_charges_by_owner ON quota_charges (provider, owner, at);
+    CREATE INDEX quota_charges_by_workspace ON quota_charges (provider, workspace, at);
+    """,
 ]

@@ -17,12 +17,14 @@ from aiohttp import web
 
 from bot.app import build_core
 from bot.blob_keys import result_key
-from bot.intake import JobIntake
+from bot.intake import Ask, JobIntake, Reservation
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
 from bot.providers import GenerationInput, ProviderError
 from bot.providers.runflow import RunflowProvider
+from bot.quota_guard import QuotaGuard
+from bot.quotas import Limit, Period, QuotaPolicy, Scope
 from bot.runner import JobRunner
 from storage.blobs import FileBlobStore
 from storage.jobs import SqliteJobStore
@@ -145,6 +147,7 @@ class World:
     surface: RecordingSurface
     runflow: FakeRunflow
     cdn: FakeCDN
+    quotas: QuotaGuard
 
 
 @asynccontextmanager
@@ -164,7 +167,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         await site_runner.setup()
         await web.SockSite(site_runner, listener).start()
         try:
-            yield World(core.store, core.blobs, core.runner, core.intake, surface, runflow, cdn)
+            yield World(core.store, core.blobs, core.runner, core.intake, surface, runflow, cdn, core.quotas)
         finally:
             await core.runner.stop()
             await site_runner.cleanup()
@@ -180,9 +183,11 @@ async def eventually(probe: Callable[[], T | None], what: str) -> T:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def submit_and_wait(w: World) -> tuple[str, Submission, asyncio.Task[None]]:
+async def submit_and_wait(
+    w: World, reservation: Reservation | None = None
+) -> tuple[str, Submission, asyncio.Task[None]]:
     request = w.service.build_request(photos(2), Options(), "runflow")
-    job = await w.service.accept(request, owner="u1", surface="test", thread={"thread": "t1"})
+    job = await w.service.accept(request, owner="u1", surface="test", thread={"thread": "t1"}, reservation=reservation)
     work = asyncio.create_task(w.runner.run_until_idle(include_waiting=True))
     submission = await eventually(lambda: w.runflow.submissions[0] if w.runflow.submissions else None, "submit")
     for _ in range(200):
@@ -243,6 +248,21 @@ async def test_a_pack_of_60_arrives_by_callback(tmp_path: Path) -> None:
         await w.runner.run_until_idle()
         again = await w.store.get(job_id)
         assert again is not None and again.state is JobState.DELIVERED and len(w.surface.posts) == posts
+
+
+async def test_a_pack_that_delivers_55_of_60_counts_55_against_the_quotas(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        w.quotas.policy = QuotaPolicy((Limit("runflow", Scope.USER, Period.MONTH, 120),))
+        _images, urls = pack(w.cdn, {n: "forbidden" for n in range(5)})
+        async with w.service.reserve(Ask("u1", {}), Options(), "runflow") as reservation:
+            job_id, submission, work = await submit_and_wait(w, reservation)
+        assert [u.used for u in await w.quotas.uses("u1", "u1", ["runflow"])] == [60]
+        assert (await w.runflow.complete(submission, urls))[0] == 200
+        await asyncio.wait_for(work, 20)
+        job = await w.store.get(job_id)
+        assert job is not None and job.state is JobState.DELIVERED and job.results_done == 55
+        [use] = await w.quotas.uses("u1", "u1", ["runflow"])
+        assert (use.used, use.left) == (55, 65)
 
 
 async def test_expired_or_garbled_links_leave_the_rest_delivered(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from bot.intake import JobIntake
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo, PhotoReader
+from bot.quota_guard import QuotaGuard
+from bot.quotas import QuotaPolicy
 from bot.results import ResultKeeper
 from bot.slots import InProcessSlots
 from storage.blobs import FileBlobStore
@@ -48,7 +50,7 @@ async def test_photos_are_deleted_even_when_the_failure_cannot_be_told(tmp_path:
     catalog = ProviderCatalog({"scripted": ScriptedProvider()}, "scripted")
     downloader = Downloader(None, allow_private=True)  # type: ignore[arg-type]  # never downloads here
     engine = JobEngine(
-        records=store, results=store, deliveries=store, blobs=blobs, providers=catalog,
+        records=store, results=store, deliveries=store, charges=store, blobs=blobs, providers=catalog,
         surfaces={"gone": UnreachableThread()}, keeper=ResultKeeper(store, blobs, downloader),
         callback_url=None, callback_timeout=60, clock=lambda: now[0],
     )
@@ -56,6 +58,7 @@ async def test_photos_are_deleted_even_when_the_failure_cannot_be_told(tmp_path:
         service = JobIntake(
             records=store, blobs=blobs, catalog=catalog, defaults=UserDefaults(store, catalog),
             slots=InProcessSlots(store), photos=PhotoReader(), on_accepted=lambda: None, can_take_callbacks=False,
+            quotas=QuotaGuard(QuotaPolicy(), store),
         )
         request = service.build_request([Photo(jpeg(256, 256))], Options(), "scripted")
         job = await service.accept(request, owner="u", surface="gone", thread={"channel": "archived"})

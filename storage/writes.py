@@ -1,0 +1,52 @@
+"""One write to SQLite: its statements in one transaction that takes the write lock first."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import aiosqlite
+
+BEGIN_ATTEMPTS = 200
+BEGIN_PAUSE_S = 0.01
+
+
+async def begin_immediate(db: aiosqlite.Connection) -> None:
+    """Start a transaction holding the write lock, waiting as long as another write needs.
+
+    SQLite's busy timeout covers most waits, but not this one: when a read on the same shared
+    connection is still open, its snapshot may be older than another connection's last commit,
+    and SQLite then refuses at once ("database is locked") rather than deadlock. The read ends
+    soon; trying again after a moment succeeds.
+    """
+    for attempt in range(1, BEGIN_ATTEMPTS + 1):
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == BEGIN_ATTEMPTS:
+                raise
+            await asyncio.sleep(BEGIN_PAUSE_S * min(attempt, 10))
+
+
+async def write_at_once(db: aiosqlite.Connection, *statements: tuple[str, Iterable[Any]]) -> int:
+    """Run statements in one `BEGIN IMMEDIATE` transaction; returns the rows the first one changed.
+
+    Taking the write lock before the first statement lets SQLite's busy timeout wait for another
+    connection's write. A deferred transaction would start reading first, and in WAL mode a
+    connection whose snapshot is overtaken while it waits gets "database is locked" at once.
+    A statement that fails rolls the whole unit back.
+    """
+    await begin_immediate(db)
+    try:
+        changed = 0
+        for number, (sql, params) in enumerate(statements):
+            cursor = await db.execute(sql, params)
+            changed = cursor.rowcount if number == 0 else changed
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        raise
+    return changed

@@ -1,4 +1,4 @@
-"""The application commands: `/headshot`, "Make headshots", `/headshot-status|settings|forget`."""
+"""The application commands: `/headshot`, "Make headshots", `/headshot-status|settings|usage|forget`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord.attachments import looks_like_image
-from adapters.discord.intake import DiscordIntake, owner_key
+from adapters.discord.intake import DiscordIntake, owner_key, workspace_key
+from bot.catalog import ProviderChoice
 from bot.errors import UserError
 from bot.intake import START_FAILED
 from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 Tree = app_commands.CommandTree[discord.Client]
 MAX_CHOICE_NAME = 100
+MAX_CHOICES = 25
 
 OPTION_HELP = {
     "provider": "Who makes the headshots",
@@ -37,6 +39,13 @@ OPTION_HELP = {
 def enum_choices(name: str) -> list[app_commands.Choice[str]]:
     """An option's allowed values as Discord choices, in the core's order."""
     return [app_commands.Choice(name=value.replace("_", " "), value=value) for value in choices(name)]
+
+
+def choice_name(choice: ProviderChoice) -> str:
+    """A provider as a choice: what is left of its allowance where a limit is set, else what it makes."""
+    if choice.left:
+        return f"{choice.capabilities.label} — {choice.left}"[:MAX_CHOICE_NAME]
+    return choice.capabilities.description[:MAX_CHOICE_NAME]
 
 
 def provider_choices(service: HeadshotService) -> list[app_commands.Choice[str]]:
@@ -70,15 +79,33 @@ def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake
     tree.error(answer_failure)
 
 
-def with_options(providers: list[app_commands.Choice[str]]) -> Callable[[Any], Any]:
-    """The option choices and help shared by `/headshot` and `/headshot-settings`."""
+def with_options(service: HeadshotService) -> Callable[[Any], Any]:
+    """The option choices and help shared by `/headshot` and `/headshot-settings`.
+
+    Choices are fixed when the commands are synced; with a quota in force the provider is
+    suggested instead, to each user as they type, with what is left of it ("agent.ai — 3 left today").
+    """
+
+    async def providers_left(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        offered = await service.choices(owner_key(interaction.user.id), workspace_key(interaction.guild_id))
+        wanted = current.lower()
+        return [
+            app_commands.Choice(name=choice_name(p), value=p.name)
+            for p in offered
+            if wanted in f"{p.name} {p.capabilities.description}".lower()
+        ][:MAX_CHOICES]
 
     def decorate_all(callback: Any) -> Any:
+        provider: dict[str, list[app_commands.Choice[str]]] = {}
+        if service.limited:
+            callback = app_commands.autocomplete(provider=providers_left)(callback)
+        else:
+            provider["provider"] = provider_choices(service)
         # Fresh decorators each time: discord.py keeps the dicts they are given and adds to them.
         for decorate in (
             app_commands.choices(count=list(COUNT_CHOICES)),
             app_commands.choices(
-                provider=list(providers),
+                **provider,
                 style=enum_choices("style"),
                 background=enum_choices("background"),
                 attire=enum_choices("attire"),
@@ -102,7 +129,7 @@ def job_commands(service: HeadshotService, intake: DiscordIntake) -> list[Any]:
         photo2="Another photo of you (optional; some providers use several)",
         photo3="A third photo of you (optional)",
     )
-    @with_options(provider_choices(service))
+    @with_options(service)
     async def headshot(
         interaction: discord.Interaction,
         photo: discord.Attachment,
@@ -138,7 +165,7 @@ def job_commands(service: HeadshotService, intake: DiscordIntake) -> list[Any]:
 
 
 def account_commands(service: HeadshotService) -> list[Any]:
-    """`/headshot-status`, `/headshot-settings` and `/headshot-forget`: answers only the user sees."""
+    """`/headshot-status`, `-settings`, `-usage` and `-forget`: answers only the user sees."""
 
     @app_commands.command(name="headshot-status", description="Your recent headshot jobs")
     async def status(interaction: discord.Interaction) -> None:
@@ -147,7 +174,7 @@ def account_commands(service: HeadshotService) -> list[Any]:
         await interaction.response.send_message(text[:2000], ephemeral=True)
 
     @app_commands.command(name="headshot-settings", description="See or change your default headshot options")
-    @with_options(provider_choices(service))
+    @with_options(service)
     async def settings(
         interaction: discord.Interaction,
         provider: str | None = None,
@@ -176,6 +203,11 @@ def account_commands(service: HeadshotService) -> list[Any]:
         text = f"Saved. Your defaults: {describe_defaults(options, provider or saved_provider)}."
         await interaction.response.send_message(text[:2000], ephemeral=True)
 
+    @app_commands.command(name="headshot-usage", description="How many headshots you and this server have used")
+    async def usage(interaction: discord.Interaction) -> None:
+        text = await service.usage(owner_key(interaction.user.id), workspace_key(interaction.guild_id))
+        await interaction.response.send_message(text[:2000], ephemeral=True)
+
     @app_commands.command(name="headshot-forget", description="Delete every photo, headshot and setting I keep of you")
     async def forget(interaction: discord.Interaction) -> None:
         removed = await service.forget(owner_key(interaction.user.id))
@@ -184,7 +216,7 @@ def account_commands(service: HeadshotService) -> list[Any]:
             f"Done: I deleted {removed} {noun} with their photos and headshots, and your settings.", ephemeral=True
         )
 
-    return [status, settings, forget]
+    return [status, settings, usage, forget]
 
 
 # Failures that come from what Discord sent (a malformed or stale interaction), not from us.

@@ -34,6 +34,11 @@ def owner_key(user_id: int) -> str:
     return f"discord:{user_id}"
 
 
+def workspace_key(guild_id: int | None) -> str | None:
+    """The core's workspace key for a server; None in a direct message (the user's own, to the core)."""
+    return f"discord:{guild_id}" if guild_id else None
+
+
 class DiscordIntake:
     """Discord's side of the core's intake: attachments become bytes, the command's answer becomes the status."""
 
@@ -63,7 +68,10 @@ class DiscordIntake:
             return
         # Within Discord's three seconds, before any download: the public answer becomes the status.
         await interaction.response.defer(thinking=True)
-        ask = Ask(owner=owner_key(interaction.user.id), values=values, provider=provider)
+        ask = Ask(
+            owner=owner_key(interaction.user.id), values=values, provider=provider,
+            workspace=workspace_key(interaction.guild_id),
+        )
         photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
         status = _StatusAnswer(self, interaction, anchor, placement)
         try:

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
-from adapters.slack.intake import owner_key
+from adapters.slack.intake import owner_key, workspace_key
 from adapters.slack.modals import request_view, settings_view
 from adapters.slack.text import message_text
 from bot.photos import NAMED_TYPES
@@ -22,6 +22,7 @@ HELP = (
     "• Mention me in a message with photos, options as words: `@Headshots executive office 3:4 x4`\n"
     "• On a message with photos: *More actions* (⋯) → *Make headshots*\n"
     "• `/headshot status` — your recent jobs\n"
+    "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
     "• `/headshot settings` — your default options\n"
     "• `/headshot forget` — delete everything stored about you"
 )
@@ -36,28 +37,34 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     service = shared.service
 
     async def open_request_modal(
-        client: AsyncWebClient, trigger_id: str, owner: str, metadata: dict[str, Any], photos: int = 0
+        client: AsyncWebClient, trigger_id: str, team: str, user: str, metadata: dict[str, Any], photos: int = 0
     ) -> None:
+        owner = owner_key(team, user)
         options, provider = await service.defaults(owner)
-        view = request_view(service.providers, options, provider, metadata, upload=photos == 0, photo_count=photos)
+        choices = await service.choices(owner, workspace_key(team))
+        view = request_view(choices, options, provider, metadata, upload=photos == 0, photo_count=photos)
         await client.views_open(trigger_id=trigger_id, view=view)
 
     # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words else ""
-        owner = owner_key(str(body.get("team_id")), str(body.get("user_id")))
-        if sub == "help" or sub not in ("", "status", "settings", "forget"):
+        team, user = str(body.get("team_id")), str(body.get("user_id"))
+        owner = owner_key(team, user)
+        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage"):
             prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
             await ack(text=message_text(prefix + HELP))
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
         if sub == "":
-            await open_request_modal(client, str(body["trigger_id"]), owner, {"channel": body.get("channel_id")})
+            await open_request_modal(client, str(body["trigger_id"]), team, user, {"channel": body.get("channel_id")})
         elif sub == "settings":
             options, provider = await service.defaults(owner)
             view = settings_view(service.providers, options, provider, {"channel": body.get("channel_id")})
             await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+        elif sub == "usage":
+            text = await service.usage(owner, workspace_key(team))
+            await respond(text=message_text(text), response_type="ephemeral")
         elif sub == "status":
             lines = await service.recent_jobs(owner)
             text = "\n".join(f"• {line}" for line in lines) if lines else "You have no headshot jobs yet."
@@ -74,13 +81,13 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         if not files:
             await respond(text=NO_PHOTOS, response_type="ephemeral")
             return
-        owner = owner_key(str((body.get("team") or {}).get("id")), str(body["user"]["id"]))
+        team, user = str((body.get("team") or {}).get("id")), str(body["user"]["id"])
         metadata = {
             "channel": (body.get("channel") or {}).get("id"),
             "thread_ts": message.get("thread_ts") or message.get("ts"),
             "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
         }
-        await open_request_modal(client, str(body["trigger_id"]), owner, metadata, photos=len(files))
+        await open_request_modal(client, str(body["trigger_id"]), team, user, metadata, photos=len(files))
 
     app.command(COMMAND)(on_command)
     app.shortcut(SHORTCUT)(on_shortcut)

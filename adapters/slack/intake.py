@@ -22,6 +22,7 @@ from bot.chat import ChatSurface, ThreadGone
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
+from bot.quota_guard import QuotaExceeded
 
 if TYPE_CHECKING:
     from adapters.slack.workspaces import Workspaces
@@ -35,6 +36,11 @@ _CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", 
 def owner_key(team: str, user: str) -> str:
     """The core's owner key for a Slack user."""
     return f"slack:{team}:{user}"
+
+
+def workspace_key(team: str) -> str:
+    """The core's workspace key for a Slack team (its direct messages count there too)."""
+    return f"slack:{team}"
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,11 @@ class Origin:
         """The core's owner key."""
         return owner_key(self.team, self.user)
 
+    @property
+    def workspace_key(self) -> str:
+        """The core's key of the workspace a request counts against: the one whose installation answers."""
+        return workspace_key(self.installed_team)
+
 
 class SlackIntake:
     """Slack's side of the core's intake: Slack files become bytes, and a status message becomes the thread."""
@@ -81,12 +92,14 @@ class SlackIntake:
         self, origin: Origin, files: list[SlackFile], values: Mapping[str, object], provider: str | None
     ) -> None:
         """Make a job of the files and explicit options, or tell the user why not."""
-        ask = Ask(owner=origin.owner, values=values, provider=provider)
+        ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.workspace_key)
         try:
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin)
             await self.intake.start(ask, photos, status, self.surface)
         except ThreadGone:
             log.info("a Slack request was dropped: its workspace is not installed any more")
+        except QuotaExceeded as exc:  # a shortcut's refusal goes in the thread of its message, like a mention's
+            await self.tell(replace(origin, errors_in_thread=origin.thread_ts is not None), str(exc))
         except UserError as exc:
             await self.tell(origin, str(exc))
         except Exception:

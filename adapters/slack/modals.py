@@ -54,9 +54,15 @@ def _select(block: str, options: list[dict[str, Any]], initial: str) -> dict[str
     return {"type": "input", "block_id": block, "label": _text(_LABELS.get(block, "Provider")), "element": element}
 
 
+def choice_label(choice: ProviderChoice) -> str:
+    """A provider's name, with what is left of its allowance where a limit is set: "agent.ai — 3 left today"."""
+    label = choice.capabilities.label
+    return f"{label} — {choice.left}" if choice.left else label
+
+
 def option_blocks(providers: Sequence[ProviderChoice], options: Options, provider: str) -> list[dict[str, Any]]:
     """The provider select, one select per option, and the optional prompt."""
-    provider_options = [_option(p.name, p.capabilities.label, p.capabilities.description) for p in providers]
+    provider_options = [_option(p.name, choice_label(p), p.capabilities.description) for p in providers]
     blocks = [_select(PROVIDER_BLOCK, provider_options, provider)]
     current = options.to_dict()
     for name in SELECT_BLOCKS:

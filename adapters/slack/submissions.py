@@ -62,7 +62,7 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
         )
         origin = _origin(body, view, context, thread_ts=metadata.get("thread_ts"))
         _options, provider, problems = await shared.intake.check(
-            origin.owner, len(files), submission.values, submission.provider
+            origin.owner, len(files), submission.values, submission.provider, origin.workspace_key
         )
         if problems:
             # A message's photos have no upload block to point at: their problems go on the provider select.

@@ -18,6 +18,7 @@ from tests.discord import shapes
 
 JSON = "application/json"
 LOADING, EPHEMERAL = 1 << 7, 1 << 6
+AUTOCOMPLETE_RESULT = 8  # the interaction callback type that answers an autocomplete
 
 
 def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -230,6 +231,9 @@ class FakeDiscord:
         if any(c["token"] == token for c in self.callbacks):
             return error(400, 40060, "Interaction has already been acknowledged.")
         self.callbacks.append({"token": token, "body": body, "at": time.monotonic()})
+        if body["type"] == AUTOCOMPLETE_RESULT:  # suggestions only: no message is made
+            result = {"id": interaction["id"], "type": interaction["type"]}
+            return reply({"interaction": result, "resource": {"type": AUTOCOMPLETE_RESULT}})
         data = body.get("data") or {}
         if "content" in data:
             self.mention_rules.append((request.path, data.get("allowed_mentions")))

@@ -16,7 +16,9 @@ from tests.discord.shapes import APP_ID, TOKEN
 async def test_commands_are_synced_globally_with_the_configured_providers(make_harness: HarnessFactory) -> None:
     harness = await make_harness()
     synced = {c["name"]: c for c in harness.fake.commands["global"]}
-    assert set(synced) == {"headshot", "Make headshots", "headshot-status", "headshot-settings", "headshot-forget"}
+    assert set(synced) == {
+        "headshot", "Make headshots", "headshot-status", "headshot-settings", "headshot-usage", "headshot-forget"
+    }
     assert synced["Make headshots"]["type"] == 3
     options = {o["name"]: o for o in synced["headshot"]["options"]}
     assert [options[n]["type"] for n in ("photo", "photo2", "photo3")] == [11, 11, 11]

@@ -126,11 +126,14 @@ class JobRunner:
                 )
                 await self._maybe_renew()
                 continue
+            # Asked before `next_due`: a callback landing in between then shows as a job due now,
+            # never as a far deadline with nothing waiting any more.
+            waiting = include_waiting and await self._queue.has_waiting()
             due = await self._queue.next_due()
             now = self._clock()
             if due is not None and due <= now:
                 continue
-            if include_waiting and await self._queue.has_waiting():
+            if waiting:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll if due is None else min(poll, due - now))

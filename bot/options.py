@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -149,27 +150,43 @@ def choices(name: str) -> list[str]:
 _COUNT_WORD = re.compile(r"^(?:x|×)?([0-9]+)(?:x|×)?$", re.IGNORECASE)
 
 
+# Words people write around the options ("headshots please", "make me some"): they ask for nothing.
+FILLER_WORDS = frozenset(
+    "a an and the of for with in on to me my i you your some this these them it is are can could would "
+    "please pls plz thanks thank thx hi hey hello make create generate want like need new "
+    "headshot headshots photo photos picture pictures pic pics image images portrait portraits "
+    "style background attire quality aspect ratio".split()
+)
+# How alike a word and an option must be for the word to count as that option misspelt (difflib's ratio).
+GUESS_CUTOFF = 0.8
+
+
 @dataclass(frozen=True)
 class ParsedWords:
-    """Options read from free words (a chat mention), with the words nobody understood."""
+    """Options read from free words (a chat mention): the words nobody understood, and the ones that
+    look like a misspelt option, each with the option it probably meant (both are left out)."""
 
     values: dict[str, str]
     provider: str | None
     unknown: list[str]
+    guessed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse_option_words(words: list[str], providers: list[str]) -> ParsedWords:
     """Read options written as plain words: `executive office 3:4 x4 runflow`.
 
     Each word is matched against every enum; `xN`/`Nx` sets the count; a provider name picks
-    the provider. Words that match nothing are returned so the user can be told.
+    the provider; filler words ("please", "headshots") and punctuation are passed over. A word
+    close to an option (`execuitve`) is returned with its guess; the rest are returned as unknown.
     """
     values: dict[str, str] = {}
     provider: str | None = None
     unknown: list[str] = []
+    guessed: list[tuple[str, str]] = []
+    vocabulary = [*providers, *(member.value for kind in _ENUMS.values() for member in kind)]
     for raw in words:
-        word = raw.strip().lower().strip(",.;")
-        if not word:
+        word = raw.strip().lower().strip(",.;:!?()\"'").replace("-", "_")
+        if not word or word in FILLER_WORDS or not any(ch.isalnum() for ch in word):
             continue
         if word in providers:
             provider = word
@@ -178,12 +195,13 @@ def parse_option_words(words: list[str], providers: list[str]) -> ParsedWords:
         if count and ("x" in word or "×" in word):
             values["count"] = count.group(1)
             continue
-        matched = False
-        for name, kind in _ENUMS.items():
-            if word in {member.value for member in kind}:
-                values[name] = word
-                matched = True
-                break
-        if not matched:
+        name = next((name for name, kind in _ENUMS.items() if word in {m.value for m in kind}), None)
+        if name is not None:
+            values[name] = word
+            continue
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=GUESS_CUTOFF)
+        if close:
+            guessed.append((raw, close[0]))
+        else:
             unknown.append(raw)
-    return ParsedWords(values=values, provider=provider, unknown=unknown)
+    return ParsedWords(values=values, provider=provider, unknown=unknown, guessed=guessed)

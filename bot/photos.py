@@ -56,12 +56,28 @@ _REDUCED_DECODE = frozenset({"JPEG", "MPO"})  # formats whose decoder can skip d
 register_heif_opener()
 
 
-def looks_like_photo(mime_type: str, name: str) -> bool:
-    """Whether a platform's description of a file (its MIME type, its name or file type) is one of ours.
+# What platforms say when they say nothing: no type, or "some bytes".
+_UNDECLARED = frozenset({"", "binary", "application/octet-stream"})
 
-    Only a pre-selection: `read_photo` decides by the bytes.
+
+def looks_like_photo(mime_type: str, file_type: str) -> bool:
+    """Whether to read a file as a photo, from a platform's description of it: its MIME type and its
+    file type (a name's ending without the dot, or the platform's own word; "" when it has none).
+
+    One of ours, or nothing said at all (both are optional on Slack and Discord), is read; a file
+    declared as something else is not. Only a pre-selection: `read_photo` decides by the bytes.
     """
-    return mime_type.lower().startswith("image/") or name.lower().rsplit(".", 1)[-1] in ACCEPTED_SUFFIXES
+    mime = mime_type.split(";", 1)[0].strip().lower()
+    kind = file_type.strip().lower()
+    if mime.startswith("image/") or kind in ACCEPTED_SUFFIXES:
+        return True
+    return mime in _UNDECLARED and kind in _UNDECLARED
+
+
+def file_type_of(name: str) -> str:
+    """A file name's ending without the dot ("" when it has none)."""
+    stem, dot, suffix = name.rpartition(".")
+    return suffix.lower() if dot and stem else ""
 
 
 class PhotoError(UserError):

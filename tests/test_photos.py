@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image, features
 
-from bot.photos import DECODE_THREADS, DEFAULT_MAX_BYTES, MAX_SIDE, Photo, PhotoError, PhotoReader, read_photo
+from bot.photos import (
+    DECODE_THREADS,
+    DEFAULT_MAX_BYTES,
+    MAX_SIDE,
+    Photo,
+    PhotoError,
+    PhotoReader,
+    file_type_of,
+    looks_like_photo,
+    read_photo,
+)
 from bot.providers.studio.face import find_face
 from tests.images import (
     astronaut_jpeg,
@@ -258,3 +268,24 @@ def test_corrupt_data_is_a_photo_error_not_a_crash(data: bytes) -> None:
 
     assert message.startswith("broken.png ")
     assert message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("mime_type", "file_type", "read"),
+    [
+        ("image/jpeg", "jpg", True),
+        ("", "heic", True),
+        ("image/png", "", True),
+        ("", "", True),  # nothing declared (Discord's optional content_type, a Slack Connect file)
+        ("application/octet-stream", "binary", True),
+        ("text/plain; charset=utf-8", "txt", False),
+        ("application/pdf", "", False),
+        ("", "pdf", False),
+    ],
+)
+def test_what_a_platform_declares_only_preselects(mime_type: str, file_type: str, read: bool) -> None:
+    assert looks_like_photo(mime_type, file_type) is read
+
+
+def test_a_file_names_ending() -> None:
+    assert [file_type_of(n) for n in ("me.JPG", "portrait", ".hidden", "a.tar.gz")] == ["jpg", "", "", "gz"]

@@ -14,7 +14,7 @@ import discord
 
 from bot.downloads import Downloader, DownloadError
 from bot.errors import UserError
-from bot.photos import looks_like_photo
+from bot.photos import file_type_of, looks_like_photo
 
 
 class AttachmentError(UserError):
@@ -22,8 +22,9 @@ class AttachmentError(UserError):
 
 
 def looks_like_image(attachment: discord.Attachment) -> bool:
-    """Whether Discord describes the attachment as a photo of a kind we take (the bytes are checked later)."""
-    return looks_like_photo(attachment.content_type or "", attachment.filename)
+    """Whether to read an attachment as a photo: Discord describes it as one of ours, or not at all
+    (`content_type` is optional, and a name may have no ending); the bytes are checked later."""
+    return looks_like_photo(attachment.content_type or "", file_type_of(attachment.filename))
 
 
 def _megabytes(size: int) -> str:

@@ -36,6 +36,7 @@ class SlackFile(TypedDict, total=False):
     url_private: str
     url_private_download: str
     mode: str
+    file_access: str  # "check_file_info" for a Slack Connect file: everything else comes from files.info
 
 
 class FileDownloadError(UserError):
@@ -43,8 +44,24 @@ class FileDownloadError(UserError):
 
 
 def is_image_file(file: SlackFile) -> bool:
-    """Whether Slack describes the file as a photo of a kind we take (the bytes are checked later)."""
-    return looks_like_photo(str(file.get("mimetype", "")), str(file.get("filetype", "")))
+    """Whether to read the file as a photo: Slack describes it as one of ours, or not at all (a Slack
+    Connect file, an empty mimetype); the bytes are checked later."""
+    return looks_like_photo(str(file.get("mimetype") or ""), str(file.get("filetype") or ""))
+
+
+def needs_file_info(file: SlackFile) -> bool:
+    """Whether the file object lacks what downloading it needs (Slack Connect files lack all of it)."""
+    return file.get("file_access") == "check_file_info" or not file_url(file) or not file.get("name")
+
+
+def hidden_by_limit(file: SlackFile, name: str) -> FileDownloadError | None:
+    """The sentence for a file the workspace's plan hides from apps, if it is one."""
+    if file.get("mode") != "hidden_by_limit":
+        return None
+    return FileDownloadError(
+        f"Slack hides {name} from apps because of this workspace's plan (older files are hidden on the "
+        "free plan), so I can't read it; please upload the photo again."
+    )
 
 
 def file_url(file: SlackFile) -> str | None:

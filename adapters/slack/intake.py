@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.files import SlackFile, SlackFileTransfer, file_url
+from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_by_limit, needs_file_info
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
 from bot.chat import ChatSurface, ThreadGone
@@ -89,12 +89,19 @@ class SlackIntake:
         self.surface = surface
 
     async def start_job(
-        self, origin: Origin, files: list[SlackFile], values: Mapping[str, object], provider: str | None
+        self,
+        origin: Origin,
+        files: list[SlackFile],
+        values: Mapping[str, object],
+        provider: str | None,
+        *,
+        note: str | None = None,
     ) -> None:
-        """Make a job of the files and explicit options, or tell the user why not."""
+        """Make a job of the files and explicit options, or tell the user why not; `note` (Slack text,
+        already escaped) stays above the job's status."""
         ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.workspace_key)
         try:
-            photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin)
+            photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
             await self.intake.start(ask, photos, status, self.surface)
         except ThreadGone:
             log.info("a Slack request was dropped: its workspace is not installed any more")
@@ -114,25 +121,34 @@ class SlackIntake:
 
     async def _download(self, client: AsyncWebClient, file: SlackFile) -> tuple[str, bytes]:
         name = file.get("name") or file.get("title") or "photo"
+        if (hidden := hidden_by_limit(file, name)) is not None:
+            raise hidden
         url = file_url(file)
-        if url is None and file.get("id"):
+        if needs_file_info(file) and file.get("id"):
             try:
                 info = await client.files_info(file=file["id"])
             except SlackApiError as exc:
                 raise UserError(f"I couldn't look up {name} on Slack ({exc.response.get('error')}).") from None
             details = cast(SlackFile, info.get("file") or {})
-            name = details.get("name") or name
-            url = file_url(details)
+            name = details.get("name") or details.get("title") or name
+            if (hidden := hidden_by_limit(details, name)) is not None:
+                raise hidden
+            url = file_url(details) or url
         if url is None:
             raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
         return name, await self.transfer.download(name, url, str(client.token))
 
-    async def post_status(self, origin: Origin, text: str) -> SlackAddress:
-        """Post the status message where the request came from; join or fall back to a DM if needed."""
+    async def post_status(self, origin: Origin, text: str, note: str | None = None) -> SlackAddress:
+        """Post the status message where the request came from; join or fall back to a DM if needed.
+
+        `note` (Slack text, already escaped) is a standing line kept above the status.
+        """
         client = await self.workspaces.client(origin.installed_team)
         text = message_text(text)
+        shown = f"{note}\n{text}" if note else text
         try:
-            return await self._post_status_in(client, origin, origin.channel, origin.thread_ts, text)
+            thread = await self._post_status_in(client, origin, origin.channel, origin.thread_ts, shown)
+            return replace(thread, note=note)
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error not in _CANNOT_POST:
@@ -140,14 +156,16 @@ class SlackIntake:
         if error == "not_in_channel":
             try:
                 await client.conversations_join(channel=origin.channel)
-                return await self._post_status_in(client, origin, origin.channel, origin.thread_ts, text)
+                thread = await self._post_status_in(client, origin, origin.channel, origin.thread_ts, shown)
+                return replace(thread, note=note)
             except SlackApiError as exc:
                 log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
         dm = await self._open_dm(client, origin.user)
-        note = (
+        elsewhere = (
             f"I can't post in <#{escaped(origin.channel)}> (it's private or I'm not a member — add me with "
             "`/invite @Headshots`), so your headshots will arrive here."
         )
+        note = f"{elsewhere}\n{note}" if note else elsewhere
         thread = await self._post_status_in(client, origin, dm, None, f"{note}\n{text}")
         return replace(thread, note=note)
 
@@ -200,12 +218,13 @@ class _StatusInChannel:
 
     slack: SlackIntake
     origin: Origin
+    note: str | None = None
 
     async def open(self, photo_count: int) -> ThreadAddress:
         noun = "photo" if photo_count == 1 else "photos"
         try:
             text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
-            thread = await self.slack.post_status(self.origin, text)
+            thread = await self.slack.post_status(self.origin, text, self.note)
         except SlackApiError as exc:
             log.warning("could not post a status message: %s", exc.response.get("error"))
             raise UserError("I couldn't post in this conversation, so I didn't start the job.") from None

@@ -2,7 +2,12 @@
 
 Slack sends such a message both as `app_mention` and (with the channel history scopes) as a
 `message` with subtype `file_share`; `app_mention` sometimes lacks the files. Whichever
-arrives first handles the message, looking its files up when the event has none.
+arrives first handles the message, looking its files up when the event has none. In a direct
+message with the bot there is no `app_mention`: every message there is for the bot.
+
+The attachments are looked at first: no files, and the person hears how to send some. Then the
+words: filler ("headshots please") is passed over, a misspelt option is left out and named in the
+status, and only words that mean nothing at all get a reply listing the words understood.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, is_image_file
 from adapters.slack.intake import Origin
+from adapters.slack.text import escaped
 from bot.options import MAX_COUNT, MIN_COUNT, choices, parse_option_words
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -60,6 +66,14 @@ def quoted(words: list[str], shown: int = 5, longest: int = 40) -> str:
     return f"{listed} and {len(words) - shown} more words" if len(words) > shown else listed
 
 
+def guess_note(guessed: list[tuple[str, str]], shown: int = 5) -> str | None:
+    """The status's standing line for words left out as misspelt options, with what each may have meant."""
+    if not guessed:
+        return None
+    parts = [f"“{escaped(word[:40])}” (did you mean {guess.replace('_', ' ')}?)" for word, guess in guessed[:shown]]
+    return f"I left out {', '.join(parts)}."
+
+
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the `app_mention` and `message` (file share) listeners."""
     seen = RecentMessages()
@@ -74,14 +88,17 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in str(event.get("text") or "")
-        if event.get("subtype") == "file_share" and mentioned:
+        in_dm = event.get("channel_type") == "im" and event.get("subtype") in (None, "file_share")
+        if (event.get("subtype") == "file_share" and mentioned) or in_dm:
             shared.tasks.spawn(handle(body, event, context, client), name="slack-mention")
 
     async def handle(
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         channel, ts = str(event.get("channel")), str(event.get("ts"))
-        if not event.get("user") or not seen.claim(channel, ts):
+        if not event.get("user") or event.get("bot_id") or event.get("user") == context.bot_user_id:
+            return  # the bot's own messages (its status in a direct message, say)
+        if not seen.claim(channel, ts):
             return
         origin = Origin(
             team=str(body.get("team_id") or event.get("team")),
@@ -91,18 +108,19 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
             errors_in_thread=True,
             workspace=context.team_id,
         )
+        files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
+        if not files:
+            await shared.slack.tell(origin, NO_PHOTOS)
+            return
         providers = [p.name for p in shared.service.providers]
         parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)
         if parsed.unknown:
             reply = f"I didn't understand {quoted(parsed.unknown)}. The words I know:\n{known_words(providers)}"
             await shared.slack.tell(origin, reply)
             return
-        files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
-        photos: list[SlackFile] = [f for f in files if is_image_file(f)]
-        if not photos:
-            await shared.slack.tell(origin, NO_PHOTOS)
-            return
-        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider)
+        # Files described as something else are read too when nothing else came: the bytes then say why.
+        photos: list[SlackFile] = [f for f in files if is_image_file(f)] or list(files)
+        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider, note=guess_note(parsed.guessed))
 
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)

@@ -207,3 +207,18 @@ async def test_nothing_the_bot_sends_can_mention_anyone(harness: Harness) -> Non
         assert not (rules.get("users") or rules.get("roles") or rules.get("replied_user")), path
     refusal = fake.followups[-1]["message"]["content"]
     assert "@everyone" in refusal and len(refusal) <= 2000
+
+
+async def test_make_headshots_keeps_an_attachment_discord_gave_no_type_and_lets_the_bytes_decide(
+    harness: Harness,
+) -> None:
+    fake = harness.fake
+    menu = payload("make_headshots_message_command")
+    target = menu["data"]["resolved"]["messages"][menu["data"]["target_id"]]
+    untyped = fake.add_file(CHANNEL, "portrait", astronaut_jpeg(), "image/jpeg")
+    del untyped["content_type"]  # optional in Discord's attachment object; this name has no ending either
+    target["attachments"] = [untyped]
+    await harness.send(menu)
+    await harness.run_jobs()
+    (job,) = await harness.core.store.jobs_for_owner(OWNER, 5)
+    assert job.state is JobState.DELIVERED

@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "masks": ("benchmarks.masks", 120, 120),
     "startup": ("benchmarks.startup", 45, 15),
     "metrics": ("benchmarks.metrics", 180, 60),
+    "gallery": ("benchmarks.gallery", 120, 60),
 }
 
 

@@ -20,6 +20,8 @@ from bot.chat import ChatAdapter, ChatSurface
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
+from bot.gallery.publish import Galleries
+from bot.gallery.routes import GalleryRoutes
 from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
@@ -73,17 +75,19 @@ class Core:
     photo_reader: PhotoReader
     quotas: QuotaGuard
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
+    galleries: Galleries | None = None
 
     def web_app(
         self, installers: Sequence[RouteInstaller] = (), adapters: Sequence[ChatAdapter] = ()
     ) -> web.Application:
         """The web server: health (the store's and each platform's), the providers' callback routes,
-        and the given (adapters', metrics) routes."""
+        the galleries (with PUBLIC_BASE_URL), and the given (adapters', metrics) routes."""
         inbox = CallbackInbox(self.engine, self.runner.wake, self.metrics)
         platforms = {adapter.surface.name: adapter.health for adapter in adapters}
-        return create_web_app(
-            self.store, lambda: self.runner.busy, [*callback_routes(inbox), *installers], platforms
-        )
+        routes = [*callback_routes(inbox), *installers]
+        if self.galleries is not None:
+            routes.append(GalleryRoutes(self.galleries, self.blobs).install)
+        return create_web_app(self.store, lambda: self.runner.busy, routes, platforms)
 
     def add_surface(self, surface: ChatSurface) -> None:
         """A chat platform's surface joins the engine's (and the metrics' labels)."""
@@ -132,11 +136,13 @@ async def build_core(
     surfaces: Mapping[str, ChatSurface] | None = None,
     data_dir: Path | None = None,
     callback_base: str | None = None,
+    galleries: bool = True,
 ) -> Core:
     """Open the store and build providers, engine, runner, intake and service.
 
     `providers` run beside the ones the settings switch on (a name given here wins);
     `surfaces` are the chat surfaces known from the start (`build_adapters` adds the platforms').
+    With PUBLIC_BASE_URL (and `galleries`), every delivered job gets a gallery.
     """
     root = data_dir or settings.data_dir
     root.mkdir(parents=True, exist_ok=True)
@@ -160,6 +166,13 @@ async def build_core(
     metrics.declare(catalog.names(), surface_map)
     fault = fault_hook(settings.fault_point)
     calls_back = callback_url((callback_base or settings.public_base_url or "").rstrip("/") or None)
+    retention_seconds = settings.result_retention_days * 86400
+    gallery_links = None
+    if galleries and settings.public_base_url:
+        gallery_links = Galleries(
+            store, blobs, base_url=settings.public_base_url, retention_seconds=retention_seconds,
+            capabilities=catalog.capabilities,
+        )
     engine = JobEngine(
         records=store,
         results=store,
@@ -174,6 +187,7 @@ async def build_core(
         fault=fault,
         metrics=metrics,
         photo_keep_seconds=settings.photo_keep_hours * 3600,
+        galleries=gallery_links,
     )
     retention = RetentionSweep(store, blobs, store, photo_keep_seconds=settings.photo_keep_hours * 3600)
     runner = JobRunner(
@@ -182,7 +196,7 @@ async def build_core(
         concurrency=settings.job_concurrency,
         provider_concurrency=concurrency(),
         sweep=retention,
-        retention_seconds=settings.result_retention_days * 86400,
+        retention_seconds=retention_seconds,
         lease_seconds=settings.job_lease_s,
     )
     defaults = UserDefaults(store, catalog)
@@ -205,7 +219,7 @@ async def build_core(
     )
     return Core(
         settings, store, blobs, catalog, engine, runner, intake, service, retention, downloader, surface_map,
-        metrics, photo_reader, quotas, http_clients,
+        metrics, photo_reader, quotas, http_clients, gallery_links,
     )
 
 

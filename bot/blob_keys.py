@@ -28,3 +28,13 @@ def result_key(job_id: str, index: int, suffix: str = ".jpg") -> str:
 def contact_sheet_key(job_id: str) -> str:
     """The contact sheet of a job's results."""
     return f"{JOBS}/{job_id}/contact-sheet.jpg"
+
+
+def thumbnail_key(job_id: str, index: int) -> str:
+    """The gallery thumbnail of result image `index`."""
+    return f"{JOBS}/{job_id}/thumbs/{index:02d}.jpg"
+
+
+def gallery_manifest_key(job_id: str) -> str:
+    """What a job's gallery shows (`bot.gallery.manifest`)."""
+    return f"{JOBS}/{job_id}/gallery.json"

@@ -36,6 +36,17 @@ class OutgoingFile:
         return await self.blobs.get(self.key)
 
 
+@dataclass(frozen=True)
+class Link:
+    """A button under a message that opens a web address (the gallery); each surface draws its own.
+
+    Buttons that act instead of opening a page can join it as further types in `links`.
+    """
+
+    label: str
+    url: str
+
+
 class ThreadGone(Exception):
     """Raised by a surface when a thread can no longer be reached at all (the app was removed from
     its workspace): nothing is left to post to, so the job ends without another word."""
@@ -54,12 +65,14 @@ class ChatSurface(Protocol):
     max_files_per_post: int
     max_bytes_per_post: int
 
-    async def set_status(self, thread: ThreadAddress, text: str) -> None:
-        """Replace the text of the job's status message."""
+    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
+        """Replace the text of the job's status message; `links` become its buttons (none: it keeps its own)."""
         ...
 
-    async def post(self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
-        """Post text (and files) into the thread; `key` is already part of `text`."""
+    async def post(
+        self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str, links: Sequence[Link] = ()
+    ) -> None:
+        """Post text (and files, and link buttons) into the thread; `key` is already part of `text`."""
         ...
 
     async def was_posted(self, thread: ThreadAddress, key: str) -> bool:

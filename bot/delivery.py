@@ -18,7 +18,7 @@ from contextlib import AsyncExitStack
 from pathlib import PurePosixPath
 
 from bot.blob_keys import contact_sheet_key
-from bot.chat import ChatSurface, OutgoingFile, ThreadGone
+from bot.chat import ChatSurface, Link, OutgoingFile, ThreadGone
 from bot.contact_sheet import render_contact_sheet
 from bot.jobs import Job, StoredResult
 from bot.messages import status_text
@@ -39,6 +39,7 @@ async def post_once(
     text: str,
     files: Sequence[OutgoingFile] = (),
     fault: Callable[[str], None] = lambda _point: None,
+    links: Sequence[Link] = (),
 ) -> None:
     """Post one keyed piece into the job's thread unless it is already there."""
     state = await store.delivery_state(job.id, key)
@@ -49,7 +50,7 @@ async def post_once(
         await store.set_delivery(job.id, key, POSTED)
         return
     await store.set_delivery(job.id, key, STARTED)
-    await surface.post(job.thread, f"{text} · {key}", files, key)
+    await surface.post(job.thread, f"{text} · {key}", files, key, links)
     fault("after-post")
     await store.set_delivery(job.id, key, POSTED)
 
@@ -108,6 +109,18 @@ async def deliver_results(
     return total
 
 
+async def announce_gallery(
+    store: DeliveryLog, surface: ChatSurface, job: Job, gallery: Link, total: int,
+    fault: Callable[[str], None] = lambda _point: None,
+) -> None:
+    """Post the link to the job's gallery after its results, once."""
+    text = (
+        "Your headshot on a page of its own, ready to download" if total == 1
+        else f"All {total} headshots on one page, to look through and download at once"
+    )
+    await post_once(store, surface, job, f"job {job.short_id} · gallery", text, (), fault, [gallery])
+
+
 async def announce_failure(store: DeliveryLog, surface: ChatSurface, job: Job) -> None:
     """Tell the thread that the job failed, once."""
     message = job.error or "Something went wrong while making your headshots."
@@ -127,13 +140,16 @@ def _outgoing(blobs: BlobStore, result: StoredResult) -> OutgoingFile:
     return OutgoingFile(f"headshot-{result.index + 1:02d}{suffix}", result.size, result.blob_key, blobs)
 
 
-async def show_status(surface: ChatSurface, job: Job, capabilities: Capabilities | None) -> None:
-    """Update the job's status message; a failure here is logged, never fatal (the next update tries again).
+async def show_status(
+    surface: ChatSurface, job: Job, capabilities: Capabilities | None, links: Sequence[Link] = ()
+) -> None:
+    """Update the job's status message (with its buttons, if any); a failure here is logged, never
+    fatal (the next update tries again).
 
     `ThreadGone` is raised on: the job has nowhere left to go.
     """
     try:
-        await surface.set_status(job.thread, status_text(job, capabilities))
+        await surface.set_status(job.thread, status_text(job, capabilities), links)
     except ThreadGone:
         raise
     except Exception:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from bot.chat import OutgoingFile
+from bot.chat import Link, OutgoingFile
 from bot.jobs import ThreadAddress
 
 
@@ -32,12 +32,14 @@ class DirectorySurface:
         self.written: list[Path] = []
         self.messages: list[str] = []
 
-    async def set_status(self, thread: ThreadAddress, text: str) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
         """Keep the latest status (the terminal's progress bar is drawn by `generate`)."""
         self.messages.append(text)
 
-    async def post(self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
-        """Copy the files into the output folder and print their paths."""
+    async def post(
+        self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str, links: Sequence[Link] = ()
+    ) -> None:
+        """Copy the files into the output folder and print their paths (a folder has no buttons)."""
         self.messages.append(text)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         prefix = str(thread.get("prefix") or "headshot")

@@ -12,13 +12,14 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.blob_keys import job_prefix, photo_key, photos_prefix
 from bot.catalog import ProviderCatalog
-from bot.chat import ChatSurface, ThreadGone
-from bot.delivery import announce_failure, deliver_results, post_once, show_status
+from bot.chat import ChatSurface, Link, ThreadGone
+from bot.delivery import announce_failure, announce_gallery, deliver_results, post_once, show_status
 from bot.downloads import DownloadError
+from bot.gallery.publish import Galleries
 from bot.holds import HeldRetries, Throttled
 from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
@@ -66,6 +67,7 @@ class JobEngine:
         fault: Callable[[str], None] = lambda point: None,
         metrics: Metrics | None = None,
         photo_keep_seconds: float = 0.0,
+        galleries: Galleries | None = None,
     ) -> None:
         self._records = records
         self._results = results
@@ -81,6 +83,7 @@ class JobEngine:
         self._fault = fault
         self._metrics = metrics or Metrics()
         self._photo_keep_seconds = photo_keep_seconds
+        self._galleries = galleries
         self._held = HeldRetries(clock)
         self._store_trouble = Throttled(log)
 
@@ -261,8 +264,22 @@ class JobEngine:
     async def _deliver(self, job: Job) -> None:
         surface = self._metrics.counted(self._surfaces[job.surface])
         images = await deliver_results(self._deliveries, self._results, self._blobs, surface, job, self._fault)
+        # The previews are made after the results are out, so that nobody waits for them.
+        gallery = await self._publish(job) if images else None
+        if gallery is not None:
+            await announce_gallery(self._deliveries, surface, job, gallery, images, self._fault)
         self._fault("after-delivery")
-        await self._finish(job, JobState.DELIVERED, images)
+        await self._finish(job, JobState.DELIVERED, images, [gallery] if gallery else [])
+
+    async def _publish(self, job: Job) -> Link | None:
+        """The job's gallery link; the images are delivered without it if the gallery cannot be made."""
+        if self._galleries is None:
+            return None
+        try:
+            return await self._galleries.publish(job)
+        except Exception:
+            log.warning("job %s: no gallery this time", job.short_id, exc_info=True)
+            return None
 
     async def _announce_failure(self, job: Job) -> None:
         surface = self._surfaces.get(job.surface)
@@ -281,7 +298,7 @@ class JobEngine:
         """Fail a job with a sentence for the user; the thread is told by the next step."""
         await self._records.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
 
-    async def _finish(self, job: Job, state: JobState, images: int = 0) -> None:
+    async def _finish(self, job: Job, state: JobState, images: int = 0, links: Sequence[Link] = ()) -> None:
         # Settled first, to a value not a difference: a crash before the next write repeats it harmlessly.
         await self._charges.settle_charge(job.id, images if state is JobState.DELIVERED else 0)
         if await self._records.update(job.id, JobChange(state=state, attempts=0), expect=[job.state]):
@@ -295,18 +312,18 @@ class JobEngine:
             if state is JobState.FAILED or self._photo_keep_seconds <= 0:
                 await self._blobs.delete_prefix(photos_prefix(job.id))
                 await self._records.update(job.id, JobChange(photos_purged=True))
-            await self._announce(job.id)
+            await self._announce(job.id, links)
 
     async def _move(self, job: Job, state: JobState, *, expect: JobState) -> None:
         if await self._records.update(job.id, JobChange(state=state, attempts=0, not_before=0), expect=[expect]):
             await self._announce(job.id)
 
-    async def _announce(self, job_id: str) -> None:
-        """Update the status message; a failure here is logged, never fatal."""
+    async def _announce(self, job_id: str, links: Sequence[Link] = ()) -> None:
+        """Update the status message (with its buttons, if any); a failure here is logged, never fatal."""
         job = await self._records.get(job_id)
         surface = self._surfaces.get(job.surface) if job else None
         if job is not None and surface is not None:
-            await show_status(surface, job, self._providers.capabilities(job.provider))
+            await show_status(surface, job, self._providers.capabilities(job.provider), links)
 
     async def _record_failure(self, job: Job, exc: Exception) -> bool:
         """Record a failed step's retry (or the job's end); if the store cannot take that either,

@@ -118,8 +118,10 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
     with tempfile.TemporaryDirectory(prefix="headshot-bot-") as scratch, contextlib.ExitStack() as sockets:
         if listener is not None:
             sockets.enter_context(listener)
+        # The scratch folder goes at the end of the run, so no gallery could outlive it.
         core = await build_core(
-            settings, data_dir=Path(scratch), surfaces={"cli": surface}, callback_base=public or local
+            settings, data_dir=Path(scratch), surfaces={"cli": surface}, callback_base=public or local,
+            galleries=False,
         )
         server: web.AppRunner | None = None
         try:

@@ -94,3 +94,12 @@ class StoredResult:
     url: str | None
     blob_key: str | None
     size: int = 0
+
+
+@dataclass(frozen=True)
+class GalleryLink:
+    """One issued link to a job's gallery, as stored: the hash of its token, never the token."""
+
+    job_id: str
+    token_hash: str
+    created_at: float

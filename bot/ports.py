@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
-from bot.jobs import Job, JobChange, JobState, JSONValue, StoredResult
+from bot.jobs import GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.quotas import Charge, ChargeTotal, Window
 
 
@@ -271,6 +271,18 @@ class QuotaLedger(Protocol):
         ...
 
 
+class GalleryLinks(Protocol):
+    """Links to delivered jobs' galleries, found by the hash of their token (`bot.gallery`)."""
+
+    async def add_gallery_link(self, job_id: str, token_hash: str, created_at: float) -> None:
+        """Record a newly issued link; it ends with its job (forgotten) or its files (swept)."""
+        ...
+
+    async def gallery_link(self, token_hash: str) -> GalleryLink | None:
+        """The link with this token hash, if its job is there and its files are still kept."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -283,6 +295,7 @@ class JobStore(
     OneTimeStates,
     JobCensus,
     QuotaLedger,
+    GalleryLinks,
     Connection,
     Protocol,
 ):

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, Job, JobChange, JobState, JSONValue, StoredResult
+from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
 from storage.charges import CONFIRM, SqliteCharges
 from storage.migrations import MIGRATIONS
@@ -227,7 +227,10 @@ class SqliteJobStore(SqliteCharges):
 
     async def mark_purged(self, job_id: str) -> None:
         """Record that a job's files are gone (its row stays for `status`)."""
-        await self._write(("UPDATE jobs SET purged = 1, photos_purged = 1 WHERE id = ?", (job_id,)))
+        await self._write(
+            ("UPDATE jobs SET purged = 1, photos_purged = 1 WHERE id = ?", (job_id,)),
+            ("DELETE FROM gallery_links WHERE job_id = ?", (job_id,)),
+        )
 
     async def photos_kept_before(self, cutoff: float) -> list[str]:
         """Ids of finished jobs last changed before `cutoff` whose photos are still kept."""
@@ -310,6 +313,25 @@ class SqliteJobStore(SqliteCharges):
     async def forget_result_urls(self, job_id: str) -> None:
         """Drop the provider's URLs once the images are ours."""
         await self._write(("UPDATE results SET url = NULL WHERE job_id = ?", (job_id,)))
+
+    # Gallery links --------------------------------------------------------------------------
+
+    async def add_gallery_link(self, job_id: str, token_hash: str, created_at: float) -> None:
+        """Record a newly issued gallery link (by the hash of its token)."""
+        await self._write((
+            "INSERT INTO gallery_links (token_hash, job_id, created_at) VALUES (?, ?, ?)",
+            (token_hash, job_id, created_at),
+        ))
+
+    async def gallery_link(self, token_hash: str) -> GalleryLink | None:
+        """The link with this token hash, if its job exists and its files were not swept."""
+        async with self._db.execute(
+            "SELECT g.job_id, g.token_hash, g.created_at FROM gallery_links g JOIN jobs j ON j.id = g.job_id "
+            "WHERE g.token_hash = ? AND j.purged = 0",
+            (token_hash,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return GalleryLink(str(row[0]), str(row[1]), float(row[2])) if row else None
 
     # Deliveries -----------------------------------------------------------------------------
 

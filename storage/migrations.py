@@ -96,4 +96,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX quota_charges_by_owner ON quota_charges (provider, owner, at);
     CREATE INDEX quota_charges_by_workspace ON quota_charges (provider, workspace, at);
     """,
+    # 6: links to galleries, by the hash of their token; they go with their job.
+    """
+    CREATE TABLE gallery_links (
+        token_hash TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX gallery_links_by_job ON gallery_links (job_id);
+    """,
 ]

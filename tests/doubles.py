@@ -9,7 +9,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.chat import OutgoingFile
+from bot.chat import Link, OutgoingFile
 from bot.providers import Generated, GenerationInput, ResultImage, Submitted
 from bot.request import Capabilities
 
@@ -29,6 +29,7 @@ class Post:
     files: list[tuple[str, bytes]]
     key: str
     thread: dict[str, Any]
+    links: list[Link] = field(default_factory=list)
 
 
 @dataclass
@@ -40,16 +41,20 @@ class RecordingSurface:
     max_bytes_per_post: int = 25 * 1024 * 1024
     posts: list[Post] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
+    status_links: list[list[Link]] = field(default_factory=list)
     fail_posts: int = 0
 
-    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+    async def set_status(self, thread: dict[str, Any], text: str, links: Sequence[Link] = ()) -> None:
         self.statuses.append(text)
+        self.status_links.append(list(links))
 
-    async def post(self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str) -> None:
+    async def post(
+        self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str, links: Sequence[Link] = ()
+    ) -> None:
         if self.fail_posts > 0:
             self.fail_posts -= 1
             raise ConnectionError("chat platform unavailable")
-        self.posts.append(Post(text, [(f.name, await f.read()) for f in files], key, dict(thread)))
+        self.posts.append(Post(text, [(f.name, await f.read()) for f in files], key, dict(thread), list(links)))
 
     async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
         return any(key in post.text for post in self.posts)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import discord
 
+from adapters.discord.links import link_view
 from adapters.discord.permissions import joined
-from bot.chat import OutgoingFile
+from bot.chat import Link, OutgoingFile
 from bot.delivery import plan_batches
 from bot.jobs import ThreadAddress
 
@@ -122,28 +123,36 @@ class DiscordThread:
     def _target(self, thread: DiscordAddress) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(thread.thread_id or thread.channel_id))
 
-    async def set_status(self, thread: ThreadAddress, text: str) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
         """Edit the job's status message (the command's public answer) as the bot."""
-        await self.show_status(DiscordAddress.from_json(thread), text)
+        await self.show_status(DiscordAddress.from_json(thread), text, links)
 
-    async def show_status(self, address: DiscordAddress, text: str) -> None:
-        """Edit a status message, its standing note kept under the text."""
-        await self._edit_status(address, with_note(address.note, text))
+    async def show_status(self, address: DiscordAddress, text: str, links: Sequence[Link] = ()) -> None:
+        """Edit a status message, its standing note kept under the text and its links as buttons."""
+        await self._edit_status(address, with_note(address.note, text), link_view(links))
 
-    async def _edit_status(self, thread: DiscordAddress, content: str) -> None:
+    async def _edit_status(self, thread: DiscordAddress, content: str, view: discord.ui.View | None = None) -> None:
         channel = self.client.get_partial_messageable(int(thread.status_channel_id))
-        await channel.get_partial_message(int(thread.status_message_id)).edit(content=content)
+        message = channel.get_partial_message(int(thread.status_message_id))
+        if view is None:
+            await message.edit(content=content)  # buttons it already has stay
+        else:
+            await message.edit(content=content, view=view)
 
-    async def post(self, stored: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
-        """Send `text` and `files` as one message, or several when the channel's upload limit needs it."""
+    async def post(
+        self, stored: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str, links: Sequence[Link] = ()
+    ) -> None:
+        """Send `text` and `files` as one message, or several when the channel's upload limit needs it;
+        the links are buttons under the last one."""
         thread = DiscordAddress.from_json(stored)
         limit = min(thread.upload_limit or DEFAULT_UPLOAD_LIMIT, self.max_bytes_per_post)
         groups, too_large = split_by_bytes(files, limit)
         if too_large:
             names = ", ".join(f"{f.name} ({f.size / 1_048_576:.1f} MB)" for f in too_large)
             text = f"{text.removesuffix(key).rstrip(' ·')} · too large for this channel: {names} · {key}"
+        view = link_view(links)
         if len(groups) <= 1:
-            await self._send(thread, fit(text, key), groups[0] if groups else [])
+            await self._send(thread, fit(text, key), groups[0] if groups else [], view)
             return
         # Each message of a split part carries its own key, so a crash between two of them costs
         # only the missing ones: they are looked for in the thread before each is sent.
@@ -153,14 +162,19 @@ class DiscordThread:
             own = message_key(key, number, len(groups))
             if await self._in_history(target, _ends_with(own)):
                 continue
-            await self._send(thread, fit(f"{head} · {own}", own), group)
+            await self._send(thread, fit(f"{head} · {own}", own), group, view if number == len(groups) else None)
 
-    async def _send(self, thread: DiscordAddress, content: str, files: list[OutgoingFile]) -> None:
+    async def _send(
+        self, thread: DiscordAddress, content: str, files: list[OutgoingFile], view: discord.ui.View | None
+    ) -> None:
         async with AsyncExitStack() as stack:
             paths = [await stack.enter_async_context(item.local_file()) for item in files]
-            await self._send_files(thread, content, list(zip(paths, (item.name for item in files), strict=True)))
+            named = list(zip(paths, (item.name for item in files), strict=True))
+            await self._send_files(thread, content, named, view)
 
-    async def _send_files(self, thread: DiscordAddress, content: str, files: list[tuple[Path, str]]) -> None:
+    async def _send_files(
+        self, thread: DiscordAddress, content: str, files: list[tuple[Path, str]], view: discord.ui.View | None
+    ) -> None:
         channel = self._target(thread)
         reference = (
             discord.MessageReference(message_id=int(thread.reply_to), channel_id=channel.id, fail_if_not_exists=False)
@@ -172,7 +186,7 @@ class DiscordThread:
             uploads = [discord.File(path, filename=name) for path, name in files]
             try:
                 await channel.send(
-                    content, files=uploads, reference=reference,  # type: ignore[arg-type]
+                    content, files=uploads, reference=reference, view=view,  # type: ignore[arg-type]
                     allowed_mentions=discord.AllowedMentions.none(), mention_author=False,
                 )
                 return

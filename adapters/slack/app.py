@@ -21,6 +21,7 @@ from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.installations import SealedInstallationStore
 from adapters.slack.intake import SlackIntake, owner_key
+from adapters.slack.links import register_link_buttons
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.mentions import register_mentions
 from adapters.slack.oauth import (
@@ -143,6 +144,7 @@ class SlackAdapter:
         register_commands(self.app, self.listeners)
         register_submissions(self.app, self.listeners)
         register_mentions(self.app, self.listeners)
+        register_link_buttons(self.app)
         if self.installations is not None:
             register_removal(self.app, self.installations, self._workspace_removed)
         self._socket: AsyncSocketModeHandler | None = None

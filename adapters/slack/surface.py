@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFileTransfer
+from adapters.slack.links import link_blocks
 from adapters.slack.text import message_text
 from adapters.slack.web_api import posting_client
-from bot.chat import OutgoingFile
+from bot.chat import Link, OutgoingFile
 from bot.jobs import ThreadAddress
 
 if TYPE_CHECKING:
@@ -83,25 +85,41 @@ class SlackThread:
         self.workspaces = workspaces
         self.transfer = transfer
 
-    async def set_status(self, thread: ThreadAddress, text: str) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
         """Edit the job's status message."""
-        await self.show_status(SlackAddress.from_json(thread), text)
+        await self.show_status(SlackAddress.from_json(thread), text, links)
 
-    async def show_status(self, address: SlackAddress, text: str) -> None:
-        """Edit a status message, its standing note kept above the text."""
+    async def show_status(self, address: SlackAddress, text: str, links: Sequence[Link] = ()) -> None:
+        """Edit a status message, its standing note kept above the text and its links as buttons under it."""
         text = status_with_note(address, message_text(text))
         client = await self.workspaces.client(address.team)
-        await client.chat_update(channel=address.channel, ts=address.status_ts, text=text)
+        blocks = link_blocks(text, links) or None  # without links the message keeps the buttons it has
+        await client.chat_update(channel=address.channel, ts=address.status_ts, text=text, blocks=blocks)
 
-    async def post(self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str) -> None:
-        """A reply in the thread; a batch's files are uploaded side by side, then shared in one message."""
+    async def post(
+        self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str, links: Sequence[Link] = ()
+    ) -> None:
+        """A reply in the thread; a batch's files are uploaded side by side, then shared in one message.
+
+        A file share cannot carry buttons, so links on a post with files follow in a message of their own.
+        """
         address = SlackAddress.from_json(thread)
         client = await self.workspaces.client(address.team)
         posting = posting_client(client)
         text = message_text(text, keep_end=key)
-        if not files:
-            await posting.chat_postMessage(channel=address.channel, thread_ts=address.thread_ts, text=text)
-            return
+        if files:
+            await self._share(client, posting, address, text, files)
+        if links or not files:
+            await posting.chat_postMessage(
+                channel=address.channel, thread_ts=address.thread_ts, text=text,
+                blocks=link_blocks(text, links) or None, unfurl_links=False, unfurl_media=False,
+            )
+
+    async def _share(
+        self, client: AsyncWebClient, posting: AsyncWebClient, address: SlackAddress, text: str,
+        files: Sequence[OutgoingFile],
+    ) -> None:
+        """Upload the files side by side, then share them in the thread with `text` as their comment."""
 
         async def upload(item: OutgoingFile) -> dict[str, str | None]:
             ticket = await client.files_getUploadURLExternal(filename=item.name, length=item.size)

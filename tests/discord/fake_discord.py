@@ -294,6 +294,7 @@ class FakeDiscord:
         body = await self._body(request, channel_id, message_id)
         message = shapes.message(channel_id, body.get("content", ""), attachments=body["attachments"])
         message["id"] = message_id
+        message["components"] = body.get("components") or []
         if body.get("message_reference"):
             message["message_reference"] = {k: str(v) if k.endswith("_id") else v
                                             for k, v in body["message_reference"].items()}
@@ -311,6 +312,8 @@ class FakeDiscord:
         body = await request.json()
         self.mention_rules.append((request.path, body.get("allowed_mentions")))
         found["content"] = body.get("content", found["content"])
+        if "components" in body:
+            found["components"] = body["components"]
         found["edited_timestamp"] = shapes.now_iso()
         self.edits.append((mid, found["content"]))
         return reply(found)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.catalog import ProviderCatalog
-from bot.chat import OutgoingFile
+from bot.chat import Link, OutgoingFile
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
@@ -33,10 +34,12 @@ class UnreachableThread:
     max_files_per_post = 10
     max_bytes_per_post = 10**8
 
-    async def set_status(self, thread: dict[str, Any], text: str) -> None:
+    async def set_status(self, thread: dict[str, Any], text: str, links: Sequence[Link] = ()) -> None:
         raise ConnectionError("channel archived")
 
-    async def post(self, thread: dict[str, Any], text: str, files: list[OutgoingFile], key: str) -> None:
+    async def post(
+        self, thread: dict[str, Any], text: str, files: list[OutgoingFile], key: str, links: Sequence[Link] = ()
+    ) -> None:
         raise ConnectionError("channel archived")
 
     async def was_posted(self, thread: dict[str, Any], key: str) -> bool:

@@ -153,11 +153,20 @@ def extra_providers() -> dict[str, Provider]:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, fake: FakeSlack, extra_providers: dict[str, Provider]) -> AsyncIterator[SlackHarness]:
+def extra_settings() -> dict[str, Any]:
+    """Settings a test module adds (override it in the module)."""
+    return {}
+
+
+@pytest.fixture
+async def harness(
+    tmp_path: Path, fake: FakeSlack, extra_providers: dict[str, Provider], extra_settings: dict[str, Any]
+) -> AsyncIterator[SlackHarness]:
     from tests.servers import running
 
     settings = make_settings(
-        tmp_path, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake.url}/api/"
+        tmp_path, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake.url}/api/",
+        **extra_settings,
     )
     scripted = ScriptedProvider()
     core = await build_core(settings, data_dir=tmp_path, providers={"scripted": scripted, **extra_providers})

@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from yarl import URL
@@ -269,6 +269,8 @@ class FakeSlack:
         message: dict[str, Any] = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": p.get("text", "")}
         if p.get("thread_ts"):
             message["thread_ts"] = p["thread_ts"]
+        if p.get("blocks"):
+            message["blocks"] = _blocks(p["blocks"])
         self.add_message(channel, message)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
@@ -276,6 +278,8 @@ class FakeSlack:
         for message in self.messages.get(str(p["channel"]), []):
             if message["ts"] == p["ts"]:
                 message["text"] = p.get("text", "")
+                if p.get("blocks"):
+                    message["blocks"] = _blocks(p["blocks"])
                 message["edited"] = {"user": BOT_USER, "ts": self.next_ts()}
                 return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": message["text"]}
         return self._fail("message_not_found")
@@ -374,3 +378,8 @@ def bot_user(team: str) -> str:
 def bot_id(team: str) -> str:
     """The bot's id in a team."""
     return BOT_ID if team == TEAM else f"B0BOT{team}"
+
+
+def _blocks(value: Any) -> list[dict[str, Any]]:
+    """Blocks as the Web API takes them: a JSON array, or its text in a form field."""
+    return cast(list[dict[str, Any]], json.loads(value) if isinstance(value, str) else value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ PUBLIC = "https://headshots.example"
 OWNER = "test:T1:U1"
 
 
+@cache
 def headshot(number: int, width: int = 900, height: int = 1125, quality: int = 90, fmt: str = "JPEG") -> bytes:
     """A distinct portrait-like result: a real portrait, tinted and numbered, at a given size."""
     source = astronaut_jpeg() if number % 2 else grace_hopper_jpeg()

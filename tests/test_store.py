@@ -184,3 +184,22 @@ async def test_jobs_are_counted_by_state_in_one_query(tmp_path: Path) -> None:
     await store.update(f"{0:032x}", JobChange(state=JobState.DELIVERED))
     assert await store.count_by_state() == {"queued": 2, "delivered": 1}
     await store.close()
+
+
+async def test_gallery_links_are_found_by_hash_and_end_with_their_job(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await store.add(_job("a" * 32, owner="u1"))
+    await store.add(_job("b" * 32, owner="u2"))
+    await store.add_gallery_link("a" * 32, "1" * 64, 100.0)
+    await store.add_gallery_link("a" * 32, "2" * 64, 200.0)  # a resumed delivery adds a second link
+    await store.add_gallery_link("b" * 32, "3" * 64, 300.0)
+    found = await store.gallery_link("2" * 64)
+    assert found is not None and (found.job_id, found.token_hash, found.created_at) == ("a" * 32, "2" * 64, 200.0)
+    assert await store.gallery_link("4" * 64) is None
+    await store.mark_purged("a" * 32)  # the sweep took the results: both links end
+    assert await store.gallery_link("1" * 64) is None and await store.gallery_link("2" * 64) is None
+    assert await store.forget_owner("u2") == ["b" * 32]  # forgetting deletes the rest
+    assert await store.gallery_link("3" * 64) is None
+    async with store._db.execute("SELECT COUNT(*) FROM gallery_links") as cur:
+        assert (await cur.fetchone())[0] == 0
+    await store.close()

@@ -212,7 +212,9 @@ async def build_core(
         on_accepted=runner.wake,
         can_take_callbacks=calls_back is not None,
         quotas=quotas,
+        intakes=store,
         max_jobs_per_user=settings.max_jobs_per_user,
+        fault=fault,
     )
     service = HeadshotService(
         records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine, quotas=quotas

@@ -119,3 +119,7 @@ class ChatAdapter(Protocol):
     async def health(self) -> str:
         """The platform's state for `/healthz`: "ok", or a word for what is wrong ("reconnecting")."""
         ...
+
+    async def tell(self, reply: ThreadAddress, text: str) -> None:
+        """Tell the person behind a request cut short, at the reply address the adapter gave `JobIntake.start`."""
+        ...

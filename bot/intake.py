@@ -10,6 +10,7 @@ problems of a form, each with the field it belongs to, before anything is fetche
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -22,11 +23,11 @@ from bot.catalog import ProviderCatalog
 from bot.chat import ChatSurface, PhotoFetcher, StatusOpener
 from bot.defaults import UserDefaults
 from bot.delivery import show_status
-from bot.jobs import Job, ThreadAddress
+from bot.jobs import Job, PendingIntake, ThreadAddress
 from bot.logs import job_context
 from bot.options import OptionError, Options
 from bot.photos import Photo, PhotoReader
-from bot.ports import BlobStore, JobRecords, JobSlots, SlotsTaken
+from bot.ports import BlobStore, IntakeLog, JobRecords, JobSlots, SlotsTaken
 from bot.quota_guard import QuotaExceeded, QuotaGuard, images_for
 from bot.quotas import Charge, workspace_key
 from bot.request import Field, HeadshotRequest, Problem, RequestError, count_problem, photo_count_problem
@@ -74,9 +75,13 @@ class JobIntake:
         on_accepted: Callable[[], None],
         can_take_callbacks: bool,
         quotas: QuotaGuard,
+        intakes: IntakeLog,
         max_jobs_per_user: int = 2,
+        fault: Callable[[str], None] = lambda _point: None,
     ) -> None:
         self._records = records
+        self._intakes = intakes
+        self._fault = fault
         self._blobs = blobs
         self._catalog = catalog
         self._defaults = defaults
@@ -88,21 +93,62 @@ class JobIntake:
         self.max_jobs_per_user = max_jobs_per_user
         self.max_photo_bytes = photos.max_bytes
 
-    async def start(self, ask: Ask, photos: PhotoFetcher, status: StatusOpener, surface: ChatSurface) -> Job:
-        """The whole sequence, from an ask to an accepted job with its first status shown."""
+    async def start(
+        self,
+        ask: Ask,
+        photos: PhotoFetcher,
+        status: StatusOpener,
+        surface: ChatSurface,
+        reply: ThreadAddress | None = None,
+    ) -> Job:
+        """The whole sequence, from an ask to an accepted job with its first status shown.
+
+        With `reply` (the adapter's address for telling the person), the request is written down
+        before anything slow happens to it and crossed off once it is a job or refused, so that a
+        process killed in between leaves a note for the next start (`InterruptedIntakes`).
+        """
+        taken = None
+        if reply is not None:
+            taken = PendingIntake(uuid.uuid4().hex, ask.owner, surface.name, reply, time.time())
+            await self._intakes.begin_intake(taken)
+        try:
+            job = await self._start(ask, photos, status, surface, taken)
+        except asyncio.CancelledError:
+            raise  # stopped half-way (a shutdown): the next start tells the person
+        except BaseException:
+            await self._cross_off(taken)  # a refusal: the adapter tells the person why
+            raise
+        await self._cross_off(taken)
+        await show_status(surface, job, self._catalog.capabilities(job.provider))
+        return job
+
+    async def _start(
+        self, ask: Ask, photos: PhotoFetcher, status: StatusOpener, surface: ChatSurface, taken: PendingIntake | None
+    ) -> Job:
         try:
             options, provider = await self._defaults.apply(ask.owner, ask.values, ask.provider)
         except OptionError as exc:
             raise RequestError(Problem(Field(exc.option), str(exc))) from None
-        async with self.job_slot(ask.owner), self.reserve(ask, options, provider) as reservation:
+        job_id = taken.id if taken else None
+        async with self.job_slot(ask.owner), self.reserve(ask, options, provider, job_id) as reservation:
             read = await self.read_photos(await photos.fetch())
             request = self.build_request(read, options, provider)
+            self._fault("intake-read")
             thread = await status.open(len(read))
-            job = await self.accept(
+            if taken is not None:
+                await self._intakes.intake_opened(taken.id, thread)
+            self._fault("intake-opened")
+            return await self.accept(
                 request, owner=ask.owner, surface=surface.name, thread=thread, reservation=reservation
             )
-        await show_status(surface, job, self._catalog.capabilities(job.provider))
-        return job
+
+    async def _cross_off(self, taken: PendingIntake | None) -> None:
+        if taken is None:
+            return
+        try:
+            await self._intakes.end_intake(taken.id)
+        except Exception:  # left in the log, it costs the person a needless "please try again" later
+            log.warning("could not cross a finished request off the intake log", exc_info=True)
 
     async def check(
         self,
@@ -172,7 +218,9 @@ class JobIntake:
             raise RequestError(self._limit_problem(full.busy)) from None
 
     @asynccontextmanager
-    async def reserve(self, ask: Ask, options: Options, provider: str) -> AsyncIterator[Reservation]:
+    async def reserve(
+        self, ask: Ask, options: Options, provider: str, job_id: str | None = None
+    ) -> AsyncIterator[Reservation]:
         """Hold the request's images until `accept` records its job; raises `QuotaExceeded` holding nothing.
 
         Checked and taken in one atomic step, before any photo is fetched or stored; given back
@@ -182,8 +230,8 @@ class JobIntake:
         if capabilities is None:
             raise RequestError(self._catalog.unknown(provider))
         charge = await self._quotas.hold(
-            uuid.uuid4().hex, provider, capabilities.label, ask.owner, workspace_key(ask.owner, ask.workspace),
-            images_for(capabilities, options),
+            job_id or uuid.uuid4().hex, provider, capabilities.label, ask.owner,
+            workspace_key(ask.owner, ask.workspace), images_for(capabilities, options),
         )
         reservation = Reservation(charge)
         try:

@@ -103,3 +103,16 @@ class GalleryLink:
     job_id: str
     token_hash: str
     created_at: float
+
+
+@dataclass(frozen=True)
+class PendingIntake:
+    """A request taken on but not yet a job: who asked, where to answer them, and the status
+    message if one was posted. `reply` and `thread` are the surface's own JSON."""
+
+    id: str  # the job's id, once it is one
+    owner: str
+    surface: str
+    reply: ThreadAddress
+    created_at: float
+    thread: ThreadAddress | None = None

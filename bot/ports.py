@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
-from bot.jobs import GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
+from bot.jobs import GalleryLink, Job, JobChange, JobState, JSONValue, PendingIntake, StoredResult, ThreadAddress
 from bot.quotas import Charge, ChargeTotal, Window
 
 
@@ -283,9 +283,31 @@ class GalleryLinks(Protocol):
         ...
 
 
+class IntakeLog(Protocol):
+    """Requests taken on but not yet jobs, written before anything slow happens to them, so that
+    a restart can tell whoever is still waiting (`bot.intake.InterruptedIntakes`)."""
+
+    async def begin_intake(self, intake: PendingIntake) -> None:
+        """Record a request the moment it is taken on."""
+        ...
+
+    async def intake_opened(self, intake_id: str, thread: ThreadAddress) -> None:
+        """Note the request's status message (and thread), posted but not yet a job."""
+        ...
+
+    async def end_intake(self, intake_id: str) -> None:
+        """The request became a job, or its refusal was told: nothing is left to answer."""
+        ...
+
+    async def open_intakes(self, older_than: float) -> list[PendingIntake]:
+        """Requests taken on before `older_than` and never answered, oldest first."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
+    IntakeLog,
     ResultLog,
     DeliveryLog,
     Preferences,

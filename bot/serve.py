@@ -7,12 +7,14 @@ import contextlib
 import errno
 import logging
 import signal
+import time
 
 from aiohttp import web
 
 from bot.app import build_adapters, build_core, hold_data_folders
 from bot.chat import ChatAdapter
 from bot.errors import UserError
+from bot.interrupted import InterruptedIntakes
 from bot.scrape import metrics_route
 from bot.settings import Settings
 from bot.web import web_runner
@@ -33,15 +35,17 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     problem = settings.secret_key_problem()
     if problem:
         raise UserError(problem)
+    started_at = time.time()
     locks = hold_data_folders(settings)
     try:
-        await _serve(settings, host, stop)
+        # Holding the data folder, this process is its store's only user: whatever it finds unfinished is dead.
+        await _serve(settings, host, stop, started_at if locks else None)
     finally:
         for lock in locks:
             lock.close()
 
 
-async def _serve(settings: Settings, host: str, stop: asyncio.Event | None) -> None:
+async def _serve(settings: Settings, host: str, stop: asyncio.Event | None, alone_since: float | None) -> None:
     core = await build_core(settings)
     adapters = build_adapters(settings, core)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
@@ -56,6 +60,7 @@ async def _serve(settings: Settings, host: str, stop: asyncio.Event | None) -> N
             loop.add_signal_handler(sig, stop.set)
     started: list[ChatAdapter] = []
     runner_task: asyncio.Task[None] | None = None
+    watch_task: asyncio.Task[None] | None = None
     try:
         # A burst of chat requests can exceed the default listen backlog of 128.
         try:
@@ -70,9 +75,13 @@ async def _serve(settings: Settings, host: str, stop: asyncio.Event | None) -> N
             except Exception as exc:
                 log.error("%s did not start: %s", adapter.surface.name, exc)
         runner_task = asyncio.create_task(core.runner.run(), name="job-runner")
+        cut_short = InterruptedIntakes(core.store, core.store, core.surfaces, {a.surface.name: a for a in started})
+        watch_task = asyncio.create_task(cut_short.watch(alone_since), name="interrupted-intakes")
         await stop.wait()
         log.info("stopping")
     finally:
+        if watch_task is not None:
+            watch_task.cancel()
         for adapter in started:
             with contextlib.suppress(Exception):
                 await adapter.stop()

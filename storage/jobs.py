@@ -16,6 +16,7 @@ import aiosqlite
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
 from storage.charges import CONFIRM, SqliteCharges
+from storage.intakes import SqliteIntakes
 from storage.migrations import MIGRATIONS
 from storage.writes import write_at_once
 
@@ -29,7 +30,7 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore(SqliteCharges):
+class SqliteJobStore(SqliteCharges, SqliteIntakes):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
@@ -377,7 +378,9 @@ class SqliteJobStore(SqliteCharges):
         async with self._db.execute("SELECT id FROM jobs WHERE owner = ?", (owner,)) as cursor:
             ids = [str(row[0]) async for row in cursor]
         await self._write(
-            ("DELETE FROM jobs WHERE owner = ?", (owner,)), ("DELETE FROM user_settings WHERE owner = ?", (owner,))
+            ("DELETE FROM jobs WHERE owner = ?", (owner,)),
+            ("DELETE FROM user_settings WHERE owner = ?", (owner,)),
+            ("DELETE FROM intakes WHERE owner = ?", (owner,)),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

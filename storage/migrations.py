@@ -105,4 +105,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX gallery_links_by_job ON gallery_links (job_id);
     """,
+    # 7: requests acknowledged but not yet jobs, so a restart can tell whoever is still waiting.
+    """
+    CREATE TABLE intakes (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        reply TEXT NOT NULL,
+        thread TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX intakes_by_age ON intakes (created_at);
+    """,
 ]

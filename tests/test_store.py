@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.jobs import Job, JobChange, JobState
+from bot.jobs import Job, JobChange, JobState, PendingIntake
 from bot.options import Options
 from storage.jobs import SqliteJobStore
 from storage.migrations import MIGRATIONS
@@ -203,3 +203,22 @@ async def test_gallery_links_are_found_by_hash_and_end_with_their_job(tmp_path: 
     async with store._db.execute("SELECT COUNT(*) FROM gallery_links") as cur:
         assert (await cur.fetchone())[0] == 0
     await store.close()
+
+
+async def test_the_intake_log_keeps_requests_until_they_are_crossed_off(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    try:
+        first = PendingIntake("i" * 32, "u1", "slack", {"channel": "C1", "user": "U1"}, created_at=100.0)
+        second = PendingIntake("j" * 32, "u2", "discord", {"token": "t"}, created_at=200.0)
+        await store.begin_intake(first)
+        await store.begin_intake(second)
+        await store.intake_opened(first.id, {"channel": "C1", "status_ts": "1.2"})
+        assert [i.id for i in await store.open_intakes(older_than=150.0)] == [first.id]
+        [opened, waiting] = await store.open_intakes(older_than=1e12)
+        assert opened.thread == {"channel": "C1", "status_ts": "1.2"} and opened.reply == first.reply
+        assert waiting.thread is None and waiting.surface == "discord"
+        await store.end_intake(first.id)
+        await store.forget_owner("u2")  # forget takes the requests in flight too
+        assert await store.open_intakes(older_than=1e12) == []
+    finally:
+        await store.close()

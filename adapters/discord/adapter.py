@@ -8,14 +8,16 @@ import logging
 import time
 from collections.abc import Sequence
 
+import discord
 from aiohttp import web
 
 from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_process, use_gateway_of
 from adapters.discord.commands import install_commands
 from adapters.discord.intake import DiscordIntake
-from adapters.discord.surface import DiscordThread
+from adapters.discord.surface import DiscordThread, fit
 from bot.downloads import Downloader
 from bot.intake import JobIntake
+from bot.jobs import ThreadAddress
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,21 @@ class DiscordAdapter:
     async def on_resumed(self) -> None:
         """discord.py's RESUMED event: as READY."""
         await self.on_ready()
+
+    async def tell(self, reply: ThreadAddress, text: str) -> None:
+        """Tell the person behind a request cut short: in place of the command's deferred answer while its
+        token lives (15 minutes), else by direct message."""
+        route = discord.http.Route(
+            "PATCH", "/webhooks/{application_id}/{token}/messages/@original",
+            application_id=str(reply["application_id"]), token=str(reply["token"]),
+        )
+        try:
+            await self.client.http.request(route, json={"content": fit(text), "allowed_mentions": {"parse": []}})
+            return
+        except discord.HTTPException as exc:
+            log.info("the answer to a request cut short has expired (%s); telling its user directly", exc.status)
+        channel = await self.client.create_dm(discord.Object(id=int(str(reply["user_id"]))))
+        await channel.send(fit(text))
 
     async def health(self) -> str:
         """"ok" while the gateway connection is open and ready, else what it is doing."""

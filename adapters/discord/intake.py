@@ -39,6 +39,17 @@ def workspace_key(guild_id: int | None) -> str | None:
     return f"discord:{guild_id}" if guild_id else None
 
 
+def interrupted_reply(interaction: discord.Interaction) -> ThreadAddress:
+    """Where to tell the person if their request is cut short: the deferred answer (via the
+    interaction's token, good for 15 minutes), and who they are (for a direct message after that)."""
+    return {
+        "application_id": str(interaction.application_id),
+        "token": interaction.token,
+        "user_id": str(interaction.user.id),
+        "channel_id": str(interaction.channel_id),
+    }
+
+
 class DiscordIntake:
     """Discord's side of the core's intake: attachments become bytes, the command's answer becomes the status."""
 
@@ -75,7 +86,7 @@ class DiscordIntake:
         photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
         status = _StatusAnswer(self, interaction, anchor, placement)
         try:
-            await self.intake.start(ask, photos, status, self.surface)
+            await self.intake.start(ask, photos, status, self.surface, reply=interrupted_reply(interaction))
         except UserError as exc:
             await self._refuse(interaction, str(exc))
         except Exception:

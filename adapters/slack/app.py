@@ -20,7 +20,7 @@ from adapters.slack.commands import register_commands
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.installations import SealedInstallationStore
-from adapters.slack.intake import SlackIntake, owner_key
+from adapters.slack.intake import Origin, SlackIntake, owner_key
 from adapters.slack.links import register_link_buttons
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.mentions import register_mentions
@@ -36,6 +36,7 @@ from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.intake import JobIntake
+from bot.jobs import ThreadAddress
 from bot.service import HeadshotService
 from bot.web import read_body
 
@@ -214,6 +215,10 @@ class SlackAdapter:
         await self.listeners.tasks.cancel()
         await self.transfer.close()
         await self._session.close()
+
+    async def tell(self, reply: ThreadAddress, text: str) -> None:
+        """Tell the person behind a request cut short, where they asked (`Origin.to_json`)."""
+        await self.listeners.slack.tell(Origin.from_json(reply), text)
 
     async def health(self) -> str:
         """HTTP needs nothing held open ("ok"); Socket Mode is "ok" while its socket is connected."""

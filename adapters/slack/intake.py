@@ -66,6 +66,21 @@ class Origin:
         """The team whose token answers this request."""
         return self.workspace or self.team
 
+    def to_json(self) -> ThreadAddress:
+        """The origin as the core keeps it (the reply address of a request being taken on)."""
+        return {"team": self.team, "user": self.user, "channel": self.channel, "thread_ts": self.thread_ts,
+                "errors_in_thread": self.errors_in_thread, "workspace": self.workspace}
+
+    @classmethod
+    def from_json(cls, stored: ThreadAddress) -> Origin:
+        """The origin read back."""
+        thread_ts, workspace = stored.get("thread_ts"), stored.get("workspace")
+        return cls(
+            team=str(stored["team"]), user=str(stored["user"]), channel=str(stored["channel"]),
+            thread_ts=str(thread_ts) if thread_ts else None, errors_in_thread=bool(stored.get("errors_in_thread")),
+            workspace=str(workspace) if workspace else None,
+        )
+
     @property
     def owner(self) -> str:
         """The core's owner key."""
@@ -102,7 +117,7 @@ class SlackIntake:
         ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.workspace_key)
         try:
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
-            await self.intake.start(ask, photos, status, self.surface)
+            await self.intake.start(ask, photos, status, self.surface, reply=origin.to_json())
         except ThreadGone:
             log.info("a Slack request was dropped: its workspace is not installed any more")
         except QuotaExceeded as exc:  # a shortcut's refusal goes in the thread of its message, like a mention's

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+import aiohttp
 import pytest
 
 from tests.faults.harness import (
@@ -12,6 +14,7 @@ from tests.faults.harness import (
     Fakes,
     assert_each_once,
     callback_body,
+    eventually,
     post_callback,
     wait_submissions,
 )
@@ -73,3 +76,39 @@ async def test_a_job_killed_anywhere_ends_right_in_its_thread(
     assert not (bot.data_dir / "blobs" / "jobs" / job_id / "in").exists(), "input photos outlived the job"
     await asyncio.sleep(0.3)  # nothing more may arrive after the end
     assert_each_once(bot, bot.statuses()[0], expected, sheet=provider == "runflow")
+
+
+INTERRUPTED = "❌ I was restarted before your headshots could start, so nothing was made; please try again."
+
+
+async def test_killed_before_its_status_message_a_request_is_answered_at_the_restart(
+    bot: BotProcess, fakes: Fakes
+) -> None:
+    await bot.start(fault="intake-read")  # the photos are in hand; no status message, no job yet
+    with contextlib.suppress(aiohttp.ClientError):  # the acknowledgement may die with the process
+        await bot.request_job("studio")
+    await bot.died()
+    assert bot.statuses() == [] and fakes.slack.ephemerals == []
+    await bot.start()
+    await eventually(lambda: fakes.slack.ephemerals, 20, "the person to be told")
+    [told] = fakes.slack.ephemerals
+    assert told["text"] == INTERRUPTED and told["user"] == "U0USER"
+    await eventually(lambda: bot.rows("SELECT COUNT(*) FROM intakes") == [(0,)], 10, "the request crossed off")
+    assert bot.rows("SELECT COUNT(*) FROM jobs") == [(0,)]
+
+
+async def test_killed_after_its_status_message_a_request_does_not_say_starting_forever(
+    bot: BotProcess, fakes: Fakes
+) -> None:
+    await bot.start(fault="intake-opened")  # "⏳ starting" is posted; the job row is not written
+    with contextlib.suppress(aiohttp.ClientError):
+        await bot.request_job("studio")
+    await bot.died()
+    [status] = bot.statuses()
+    assert status["text"].startswith("⏳")
+    await bot.start()
+    await eventually(lambda: bot.statuses()[0]["text"] == INTERRUPTED, 20, "the status to say what happened")
+    await eventually(lambda: bot.rows("SELECT COUNT(*) FROM intakes") == [(0,)], 10, "the request crossed off")
+    assert fakes.slack.ephemerals == []
+    await asyncio.sleep(0.3)
+    assert [s["text"] for s in bot.statuses()] == [INTERRUPTED]  # told once

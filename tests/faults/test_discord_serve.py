@@ -134,3 +134,23 @@ async def test_an_interaction_discord_py_cannot_parse_does_not_leave_the_bot_dea
     status = await bot.status_ended()
     assert status["content"].startswith("✅")
     assert bot.run_output().count("the Discord gateway connection broke") == 1
+
+
+INTERRUPTED = "❌ I was restarted before your headshots could start, so nothing was made; please try again."
+
+
+@pytest.mark.parametrize("point", ["intake-read", "intake-opened"])
+async def test_a_request_killed_before_its_job_row_is_answered_at_the_restart(
+    discord_bot: DiscordBot, point: str
+) -> None:
+    bot, fake = discord_bot, discord_bot.discord
+    await bot.start(fault=point)
+    interaction = await bot.request_portrait()
+    await bot.died()
+    answer = fake.originals[interaction["token"]]
+    assert not answer["content"].startswith(("✅", "❌"))  # "thinking", or "⏳ starting" with its thread
+    await bot.start()
+    await eventually(lambda: fake.originals[interaction["token"]]["content"] == INTERRUPTED, 20,
+                     "the answer to say what happened")
+    await eventually(lambda: bot.rows("SELECT COUNT(*) FROM intakes") == [(0,)], 10, "the request crossed off")
+    assert bot.rows("SELECT COUNT(*) FROM jobs") == [(0,)]

@@ -61,7 +61,7 @@ async def test_photos_are_deleted_even_when_the_failure_cannot_be_told(tmp_path:
         service = JobIntake(
             records=store, blobs=blobs, catalog=catalog, defaults=UserDefaults(store, catalog),
             slots=InProcessSlots(store), photos=PhotoReader(), on_accepted=lambda: None, can_take_callbacks=False,
-            quotas=QuotaGuard(QuotaPolicy(), store),
+            quotas=QuotaGuard(QuotaPolicy(), store), intakes=store,
         )
         request = service.build_request([Photo(jpeg(256, 256))], Options(), "scripted")
         job = await service.accept(request, owner="u", surface="gone", thread={"channel": "archived"})

@@ -20,6 +20,7 @@ from bot.chat import ChatAdapter, ChatSurface
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
+from bot.followups import FollowUps
 from bot.gallery.publish import Galleries
 from bot.gallery.routes import GalleryRoutes
 from bot.inbox import CallbackInbox
@@ -67,6 +68,7 @@ class Core:
     engine: JobEngine
     runner: JobRunner
     intake: JobIntake
+    follow_ups: FollowUps
     service: HeadshotService
     retention: RetentionSweep
     downloader: Downloader
@@ -219,9 +221,12 @@ async def build_core(
     service = HeadshotService(
         records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine, quotas=quotas
     )
+    follow_ups = FollowUps(
+        records=store, blobs=blobs, intake=intake, photo_keep_seconds=settings.photo_keep_hours * 3600
+    )
     return Core(
-        settings, store, blobs, catalog, engine, runner, intake, service, retention, downloader, surface_map,
-        metrics, photo_reader, quotas, http_clients, gallery_links,
+        settings, store, blobs, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
+        surface_map, metrics, photo_reader, quotas, http_clients, gallery_links,
     )
 
 
@@ -267,6 +272,7 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
     adapter = SlackAdapter(
         core.service,
         core.intake,
+        core.follow_ups,
         bot_token=token,
         signing_secret=_secret(settings.slack_signing_secret),
         app_token=_secret(settings.slack_app_token),
@@ -291,6 +297,7 @@ def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
         guild_ids=settings.guild_ids,
         service=core.service,
         intake=core.intake,
+        follow_ups=core.follow_ups,
         downloader=core.downloader,
     )
     core.add_surface(adapter.surface)

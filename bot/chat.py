@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from aiohttp import web
 
+from bot.buttons import FollowUp
+from bot.errors import UserError
 from bot.jobs import ThreadAddress
 from bot.ports import BlobStore
 
@@ -38,13 +40,19 @@ class OutgoingFile:
 
 @dataclass(frozen=True)
 class Link:
-    """A button under a message that opens a web address (the gallery); each surface draws its own.
-
-    Buttons that act instead of opening a page can join it as further types in `links`.
-    """
+    """A button under a message that opens a web address (the gallery); each surface draws its own."""
 
     label: str
     url: str
+
+
+# What a status message's buttons can be: a link to a page, or a follow-up that acts on the job.
+Button: TypeAlias = FollowUp | Link
+
+
+class DirectMessagesClosed(UserError):
+    """The person asked for private delivery and their direct messages cannot be reached (their privacy
+    settings): they are told, to themselves only, and nothing is posted in public instead."""
 
 
 class ThreadGone(Exception):
@@ -65,8 +73,8 @@ class ChatSurface(Protocol):
     max_files_per_post: int
     max_bytes_per_post: int
 
-    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
-        """Replace the text of the job's status message; `links` become its buttons (none: it keeps its own)."""
+    async def set_status(self, thread: ThreadAddress, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Replace the text of the job's status message, and its buttons with `buttons` (none: it keeps its own)."""
         ...
 
     async def post(
@@ -89,10 +97,12 @@ class PhotoFetcher(Protocol):
 
 
 class StatusOpener(Protocol):
-    """An adapter's other part of intake: open the job's status message (and its thread) where it was asked."""
+    """An adapter's other part of intake: open the job's status message (and its thread) where it was asked,
+    or in the person's direct messages when the request is `private`."""
 
-    async def open(self, photo_count: int) -> ThreadAddress:
-        """Post the status message and return the thread's address; raises `bot.errors.UserError` when it can't."""
+    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+        """Post the status message and return the thread's address; raises `bot.errors.UserError` when it
+        can't (`DirectMessagesClosed` when private delivery cannot reach the person)."""
         ...
 
 

@@ -18,7 +18,8 @@ from contextlib import AsyncExitStack
 from pathlib import PurePosixPath
 
 from bot.blob_keys import contact_sheet_key
-from bot.chat import ChatSurface, Link, OutgoingFile, ThreadGone
+from bot.buttons import follow_ups
+from bot.chat import Button, ChatSurface, Link, OutgoingFile, ThreadGone
 from bot.contact_sheet import render_contact_sheet
 from bot.jobs import Job, StoredResult
 from bot.messages import status_text
@@ -143,13 +144,14 @@ def _outgoing(blobs: BlobStore, result: StoredResult) -> OutgoingFile:
 async def show_status(
     surface: ChatSurface, job: Job, capabilities: Capabilities | None, links: Sequence[Link] = ()
 ) -> None:
-    """Update the job's status message (with its buttons, if any); a failure here is logged, never
-    fatal (the next update tries again).
+    """Update the job's status message, with its buttons once it is delivered (the follow-ups, then
+    `links`); a failure here is logged, never fatal (the next update tries again).
 
     `ThreadGone` is raised on: the job has nowhere left to go.
     """
     try:
-        await surface.set_status(job.thread, status_text(job, capabilities), links)
+        buttons: list[Button] = [*follow_ups(job, capabilities), *links]
+        await surface.set_status(job.thread, status_text(job, capabilities), buttons)
     except ThreadGone:
         raise
     except Exception:

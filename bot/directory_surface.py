@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from bot.chat import Link, OutgoingFile
+from bot.chat import Button, Link, OutgoingFile
 from bot.jobs import ThreadAddress
 
 
@@ -32,8 +32,8 @@ class DirectorySurface:
         self.written: list[Path] = []
         self.messages: list[str] = []
 
-    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
-        """Keep the latest status (the terminal's progress bar is drawn by `generate`)."""
+    async def set_status(self, thread: ThreadAddress, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Keep the latest status (the terminal's progress bar is drawn by `generate`; a terminal has no buttons)."""
         self.messages.append(text)
 
     async def post(

@@ -82,8 +82,8 @@ class _Folder:
 
     prefix: str
 
-    async def open(self, photo_count: int) -> ThreadAddress:
-        return folder_address(self.prefix)
+    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+        return folder_address(self.prefix)  # a folder on this machine is private anyway
 
 
 def listen(port: int) -> socket.socket:

@@ -134,7 +134,7 @@ class JobIntake:
             read = await self.read_photos(await photos.fetch())
             request = self.build_request(read, options, provider)
             self._fault("intake-read")
-            thread = await status.open(len(read))
+            thread = await status.open(len(read), private=request.options.private)
             if taken is not None:
                 await self._intakes.intake_opened(taken.id, thread)
             self._fault("intake-opened")

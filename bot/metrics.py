@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessColl
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from bot.chat import ChatSurface, Link, OutgoingFile
+from bot.chat import Button, ChatSurface, Link, OutgoingFile
 from bot.jobs import Job, JobState, ThreadAddress
 
 JOB_OUTCOMES = ("delivered", "failed")
@@ -146,9 +146,9 @@ class CountedSurface:
         self.max_files_per_post = inner.max_files_per_post
         self.max_bytes_per_post = inner.max_bytes_per_post
 
-    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str, buttons: Sequence[Button] = ()) -> None:
         """The inner surface's status update, uncounted."""
-        await self.inner.set_status(thread, text, links)
+        await self.inner.set_status(thread, text, buttons)
 
     async def post(
         self, thread: ThreadAddress, text: str, files: Sequence[OutgoingFile], key: str, links: Sequence[Link] = ()

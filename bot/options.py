@@ -75,7 +75,8 @@ class OptionError(UserError):
 
 @dataclass(frozen=True)
 class Options:
-    """What the user asked for, independent of any provider."""
+    """What the user asked for, independent of any provider: the look, and whether the results are
+    delivered privately (to the person's direct messages instead of where they asked)."""
 
     style: Style = Style.PROFESSIONAL
     background: Background = Background.STUDIO_WHITE
@@ -84,6 +85,7 @@ class Options:
     quality: Quality = Quality.STANDARD
     aspect_ratio: AspectRatio = AspectRatio.SQUARE
     prompt: str = field(default="")
+    private: bool = False
 
     def __post_init__(self) -> None:
         if not MIN_COUNT <= self.count <= MAX_COUNT:
@@ -103,6 +105,7 @@ class Options:
             "quality": self.quality.value,
             "aspect_ratio": self.aspect_ratio.value,
             "prompt": self.prompt,
+            "private": self.private,
         }
 
     @classmethod
@@ -121,6 +124,8 @@ class Options:
                 raise OptionError(f"count must be a number from {MIN_COUNT} to {MAX_COUNT}.", "count") from None
         if data.get("prompt") is not None:
             changes["prompt"] = str(data["prompt"]).strip()
+        if data.get("private") not in (None, ""):
+            changes["private"] = _parse_flag(data["private"])
         return replace(result, **changes)
 
 
@@ -140,6 +145,19 @@ def _parse_enum(kind: type[StrEnum], name: str, value: str) -> Any:
         allowed = ", ".join(member.value for member in kind)
         label = name.replace("_", " ")
         raise OptionError(f"“{value}” is not a {label}; choose one of: {allowed}.", name) from None
+
+
+_YES = frozenset({"true", "1", "yes", "on", "private"})
+_NO = frozenset({"false", "0", "no", "off", "public"})
+
+
+def _parse_flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in _YES or word in _NO:
+        return word in _YES
+    raise OptionError(f"“{value}” is neither yes nor no for private delivery.", "private")
 
 
 def choices(name: str) -> list[str]:
@@ -176,20 +194,24 @@ def parse_option_words(words: list[str], providers: list[str]) -> ParsedWords:
     """Read options written as plain words: `executive office 3:4 x4 runflow`.
 
     Each word is matched against every enum; `xN`/`Nx` sets the count; a provider name picks
-    the provider; filler words ("please", "headshots") and punctuation are passed over. A word
-    close to an option (`execuitve`) is returned with its guess; the rest are returned as unknown.
+    the provider; `private` (or `public`) says where the results go; filler words ("please",
+    "headshots") and punctuation are passed over. A word close to an option (`execuitve`) is
+    returned with its guess; the rest are returned as unknown.
     """
     values: dict[str, str] = {}
     provider: str | None = None
     unknown: list[str] = []
     guessed: list[tuple[str, str]] = []
-    vocabulary = [*providers, *(member.value for kind in _ENUMS.values() for member in kind)]
+    vocabulary = [*providers, *(member.value for kind in _ENUMS.values() for member in kind), "private", "public"]
     for raw in words:
         word = raw.strip().lower().strip(",.;:!?()\"'").replace("-", "_")
         if not word or word in FILLER_WORDS or not any(ch.isalnum() for ch in word):
             continue
         if word in providers:
             provider = word
+            continue
+        if word in ("private", "privately", "public"):
+            values["private"] = "public" if word == "public" else "private"
             continue
         count = _COUNT_WORD.match(word)
         if count and ("x" in word or "×" in word):

@@ -22,6 +22,7 @@ class Field(StrEnum):
     QUALITY = "quality"
     ASPECT_RATIO = "aspect_ratio"
     PROMPT = "prompt"
+    PRIVATE = "private"
     LIMIT = "limit"  # the user has as many unfinished jobs as they may
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.chat import Link, OutgoingFile
+from bot.chat import Button, Link, OutgoingFile
 from bot.providers import Generated, GenerationInput, ResultImage, Submitted
 from bot.request import Capabilities
 
@@ -41,12 +41,17 @@ class RecordingSurface:
     max_bytes_per_post: int = 25 * 1024 * 1024
     posts: list[Post] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
-    status_links: list[list[Link]] = field(default_factory=list)
+    status_buttons: list[list[Button]] = field(default_factory=list)
     fail_posts: int = 0
 
-    async def set_status(self, thread: dict[str, Any], text: str, links: Sequence[Link] = ()) -> None:
+    async def set_status(self, thread: dict[str, Any], text: str, buttons: Sequence[Button] = ()) -> None:
         self.statuses.append(text)
-        self.status_links.append(list(links))
+        self.status_buttons.append(list(buttons))
+
+    @property
+    def status_links(self) -> list[list[Link]]:
+        """The links among each status update's buttons."""
+        return [[b for b in buttons if isinstance(b, Link)] for buttons in self.status_buttons]
 
     async def post(
         self, thread: dict[str, Any], text: str, files: Sequence[OutgoingFile], key: str, links: Sequence[Link] = ()

@@ -65,7 +65,7 @@ class Photos:
 class Status:
     """The adapter's other part: the status message opens a "thread"."""
 
-    async def open(self, photo_count: int) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
         return {"t": 1}
 
 

@@ -13,9 +13,11 @@ from aiohttp import web
 
 from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_process, use_gateway_of
 from adapters.discord.commands import install_commands
+from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
 from adapters.discord.surface import DiscordThread, fit
 from bot.downloads import Downloader
+from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
 from bot.service import HeadshotService
@@ -50,13 +52,15 @@ class DiscordAdapter:
         guild_ids: Sequence[int],
         service: HeadshotService,
         intake: JobIntake,
+        follow_ups: FollowUps,
         downloader: Downloader,
     ) -> DiscordAdapter:
-        """Build the client, its commands and the surface; nothing connects yet."""
+        """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
         client = HeadshotClient(guild_ids=guild_ids)
         surface = DiscordThread(client)
-        install_commands(client.tree, service, DiscordIntake(intake, downloader, surface))
+        client.follow_ups = DiscordFollowUps(follow_ups, surface)
+        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface))
         return cls(client, surface, token)
 
     def install_routes(self, app: web.Application) -> None:

@@ -9,6 +9,8 @@ import discord
 import yarl
 from discord import app_commands
 
+from adapters.discord.buttons import DYNAMIC_ITEMS, PressHandler
+
 log = logging.getLogger(__name__)
 
 
@@ -27,6 +29,9 @@ class HeadshotClient(discord.Client):
         super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
         self.tree: app_commands.CommandTree[HeadshotClient] = app_commands.CommandTree(self)
         self.guild_ids = list(guild_ids)
+        # Presses on follow-up components go here (`adapters.discord.buttons.handler_of`).
+        self.follow_ups: PressHandler | None = None
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
 
     async def setup_hook(self) -> None:
         """Runs at login, before the gateway: make the commands known to Discord."""

@@ -33,6 +33,7 @@ OPTION_HELP = {
     "quality": "Standard is faster; high has more detail",
     "aspect_ratio": "Width to height of the headshots",
     "prompt": "Anything else to ask for, in words",
+    "private": "Send the status and the headshots to your direct messages instead",
 }
 
 
@@ -65,10 +66,11 @@ def describe_defaults(options: Options, provider: str) -> str:
     """A user's defaults in one sentence."""
     values = options.to_dict()
     prompt = f", prompt “{values['prompt']}”" if values["prompt"] else ""
+    where = "sent to you privately" if options.private else "posted where you ask"
     return (
         f"provider {provider}, style {values['style']}, background {values['background']}, "
         f"attire {values['attire']}, count {values['count']}, quality {values['quality']}, "
-        f"aspect ratio {values['aspect_ratio']}{prompt}"
+        f"aspect ratio {values['aspect_ratio']}{prompt}; results {where}"
     )
 
 
@@ -143,9 +145,10 @@ def job_commands(service: HeadshotService, intake: DiscordIntake) -> list[Any]:
         quality: str | None = None,
         aspect_ratio: str | None = None,
         prompt: app_commands.Range[str, 1, 1000] | None = None,
+        private: bool | None = None,
     ) -> None:
         values = {"style": style, "background": background, "attire": attire, "count": count,
-                  "quality": quality, "aspect_ratio": aspect_ratio, "prompt": prompt}
+                  "quality": quality, "aspect_ratio": aspect_ratio, "prompt": prompt, "private": private}
         photos = [a for a in (photo, photo2, photo3) if a is not None]
         await intake.start_job(interaction, photos, values, provider)
 
@@ -185,11 +188,12 @@ def account_commands(service: HeadshotService) -> list[Any]:
         quality: str | None = None,
         aspect_ratio: str | None = None,
         prompt: app_commands.Range[str, 1, 1000] | None = None,
+        private: bool | None = None,
     ) -> None:
         owner = owner_key(interaction.user.id)
         saved, saved_provider = await service.defaults(owner)
         values = {"style": style, "background": background, "attire": attire, "count": count,
-                  "quality": quality, "aspect_ratio": aspect_ratio, "prompt": prompt}
+                  "quality": quality, "aspect_ratio": aspect_ratio, "prompt": prompt, "private": private}
         if all(v is None for v in values.values()) and provider is None:
             text = f"Your defaults: {describe_defaults(saved, saved_provider)}. Pass options to change them."
             await interaction.response.send_message(text[:2000], ephemeral=True)

@@ -17,15 +17,18 @@ import discord
 from adapters.discord.attachments import AttachmentPhotos, check_sizes
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
 from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
+from bot.chat import DirectMessagesClosed
 from bot.downloads import Downloader
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
+from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
 
 THREAD_ARCHIVE_MINUTES: Final = 1440
 _THREAD_ALREADY_EXISTS = 160004  # Discord's code when the message already has a thread
+_CANNOT_MESSAGE_USER = 50007  # the person allows no direct messages from the bot
 STARTING = "⏳ Starting your headshots…"
 
 
@@ -53,8 +56,11 @@ def interrupted_reply(interaction: discord.Interaction) -> ThreadAddress:
 class DiscordIntake:
     """Discord's side of the core's intake: attachments become bytes, the command's answer becomes the status."""
 
-    def __init__(self, intake: JobIntake, downloader: Downloader, surface: DiscordThread) -> None:
+    def __init__(
+        self, intake: JobIntake, service: HeadshotService, downloader: Downloader, surface: DiscordThread
+    ) -> None:
         self.intake = intake
+        self.service = service
         self.downloader = downloader
         self.surface = surface
 
@@ -66,21 +72,33 @@ class DiscordIntake:
         provider: str | None,
         anchor: discord.Message | None = None,
     ) -> None:
-        """Make a job of the attachments; `anchor` is the message whose thread gets the results."""
+        """Make a job of the attachments; `anchor` is the message whose thread gets the results.
+
+        A private request (asked for, or the person's saved default) is answered ephemerally and
+        its status and results go to the person's direct messages.
+        """
+        if not isinstance(interaction.user, discord.User | discord.Member):
+            log.warning("refused an interaction that names no user")  # Discord always sends one
+            return
+        owner = owner_key(interaction.user.id)
+        private = values.get("private")
+        if private is None:
+            private = (await self.service.defaults(owner))[0].private
         try:
-            placement = plan_placement(
+            check_sizes(attachments, self.intake.max_photo_bytes)
+            placement = None if private else plan_placement(
                 interaction.channel.type if interaction.channel else None,
                 interaction.guild_id is not None,
                 interaction.app_permissions,
             )
-            check_sizes(attachments, self.intake.max_photo_bytes)
         except UserError as exc:
             await interaction.response.send_message(fit(str(exc)), ephemeral=True)
             return
-        # Within Discord's three seconds, before any download: the public answer becomes the status.
-        await interaction.response.defer(thinking=True)
+        # Within Discord's three seconds, before any download: the answer becomes the status (or, for a
+        # private request, says where the status went).
+        await interaction.response.defer(thinking=True, ephemeral=bool(private))
         ask = Ask(
-            owner=owner_key(interaction.user.id), values=values, provider=provider,
+            owner=owner, values={**values, "private": bool(private)}, provider=provider,
             workspace=workspace_key(interaction.guild_id),
         )
         photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
@@ -109,6 +127,26 @@ class DiscordIntake:
             reply_to=None if thread_id else str((anchor or status).id),
             upload_limit=interaction.filesize_limit,
             note=reason,
+        )
+
+    async def open_private_status(self, interaction: discord.Interaction) -> DiscordAddress:
+        """The status message in the person's direct messages; the (ephemeral) answer says it went there."""
+        try:
+            dm = await interaction.user.create_dm()
+            status = await dm.send(STARTING)
+        except discord.HTTPException as exc:
+            log.info("could not reach a person's direct messages: %s %s", exc.code, exc.text)
+            if exc.code == _CANNOT_MESSAGE_USER or isinstance(exc, discord.Forbidden):
+                raise DirectMessagesClosed(
+                    "I can't send you direct messages (your privacy settings don't allow them from this server's "
+                    "members), so I didn't start the job and posted nothing here. Allow direct messages from "
+                    "server members, or leave out `private`."
+                ) from None
+            raise
+        await interaction.edit_original_response(content="🔒 Your headshots are on their way to our direct messages.")
+        return DiscordAddress(
+            guild_id=None, channel_id=str(dm.id), thread_id=None, status_channel_id=str(dm.id),
+            status_message_id=str(status.id), reply_to=str(status.id), upload_limit=None, note=None,
         )
 
     async def _start_thread(
@@ -154,8 +192,10 @@ class _StatusAnswer:
     discord_intake: DiscordIntake
     interaction: discord.Interaction
     anchor: discord.Message | None
-    placement: Placement
+    placement: Placement | None  # None for a private request
 
-    async def open(self, photo_count: int) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+        if private or self.placement is None:
+            return (await self.discord_intake.open_private_status(self.interaction)).to_json()
         address = await self.discord_intake.open_status(self.interaction, self.anchor, self.placement)
         return address.to_json()

@@ -18,5 +18,10 @@ def link_view(links: Sequence[Link]) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     for link in links[:MAX_BUTTONS]:
-        view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=link.label[:MAX_LABEL], url=link.url))
+        view.add_item(link_button(link))
     return view
+
+
+def link_button(link: Link) -> discord.ui.Button[discord.ui.View]:
+    """One link as a button that opens its page."""
+    return discord.ui.Button(style=discord.ButtonStyle.link, label=link.label[:MAX_LABEL], url=link.url)

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import discord
 
+from adapters.discord.buttons import status_view
 from adapters.discord.links import link_view
 from adapters.discord.permissions import joined
-from bot.chat import Link, OutgoingFile
+from bot.chat import Button, Link, OutgoingFile
 from bot.delivery import plan_batches
 from bot.jobs import ThreadAddress
 
@@ -123,13 +124,13 @@ class DiscordThread:
     def _target(self, thread: DiscordAddress) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(thread.thread_id or thread.channel_id))
 
-    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str, buttons: Sequence[Button] = ()) -> None:
         """Edit the job's status message (the command's public answer) as the bot."""
-        await self.show_status(DiscordAddress.from_json(thread), text, links)
+        await self.show_status(DiscordAddress.from_json(thread), text, buttons)
 
-    async def show_status(self, address: DiscordAddress, text: str, links: Sequence[Link] = ()) -> None:
-        """Edit a status message, its standing note kept under the text and its links as buttons."""
-        await self._edit_status(address, with_note(address.note, text), link_view(links))
+    async def show_status(self, address: DiscordAddress, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Edit a status message, its standing note kept under the text and its buttons as components."""
+        await self._edit_status(address, with_note(address.note, text), status_view(buttons))
 
     async def _edit_status(self, thread: DiscordAddress, content: str, view: discord.ui.View | None = None) -> None:
         channel = self.client.get_partial_messageable(int(thread.status_channel_id))

@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from adapters.slack.commands import register_commands
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
+from adapters.slack.followups import register_follow_ups
 from adapters.slack.installations import SealedInstallationStore
 from adapters.slack.intake import Origin, SlackIntake, owner_key
 from adapters.slack.links import register_link_buttons
@@ -35,6 +36,7 @@ from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
+from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
 from bot.service import HeadshotService
@@ -93,6 +95,7 @@ class SlackAdapter:
         self,
         service: HeadshotService,
         intake: JobIntake,
+        follow_ups: FollowUps,
         *,
         bot_token: str | None = None,
         signing_secret: str | None,
@@ -146,6 +149,7 @@ class SlackAdapter:
         register_submissions(self.app, self.listeners)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
+        register_follow_ups(self.app, self.listeners, follow_ups)
         if self.installations is not None:
             register_removal(self.app, self.installations, self._workspace_removed)
         self._socket: AsyncSocketModeHandler | None = None

@@ -20,10 +20,11 @@ HELP = (
     "*Headshots* turns portrait photos into professional headshots.\n"
     "• `/headshot` — upload photos and choose the style\n"
     "• Mention me in a message with photos, options as words: `@Headshots executive office 3:4 x4`\n"
+    "  (add `private` and the results come to you by direct message)\n"
     "• On a message with photos: *More actions* (⋯) → *Make headshots*\n"
     "• `/headshot status` — your recent jobs\n"
     "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
-    "• `/headshot settings` — your default options\n"
+    "• `/headshot settings` — your default options (private delivery too)\n"
     "• `/headshot forget` — delete everything stored about you"
 )
 NO_PHOTOS = (

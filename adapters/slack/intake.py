@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_by_limit, needs_file_info
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
-from bot.chat import ChatSurface, ThreadGone
+from bot.chat import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
@@ -123,7 +123,7 @@ class SlackIntake:
         except QuotaExceeded as exc:  # a shortcut's refusal goes in the thread of its message, like a mention's
             await self.tell(replace(origin, errors_in_thread=origin.thread_ts is not None), str(exc))
         except UserError as exc:
-            await self.tell(origin, str(exc))
+            await self.tell(origin, str(exc), privately=isinstance(exc, DirectMessagesClosed))
         except Exception:
             log.exception("a Slack request could not be started")
             await self.tell(origin, START_FAILED)
@@ -184,6 +184,26 @@ class SlackIntake:
         thread = await self._post_status_in(client, origin, dm, None, f"{note}\n{text}")
         return replace(thread, note=note)
 
+    async def post_status_privately(self, origin: Origin, text: str, note: str | None = None) -> SlackAddress:
+        """Post the status message in the person's direct messages with the bot (`note` above it, as in
+        `post_status`), and tell them so where they asked; raises `DirectMessagesClosed` (nothing posted
+        anywhere) when that conversation cannot be opened."""
+        client = await self.workspaces.client(origin.installed_team)
+        text = message_text(text)
+        shown = f"{note}\n{text}" if note else text
+        try:
+            dm = await self._open_dm(client, origin.user)
+            thread = replace(await self._post_status_in(client, origin, dm, None, shown), note=note)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.info("could not open a direct message for a private request: %s", error)
+            raise DirectMessagesClosed(
+                f"I couldn't open a direct message with you ({error}), so I didn't start the job "
+                "and posted nothing in the channel."
+            ) from None
+        await self.tell(origin, "🔒 Your headshots will arrive in our direct messages.", privately=True)
+        return thread
+
     async def _post_status_in(
         self, client: AsyncWebClient, origin: Origin, channel: str, thread_ts: str | None, text: str
     ) -> SlackAddress:
@@ -196,12 +216,13 @@ class SlackIntake:
         answer = await client.conversations_open(users=user)
         return str(answer["channel"]["id"])
 
-    async def tell(self, origin: Origin, text: str) -> None:
-        """Tell the user something: a thread reply for mentions, else ephemeral (or a DM when that fails)."""
+    async def tell(self, origin: Origin, text: str, *, privately: bool = False) -> None:
+        """Tell the user something: a thread reply for mentions, else (or `privately`) ephemeral, or a DM
+        when that fails."""
         text = message_text(text)
         try:
             client = await self.workspaces.client(origin.installed_team)
-            if origin.errors_in_thread:
+            if origin.errors_in_thread and not privately:
                 await client.chat_postMessage(channel=origin.channel, thread_ts=origin.thread_ts, text=text)
                 return
             try:
@@ -235,10 +256,12 @@ class _StatusInChannel:
     origin: Origin
     note: str | None = None
 
-    async def open(self, photo_count: int) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
         noun = "photo" if photo_count == 1 else "photos"
+        text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
+        if private:
+            return (await self.slack.post_status_privately(self.origin, text, self.note)).to_json()
         try:
-            text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
             thread = await self.slack.post_status(self.origin, text, self.note)
         except SlackApiError as exc:
             log.warning("could not post a status message: %s", exc.response.get("error"))

@@ -19,11 +19,13 @@ def link_blocks(text: str, links: Sequence[Link]) -> list[Block]:
     """The blocks of a message whose text comes with link buttons (none without links)."""
     if not links:
         return []
-    buttons = [
-        ButtonElement(text=link.label[:MAX_BUTTON_TEXT], url=link.url, action_id=f"link-{number}")
-        for number, link in enumerate(links)
-    ]
+    buttons = [link_button(link, number) for number, link in enumerate(links)]
     return [SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION_TEXT])), ActionsBlock(elements=buttons)]
+
+
+def link_button(link: Link, number: int) -> ButtonElement:
+    """One link as a button that opens its page (`number` tells a message's links apart)."""
+    return ButtonElement(text=link.label[:MAX_BUTTON_TEXT], url=link.url, action_id=f"link-{number}")
 
 
 def register_link_buttons(app: AsyncApp) -> None:

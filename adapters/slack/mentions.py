@@ -57,6 +57,7 @@ def known_words(providers: list[str]) -> str:
              ("style", "background", "attire", "quality", "aspect_ratio")]
     parts.append(f"how many: x{MIN_COUNT}-x{MAX_COUNT}")
     parts.append(f"provider: {', '.join(providers)}")
+    parts.append("delivery: private (to your direct messages), public")
     return "\n".join(f"• {part}" for part in parts)
 
 
@@ -100,20 +101,20 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
             return  # the bot's own messages (its status in a direct message, say)
         if not seen.claim(channel, ts):
             return
+        providers = [p.name for p in shared.service.providers]
+        parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)
         origin = Origin(
             team=str(body.get("team_id") or event.get("team")),
             user=str(event["user"]),
             channel=channel,
             thread_ts=str(event.get("thread_ts") or ts),
-            errors_in_thread=True,
+            errors_in_thread=parsed.values.get("private") != "private",  # who asks privately is answered privately
             workspace=context.team_id,
         )
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         if not files:
             await shared.slack.tell(origin, NO_PHOTOS)
             return
-        providers = [p.name for p in shared.service.providers]
-        parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)
         if parsed.unknown:
             reply = f"I didn't understand {quoted(parsed.unknown)}. The words I know:\n{known_words(providers)}"
             await shared.slack.tell(origin, reply)

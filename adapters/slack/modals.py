@@ -17,6 +17,12 @@ SETTINGS_CALLBACK = "headshot_settings"
 PHOTOS_BLOCK = "photos"
 PROVIDER_BLOCK = "provider"
 PROMPT_BLOCK = "prompt"
+PRIVATE_BLOCK = "private"
+PRIVATE_OPTION: dict[str, Any] = {
+    "text": {"type": "plain_text", "text": "Send them to me privately"},
+    "description": {"type": "plain_text", "text": "The status and the headshots arrive in a direct message"},
+    "value": "private",
+}
 SELECT_BLOCKS = ("style", "background", "attire", "count", "quality", "aspect_ratio")
 FILE_TYPES = list(ACCEPTED_SUFFIXES)
 MAX_UPLOAD_FILES = 10
@@ -61,7 +67,7 @@ def choice_label(choice: ProviderChoice) -> str:
 
 
 def option_blocks(providers: Sequence[ProviderChoice], options: Options, provider: str) -> list[dict[str, Any]]:
-    """The provider select, one select per option, and the optional prompt."""
+    """The provider select, one select per option, the optional prompt and the private-delivery checkbox."""
     provider_options = [_option(p.name, choice_label(p), p.capabilities.description) for p in providers]
     blocks = [_select(PROVIDER_BLOCK, provider_options, provider)]
     current = options.to_dict()
@@ -79,6 +85,11 @@ def option_blocks(providers: Sequence[ProviderChoice], options: Options, provide
         prompt["initial_value"] = options.prompt
     blocks.append({"type": "input", "block_id": PROMPT_BLOCK, "optional": True, "label": _text("Prompt"),
                    "element": prompt})
+    private: dict[str, Any] = {"type": "checkboxes", "action_id": PRIVATE_BLOCK, "options": [PRIVATE_OPTION]}
+    if options.private:
+        private["initial_options"] = [PRIVATE_OPTION]
+    blocks.append({"type": "input", "block_id": PRIVATE_BLOCK, "optional": True, "label": _text("Delivery"),
+                   "element": private})
     return blocks
 
 
@@ -170,6 +181,10 @@ def read_state(view: dict[str, Any]) -> Submission:
                     values[block] = str(selected)
             elif kind == "plain_text_input" and block == PROMPT_BLOCK:
                 values["prompt"] = str(action.get("value") or "")
+            elif kind == "checkboxes" and block == PRIVATE_BLOCK:
+                # Unticked says so too: it overrides a saved default of private delivery.
+                ticked = {o.get("value") for o in action.get("selected_options") or []}
+                values["private"] = "true" if "private" in ticked else "false"
             elif kind == "file_input":
                 files.extend(action.get("files") or [])
     return Submission(values=values, provider=provider, files=files)

@@ -89,9 +89,11 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
             except UserError as exc:
                 await shared.slack.tell(origin, str(exc))
                 return
-            summary = ", ".join(str(v) for k, v in options.to_dict().items() if k != "prompt" and v != "")
+            shown = {k: v for k, v in options.to_dict().items() if k not in ("prompt", "private") and v != ""}
+            summary = ", ".join(str(v) for v in shown.values())
+            where = "; results sent to you privately" if options.private else ""
             chosen = provider or service.default_provider
-            await shared.slack.tell(origin, f"Saved your defaults: {chosen}, {summary}.")
+            await shared.slack.tell(origin, f"Saved your defaults: {chosen}, {summary}{where}.")
 
         shared.tasks.spawn(save(), name="slack-settings")
         await ack()

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.buttons import status_blocks
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.links import link_blocks
 from adapters.slack.text import message_text
 from adapters.slack.web_api import posting_client
-from bot.chat import Link, OutgoingFile
+from bot.chat import Button, Link, OutgoingFile
 from bot.jobs import ThreadAddress
 
 if TYPE_CHECKING:
@@ -85,15 +86,15 @@ class SlackThread:
         self.workspaces = workspaces
         self.transfer = transfer
 
-    async def set_status(self, thread: ThreadAddress, text: str, links: Sequence[Link] = ()) -> None:
+    async def set_status(self, thread: ThreadAddress, text: str, buttons: Sequence[Button] = ()) -> None:
         """Edit the job's status message."""
-        await self.show_status(SlackAddress.from_json(thread), text, links)
+        await self.show_status(SlackAddress.from_json(thread), text, buttons)
 
-    async def show_status(self, address: SlackAddress, text: str, links: Sequence[Link] = ()) -> None:
-        """Edit a status message, its standing note kept above the text and its links as buttons under it."""
+    async def show_status(self, address: SlackAddress, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Edit a status message, its standing note kept above the text and its buttons under it."""
         text = status_with_note(address, message_text(text))
         client = await self.workspaces.client(address.team)
-        blocks = link_blocks(text, links) or None  # without links the message keeps the buttons it has
+        blocks = status_blocks(text, buttons) or None  # without buttons the message keeps the ones it has
         await client.chat_update(channel=address.channel, ts=address.status_ts, text=text, blocks=blocks)
 
     async def post(

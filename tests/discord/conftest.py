@@ -19,6 +19,7 @@ from bot.app import Core, build_core, discord_adapter
 from bot.providers import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
 from tests.conftest import make_settings
+from tests.discord import shapes
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.shapes import TOKEN, snowflake
 from tests.doubles import jpeg
@@ -107,17 +108,44 @@ class Harness:
         """`/headshot` with the astronaut portrait and the given options."""
         return self.command(list(options), files=[("me.jpg", astronaut_jpeg(), "image/jpeg")], **kwargs)
 
+    def press(self, message: dict[str, Any], custom_id: str, *, values: list[str] | None = None,
+              user: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The INTERACTION_CREATE (type 3) Discord sends when someone (the asker unless `user` says otherwise)
+        uses a component of a message the bot sent, as the fake has that message."""
+        data = payload("component_select" if values is not None else "component_button")
+        data["data"]["custom_id"] = custom_id
+        if values is not None:
+            data["data"]["values"] = values
+        data["message"] = message
+        data["channel_id"] = channel_id = message["channel_id"]
+        guild = self.fake.guild_of(channel_id)
+        if guild is None:  # a direct message: a user, no member, no guild
+            for key in ("guild", "guild_id", "guild_locale", "member"):
+                del data[key]
+            data.update(context=1, authorizing_integration_owners={"0": "0"}, user=user or payload(
+                "component_button")["member"]["user"], channel=shapes.dm_channel(channel_id, USER_ID))
+        else:
+            data["channel"] = self.fake.channel_object(channel_id, guild)
+            if user is not None:
+                data["member"]["user"] = user
+        return data
+
     async def send(self, data: dict[str, Any]) -> None:
         """Deliver an INTERACTION_CREATE as the gateway would, and wait for its handler to finish."""
-        before = {t for t in asyncio.all_tasks() if t.get_name() == "CommandTree-invoker"}
+        before = {t for t in asyncio.all_tasks() if _is_handler(t)}
         self.fake.interaction(data)
         self.adapter.client._connection.parse_interaction_create(data)  # type: ignore[arg-type]
         await asyncio.sleep(0)
-        running = {t for t in asyncio.all_tasks() if t.get_name() == "CommandTree-invoker"} - before
+        running = {t for t in asyncio.all_tasks() if _is_handler(t)} - before
         await asyncio.wait_for(asyncio.gather(*running), timeout=20)
 
     async def run_jobs(self) -> None:
         await self.core.runner.run_until_idle()
+
+
+def _is_handler(task: asyncio.Task[Any]) -> bool:
+    """Whether a task runs an interaction's handler: a command's, or a component's (a persistent one too)."""
+    return task.get_name() == "CommandTree-invoker" or task.get_name().startswith("discord-ui-")
 
 
 HarnessFactory = Callable[..., Awaitable[Harness]]

@@ -81,6 +81,8 @@ class FakeDiscord:
     tokens_expired: bool = False
     refuse_sends_after: int | None = None  # answer 403 to channel messages after this many were made
     _sends: int = 0
+    dms: dict[str, str] = field(default_factory=dict)  # user id -> their direct message channel with the bot
+    dms_closed: set[str] = field(default_factory=set)  # users who take no direct messages from server members
 
     @property
     def api(self) -> str:
@@ -93,6 +95,7 @@ class FakeDiscord:
         r.add_get(f"{a}/users/@me", self._me)
         r.add_get(f"{a}/oauth2/applications/@me", self._application)
         r.add_get(f"{a}/gateway/bot", self._gateway_bot)
+        r.add_post(f"{a}/users/@me/channels", self._open_dm)
         r.add_put(f"{a}/applications/{{app}}/commands", self._sync)
         r.add_put(f"{a}/applications/{{app}}/guilds/{{guild}}/commands", self._sync)
         r.add_post(f"{a}/interactions/{{iid}}/{{token}}/callback", self._callback)
@@ -205,6 +208,29 @@ class FakeDiscord:
         return body
 
 
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """`POST /users/@me/channels`: the bot's direct message channel with a user (the same one each time).
+        Discord opens it even for users who take no direct messages: sending into it is what fails."""
+        user_id = str((await request.json())["recipient_id"])
+        channel_id = self.dms.setdefault(user_id, shapes.snowflake())
+        return reply(shapes.dm_channel(channel_id, user_id))
+
+    def guild_of(self, channel_id: str) -> str | None:
+        """The guild a channel or thread belongs to, from what the fake has seen (None for a DM)."""
+        if channel_id in self.dms.values():
+            return None
+        if channel_id in self.threads:
+            return self.threads[channel_id].get("guild_id")
+        return self.interactions_guild(channel_id)
+
+    def channel_object(self, channel_id: str, guild: str) -> dict[str, Any]:
+        """A guild text channel, or the thread with that id, as an interaction carries it."""
+        if channel_id in self.threads:
+            return {**self.threads[channel_id], "permissions": "2248473465835073"}
+        return {"id": channel_id, "guild_id": guild, "type": 0, "name": "general", "flags": 0, "nsfw": False,
+                "parent_id": None, "permissions": "2248473465835073", "position": 0, "rate_limit_per_user": 0,
+                "topic": None, "last_message_id": None}
+
     async def _gateway_bot(self, _request: web.Request) -> web.Response:
         limits = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
         return reply({"url": f"{self.url.replace('http', 'ws')}/gateway", "shards": 1, "session_start_limit": limits})
@@ -240,8 +266,10 @@ class FakeDiscord:
         flags = int(data.get("flags") or 0) | (LOADING if body["type"] == 5 else 0)
         channel_id = interaction["channel"]["id"]
         user = (interaction.get("member") or interaction)["user"]
-        metadata = {"id": interaction["id"], "type": 2, "user": user, "name": interaction["data"]["name"],
+        metadata = {"id": interaction["id"], "type": interaction["type"], "user": user,
                     "authorizing_integration_owners": interaction["authorizing_integration_owners"]}
+        if "name" in interaction["data"]:
+            metadata["name"] = interaction["data"]["name"]
         message = shapes.message(channel_id, data.get("content", ""), flags=flags, interaction_metadata=metadata)
         self.originals[token] = message
         if not flags & EPHEMERAL:
@@ -290,9 +318,11 @@ class FakeDiscord:
         if self.refuse_sends_after is not None and self._sends >= self.refuse_sends_after:
             return error(403, 50013, "Missing Permissions")
         self._sends += 1
+        if any(self.dms.get(user) == channel_id for user in self.dms_closed):
+            return error(403, 50007, "Cannot send messages to this user")
         message_id = shapes.snowflake()
         body = await self._body(request, channel_id, message_id)
-        message = shapes.message(channel_id, body.get("content", ""), attachments=body["attachments"])
+        message = shapes.message(channel_id, body.get("content", ""), attachments=body.get("attachments", []))
         message["id"] = message_id
         message["components"] = body.get("components") or []
         if body.get("message_reference"):

@@ -64,3 +64,19 @@ def ready(gateway_url: str) -> dict[str, Any]:
         "resume_gateway_url": gateway_url, "application": {"id": APP_ID, "flags": 0},
         "private_channels": [], "relationships": [],
     }
+
+
+def dm_channel(channel_id: str, user_id: str) -> dict[str, Any]:
+    """The bot's direct message channel with a user."""
+    recipient = {"id": user_id, "username": "ada", "global_name": "Ada", "discriminator": "0", "avatar": None,
+                 "public_flags": 0}
+    return {"id": channel_id, "type": 1, "last_message_id": None, "flags": 0, "recipients": [recipient]}
+
+
+def member(user: dict[str, Any]) -> dict[str, Any]:
+    """A guild member wrapping a user, as interactions carry them."""
+    return {
+        "avatar": None, "banner": None, "communication_disabled_until": None, "deaf": False, "flags": 0,
+        "joined_at": "2024-05-01T10:00:00.000000+00:00", "mute": False, "nick": None, "pending": False,
+        "permissions": "2248473465835073", "premium_since": None, "roles": [], "user": user,
+    }

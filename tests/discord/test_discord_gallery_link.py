@@ -31,13 +31,15 @@ async def test_results_come_with_a_gallery_link_button(make_harness: HarnessFact
 
     (status,) = fake.channel_posts(CHANNEL)
     assert status["content"].startswith("✅")
-    (on_status,) = buttons(status)
+    # The buttons in a row (More like these, Open gallery), the style menu in a row of its own.
+    [[more, on_status], [style]] = [row["components"] for row in status["components"]]
+    assert more["custom_id"].startswith("headshot:more:") and style["custom_id"].startswith("headshot:style:")
     assert on_status["style"] == 5 and on_status["url"].startswith(f"{PUBLIC}/g/")
 
 
-async def test_without_a_public_address_no_message_has_buttons(make_harness: HarnessFactory) -> None:
+async def test_without_a_public_address_no_message_has_a_link_button(make_harness: HarnessFactory) -> None:
     harness = await make_harness()
     await harness.send(harness.portrait_command())
     await harness.run_jobs()
     messages = [m for posts in harness.fake.messages.values() for m in posts]
-    assert messages and not any(buttons(m) for m in messages)
+    assert messages and not any(b.get("url") for m in messages for b in buttons(m))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import traceback
 from typing import Any
 
 import pytest
@@ -75,3 +76,63 @@ async def test_forget_deletes_rows_settings_and_files(harness: Harness) -> None:
     assert await harness.core.store.jobs_for_owner(OWNER) == []
     assert await harness.core.store.user_defaults(OWNER) is None
     assert await harness.core.store.results(job.id) == [] and not folder.exists()
+
+
+def raised_by_us(error: BaseException) -> bool:
+    """Whether the project's own code is on the exception's way up."""
+    return any(f"/{top}/" in frame.filename for frame, _ in traceback.walk_tb(error.__traceback__)
+               for top in ("adapters", "bot"))
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path into a JSON value."""
+    found: list[tuple[Any, ...]] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, inner in items:
+        found.append((*prefix, key))
+        found += paths(inner, (*prefix, key))
+    return found
+
+
+def spoil(rng: random.Random, value: dict[str, Any], spots: int) -> dict[str, Any]:
+    """The payload with a few parts dropped or replaced: most of it stays, so the press reaches a handler."""
+    for path in rng.sample(paths(value), spots):
+        parent: Any = value
+        for key in path[:-1]:
+            parent = parent[key] if isinstance(parent, dict | list) and (
+                key in parent if isinstance(parent, dict) else key < len(parent)) else None
+        if isinstance(parent, dict) and path[-1] in parent:
+            if rng.random() < 0.5:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = junk(rng)
+        elif isinstance(parent, list) and path[-1] < len(parent):
+            parent[path[-1]] = junk(rng)
+    return value
+
+
+async def test_spoiled_component_presses_never_raise_from_our_handlers(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    rng = random.Random(20261122)  # a fixed seed: a failure here is reproducible
+    caplog.set_level(logging.ERROR)
+    reached = 0
+    for n in range(SAMPLES):
+        data = spoil(rng, payload(("component_button", "component_select")[n % 2]), rng.randint(1, 3))
+        if isinstance(data.get("token"), str) and isinstance(data.get("channel"), dict):
+            harness.fake.interaction(data)
+        before = {t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui-")}
+        try:
+            harness.adapter.client._connection.parse_interaction_create(data)
+        except PARSER_ERRORS:
+            continue
+        await asyncio.sleep(0)
+        started = {t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui-")} - before
+        reached += len(started)
+        outcomes = await asyncio.wait_for(asyncio.gather(*started, return_exceptions=True), timeout=20)
+        # discord.py may fail on a spoiled message before any of our code runs; ours must never raise.
+        assert not [o for o in outcomes if isinstance(o, BaseException) and raised_by_us(o)], (n, outcomes)
+    assert reached >= SAMPLES // 3 and len(harness.fake.callbacks) >= SAMPLES // 3  # many got to us, and an answer
+    # discord.ui logs whatever a component's callback raised: our follow-ups' handlers included.
+    ours = [r for r in caplog.records if r.name.startswith(("adapters.", "bot.", "discord.ui"))]
+    assert ours == [], [(r.getMessage(), r.exc_text or (r.exc_info and repr(r.exc_info[1]))) for r in ours][:5]

@@ -157,7 +157,10 @@ def url_verification() -> dict[str, Any]:
     return {"type": "url_verification", "token": "x", "challenge": "c4a1"}
 
 
-INTERACTIVE = ["view_submission", "message_action", "block_actions", "settings_submission"]
+INTERACTIVE = [
+    "view_submission", "message_action", "block_actions", "settings_submission", "block_actions_button",
+    "block_actions_select",
+]
 EVENTS = ["app_mention", "message_file_share", "url_verification"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog import ProviderCatalog
-from bot.chat import Link, OutgoingFile
+from bot.chat import Button, Link, OutgoingFile
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
@@ -34,7 +34,7 @@ class UnreachableThread:
     max_files_per_post = 10
     max_bytes_per_post = 10**8
 
-    async def set_status(self, thread: dict[str, Any], text: str, links: Sequence[Link] = ()) -> None:
+    async def set_status(self, thread: dict[str, Any], text: str, buttons: Sequence[Button] = ()) -> None:
         raise ConnectionError("channel archived")
 
     async def post(

@@ -10,6 +10,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -158,23 +159,37 @@ def extra_settings() -> dict[str, Any]:
     return {}
 
 
+@asynccontextmanager
+async def slack_bot(
+    tmp_path: Path, fake: FakeSlack, providers: dict[str, Provider] | None = None, **settings: Any
+) -> AsyncIterator[SlackHarness]:
+    """A bot with Slack over HTTP on the data in `tmp_path` (a second one on the same data is a restart);
+    keyword arguments go to Settings."""
+    from tests.servers import running
+
+    config = make_settings(
+        tmp_path, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake.url}/api/",
+        **settings,
+    )
+    scripted = ScriptedProvider()
+    core = await build_core(config, data_dir=tmp_path, providers={"scripted": scripted, **(providers or {})})
+    adapter = slack_adapter(config, core)
+    app: web.Application = core.web_app([adapter.install_routes])
+    try:
+        async with running(app) as url, aiohttp.ClientSession() as http:
+            await adapter.start()
+            try:
+                yield SlackHarness(fake, core, adapter, url, http, scripted)
+            finally:
+                await adapter.stop()
+    finally:
+        await core.close()
+
+
 @pytest.fixture
 async def harness(
     tmp_path: Path, fake: FakeSlack, extra_providers: dict[str, Provider], extra_settings: dict[str, Any]
 ) -> AsyncIterator[SlackHarness]:
-    from tests.servers import running
-
-    settings = make_settings(
-        tmp_path, slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake.url}/api/",
-        **extra_settings,
-    )
-    scripted = ScriptedProvider()
-    core = await build_core(settings, data_dir=tmp_path, providers={"scripted": scripted, **extra_providers})
-    adapter = slack_adapter(settings, core)
-    app: web.Application = core.web_app([adapter.install_routes])
-    async with running(app) as url, aiohttp.ClientSession() as http:
-        await adapter.start()
-        yield SlackHarness(fake, core, adapter, url, http, scripted)
-        await adapter.stop()
-    await core.close()
+    async with slack_bot(tmp_path, fake, extra_providers, **extra_settings) as bot:
+        yield bot
 

@@ -41,7 +41,8 @@ async def test_results_come_with_a_gallery_button_in_the_thread_and_on_the_statu
     assert posted["unfurl_links"] is False and posted["unfurl_media"] is False
 
     assert status["text"].startswith("✅")
-    (on_status,) = link_buttons(status)
+    more, style, on_status = link_buttons(status)  # the follow-ups first, then the gallery
+    assert (more["action_id"], style["action_id"]) == ("headshot_more", "headshot_style")
     assert on_status["text"]["text"] == "Open gallery" and on_status["url"].startswith(f"{PUBLIC}/g/")
 
 

@@ -1,0 +1,87 @@
+"""Follow-up buttons on Slack: drawn as Block Kit under the status text, pressed as `block_actions`.
+
+A press carries everything it needs: the action's `action_id` says which follow-up, its
+`value` (a button's, or the picked option's) names the job. Slack is acknowledged at once;
+the check and the new job happen after, and a refusal is an ephemeral reply where the button was.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.buttons import FOLLOW_UP_ACTION, read_press
+from adapters.slack.context import ListenerContext
+from adapters.slack.intake import Origin, owner_key
+from adapters.slack.surface import SlackAddress, status_with_note
+from adapters.slack.text import message_text
+from bot.chat import ThreadGone
+from bot.errors import UserError
+from bot.followups import FollowUps, Press
+from bot.intake import START_FAILED
+from bot.jobs import ThreadAddress
+
+log = logging.getLogger(__name__)
+
+STARTING = "⏳ Starting on more headshots…"
+
+
+def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: FollowUps) -> None:
+    """Attach the follow-up buttons' action listener."""
+
+    async def on_press(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
+        press = read_press(action, owner_key(team, str(body["user"]["id"])))  # a malformed one is refused (400)
+        channel = str((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id"))
+        origin = Origin(team=team, user=str(body["user"]["id"]), channel=channel, workspace=context.team_id)
+        await ack()  # within Slack's three seconds; everything else happens after
+        shared.tasks.spawn(handle(press, origin, respond), name="slack-follow-up")
+
+    async def handle(press: Press, origin: Origin, respond: AsyncRespond) -> None:
+        try:
+            job = await follow_ups.check(press)
+            status = _StatusInThread(shared, SlackAddress.from_json(job.thread))
+            await follow_ups.start(press, job, status, shared.slack.surface, reply=origin.to_json())
+        except ThreadGone:
+            log.info("a follow-up was dropped: its workspace is not installed any more")
+        except UserError as exc:
+            await _reply(respond, str(exc))
+        except Exception:
+            log.exception("a follow-up could not be started")
+            await _reply(respond, START_FAILED)
+
+    app.action(FOLLOW_UP_ACTION)(on_press)
+
+
+async def _reply(respond: AsyncRespond, text: str) -> None:
+    """An ephemeral answer to the person who pressed, where they pressed."""
+    try:
+        await respond(text=message_text(text), response_type="ephemeral", replace_original=False)
+    except Exception as exc:  # the response URL expired or Slack is away: nothing else can reach them here
+        log.warning("could not answer a follow-up press: %s", type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class _StatusInThread:
+    """`bot.chat.StatusOpener` for a follow-up: a new status message in the thread of the job it follows."""
+
+    shared: ListenerContext
+    address: SlackAddress
+
+    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+        client = await self.shared.slack.workspaces.client(self.address.team)
+        text = message_text(status_with_note(self.address, STARTING))
+        try:
+            answer = await client.chat_postMessage(
+                channel=self.address.channel, thread_ts=self.address.thread_ts, text=text
+            )
+        except SlackApiError as exc:
+            log.warning("could not post a follow-up's status: %s", exc.response.get("error"))
+            raise UserError("I couldn't post in that thread any more, so I didn't start the job.") from None
+        return replace(self.address, status_ts=str(answer["ts"])).to_json()

@@ -13,7 +13,6 @@ status, and only words that mean nothing at all get a reply listing the words un
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -23,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, is_image_file
 from adapters.slack.intake import Origin
+from adapters.slack.recent import RecentKeys
 from adapters.slack.text import escaped
 from bot.options import MAX_COUNT, MIN_COUNT, choices, parse_option_words
 
@@ -31,24 +31,6 @@ NO_PHOTOS = (
     "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
     "optionally with options as words (`@Headshots executive office 3:4 x4`), or run `/headshot`."
 )
-
-
-class RecentMessages:
-    """Messages already handled (channel, ts), remembered for a while so nothing is done twice."""
-
-    def __init__(self, limit: int = 5000) -> None:
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._limit = limit
-
-    def claim(self, channel: str, ts: str) -> bool:
-        """True the first time a message is seen."""
-        key = (channel, ts)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self._limit:
-            self._seen.popitem(last=False)
-        return True
 
 
 def known_words(providers: list[str]) -> str:
@@ -77,7 +59,7 @@ def guess_note(guessed: list[tuple[str, str]], shown: int = 5) -> str | None:
 
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the `app_mention` and `message` (file share) listeners."""
-    seen = RecentMessages()
+    seen = RecentKeys()
 
     # `client` is Bolt's client for this event: it carries the token of the workspace that sent it.
     async def on_mention(

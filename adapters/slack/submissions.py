@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,9 +19,12 @@ from adapters.slack.modals import (
     decode_metadata,
     read_state,
 )
+from adapters.slack.recent import RecentKeys
 from bot.errors import UserError
 from bot.options import OptionError, Options
 from bot.request import Field, Problem
+
+log = logging.getLogger(__name__)
 
 
 def problem_blocks(problems: Sequence[Problem], *, photos_block: str) -> dict[str, str]:
@@ -50,6 +54,7 @@ def _origin(body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContex
 def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the request and settings modal handlers to the Bolt app."""
     service = shared.service
+    submitted = RecentKeys()
 
     async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         metadata = decode_metadata(view)
@@ -68,6 +73,11 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
             # A message's photos have no upload block to point at: their problems go on the provider select.
             target = PROVIDER_BLOCK if from_message else PHOTOS_BLOCK
             await ack(response_action="errors", errors=problem_blocks(problems, photos_block=target))
+            return
+        # Only an accepted submission counts: after errors the same view (id and hash) is sent again, fixed.
+        if not submitted.claim(str(view.get("id")), str(view.get("hash"))):
+            log.info("a view submission came again (a retry or a replay); it was already taken on")
+            await ack()
             return
         work = shared.slack.start_job(origin, files, submission.values, provider)
         shared.tasks.spawn(work, name="slack-request")

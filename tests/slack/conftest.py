@@ -9,6 +9,7 @@ import io
 import json
 import time
 import urllib.parse
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -33,8 +34,12 @@ PAYLOADS = Path(__file__).parent / "payloads"
 
 
 def payload(name: str) -> dict[str, Any]:
-    """A recorded Slack payload from `payloads/`, fresh for each use."""
-    return cast(dict[str, Any], json.loads((PAYLOADS / f"{name}.json").read_text()))
+    """A recorded Slack payload from `payloads/`, fresh for each use; a submitted view gets an id of
+    its own, as every modal Slack opens has one (the same id and hash twice is a replay)."""
+    data = cast(dict[str, Any], json.loads((PAYLOADS / f"{name}.json").read_text()))
+    if isinstance(data.get("view"), dict) and "id" in data["view"]:
+        data["view"]["id"] = f"V0{uuid.uuid4().hex[:10].upper()}"
+    return data
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.parse
 from typing import Any
 
 from PIL import Image
@@ -159,3 +160,24 @@ async def test_the_shortcut_on_a_message_without_photos_says_so(harness: SlackHa
     await wait_for(lambda: harness.fake.responses)
     assert harness.fake.responses[0]["text"].startswith("That message has no photos")
     assert harness.fake.calls_to("views.open") == []
+
+
+async def test_the_same_signed_submission_sent_twice_makes_one_job(harness: SlackHarness) -> None:
+    photo = harness.fake.add_user_file("portrait.jpg", portrait_jpeg())
+    body = urllib.parse.urlencode({"payload": json.dumps(harness.submission([photo], "scripted"))})
+    first = await harness.send(body, "application/x-www-form-urlencoded")
+    again = await harness.send(body, "application/x-www-form-urlencoded")  # a replay within the five minutes
+    assert (first.status, again.status) == (200, 200) and again.text == ""
+    await harness.settle()
+    assert len(harness.scripted.calls) == 1 and len(top_level(harness)) == 1
+
+
+async def test_a_submission_refused_with_errors_can_be_sent_again_fixed(harness: SlackHarness) -> None:
+    photo = harness.fake.add_user_file("portrait.jpg", portrait_jpeg())
+    body = harness.submission([photo], "scripted", count="9")
+    refused = await harness.interact(body)
+    assert refused.json()["response_action"] == "errors"
+    body["view"]["state"]["values"]["count"]["count"]["selected_option"]["value"] = "2"  # same view id and hash
+    assert (await harness.interact(body)).status == 200
+    await harness.settle()
+    assert len(harness.scripted.calls) == 1

@@ -258,8 +258,8 @@ class QuotaLedger(Protocol):
         """Count `images` (at most what was held) for a job that has ended."""
         ...
 
-    async def charged(self, provider: str, windows: Sequence[Window], now: float) -> list[int]:
-        """The images counted in each window at `now` (recorded charges and live holds)."""
+    async def charged(self, windows: Sequence[Window], now: float) -> list[int]:
+        """The images counted in each window (of its limit's provider) at `now`: recorded charges and live holds."""
         ...
 
     async def charge_totals(self, since: float, now: float) -> list[ChargeTotal]:

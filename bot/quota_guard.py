@@ -76,7 +76,7 @@ class QuotaGuard:
     async def check(self, provider: str, label: str, owner: str, workspace: str, images: int) -> None:
         """Raise `QuotaExceeded` for a request that would pass a limit now; holds nothing."""
         now = self.clock()
-        for use in await self._uses(provider, owner, workspace, now):
+        for use in await self._uses([provider], owner, workspace, now):
             if use.used + images > use.window.limit.images:
                 raise self._refuse(use, images, label, now)
 
@@ -102,17 +102,14 @@ class QuotaGuard:
 
     async def uses(self, owner: str, workspace: str, providers: Iterable[str]) -> list[Use]:
         """The owner's and the workspace's use of every limit in force on these providers."""
-        now = self.clock()
-        found: list[Use] = []
-        for provider in providers:
-            found.extend(await self._uses(provider, owner, workspace, now))
-        return found
+        return await self._uses(providers, owner, workspace, self.clock())
 
     async def left(self, owner: str, workspace: str, providers: Iterable[str]) -> dict[str, Use]:
         """For each limited provider, its use with the fewest images left."""
+        uses = await self.uses(owner, workspace, providers)
         found: dict[str, Use] = {}
-        for provider in providers:
-            use = tightest(await self._uses(provider, owner, workspace, self.clock()))
+        for provider in dict.fromkeys(use.window.limit.provider for use in uses):
+            use = tightest(u for u in uses if u.window.limit.provider == provider)
             if use is not None:
                 found[provider] = use
         return found
@@ -168,11 +165,11 @@ class QuotaGuard:
             rows.append(UsageRow(place, who, provider, period, used, limit.images if limit else None, when))
         return rows
 
-    async def _uses(self, provider: str, owner: str, workspace: str, now: float) -> list[Use]:
-        windows = self.windows(provider, owner, workspace, now)
-        if not windows:
+    async def _uses(self, providers: Iterable[str], owner: str, workspace: str, now: float) -> list[Use]:
+        windows = [w for provider in providers for w in self.windows(provider, owner, workspace, now)]
+        if not windows:  # nothing limited: no trip to the store at all
             return []
-        counted = await self.ledger.charged(provider, windows, now)
+        counted = await self.ledger.charged(windows, now)
         return [Use(w, used) for w, used in zip(windows, counted, strict=True)]
 
 

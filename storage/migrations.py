@@ -117,4 +117,33 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX intakes_by_age ON intakes (created_at);
     """,
+    # 8: a running count of images per provider, user or workspace, and UTC day or month, so a
+    # limit is checked by reading one row; filled from the charges so far. Outstanding holds get
+    # an index of their own.
+    """
+    CREATE TABLE quota_counts (
+        provider TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        period TEXT NOT NULL,
+        start REAL NOT NULL,
+        images INTEGER NOT NULL,
+        PRIMARY KEY (provider, scope, key, period, start)
+    );
+    INSERT INTO quota_counts (provider, scope, key, period, start, images)
+        SELECT provider, 'user', owner, 'day', CAST(at AS INTEGER) / 86400 * 86400 AS start, SUM(images)
+        FROM quota_charges GROUP BY provider, owner, start;
+    INSERT INTO quota_counts (provider, scope, key, period, start, images)
+        SELECT provider, 'user', owner, 'month',
+            CAST(strftime('%s', at, 'unixepoch', 'start of month') AS REAL) AS start, SUM(images)
+        FROM quota_charges GROUP BY provider, owner, start;
+    INSERT INTO quota_counts (provider, scope, key, period, start, images)
+        SELECT provider, 'workspace', workspace, 'day', CAST(at AS INTEGER) / 86400 * 86400 AS start, SUM(images)
+        FROM quota_charges GROUP BY provider, workspace, start;
+    INSERT INTO quota_counts (provider, scope, key, period, start, images)
+        SELECT provider, 'workspace', workspace, 'month',
+            CAST(strftime('%s', at, 'unixepoch', 'start of month') AS REAL) AS start, SUM(images)
+        FROM quota_charges GROUP BY provider, workspace, start;
+    CREATE INDEX quota_holds ON quota_charges (held_until) WHERE held_until IS NOT NULL;
+    """,
 ]

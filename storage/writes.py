@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
@@ -39,14 +40,21 @@ async def write_at_once(db: aiosqlite.Connection, *statements: tuple[str, Iterab
     connection whose snapshot is overtaken while it waits gets "database is locked" at once.
     A statement that fails rolls the whole unit back.
     """
-    await begin_immediate(db)
-    try:
-        changed = 0
+    changed = 0
+    async with transaction(db):
         for number, (sql, params) in enumerate(statements):
             cursor = await db.execute(sql, params)
             changed = cursor.rowcount if number == 0 else changed
+    return changed
+
+
+@asynccontextmanager
+async def transaction(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """A `BEGIN IMMEDIATE` transaction around a block: committed at its end, rolled back if it raises."""
+    await begin_immediate(db)
+    try:
+        yield db
         await db.commit()
     except BaseException:
         await db.rollback()
         raise
-    return changed

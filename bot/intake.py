@@ -173,18 +173,27 @@ class JobIntake:
         found = [photo_count_problem(photo_count, capabilities), count_problem(options, capabilities)]
         found.append(self._callback_problem(name))
         problems = [problem for problem in found if problem is not None]
-        if not problems:
-            busy = await self._slots.in_use(owner)
+        if not problems and capabilities is not None:
+            # Both only read; asked together, the second waits for no other request's turn.
+            images = images_for(capabilities, options)
+            busy, quota = await asyncio.gather(
+                self._slots.in_use(owner),
+                self._quota_problem(name, capabilities.label, owner, workspace_key(owner, workspace), images),
+            )
             if busy >= self.max_jobs_per_user:
                 problems.append(self._limit_problem(busy))
-        if not problems and capabilities is not None:  # reads only: fits before an acknowledgement
-            try:
-                await self._quotas.check(
-                    name, capabilities.label, owner, workspace_key(owner, workspace), images_for(capabilities, options)
-                )
-            except QuotaExceeded as exc:
-                problems.append(exc.problem)
+            elif quota is not None:
+                problems.append(quota)
         return options, name, problems
+
+    async def _quota_problem(
+        self, provider: str, label: str, owner: str, workspace: str, images: int
+    ) -> Problem | None:
+        try:
+            await self._quotas.check(provider, label, owner, workspace, images)
+        except QuotaExceeded as exc:
+            return exc.problem
+        return None
 
     async def read_photos(self, files: Sequence[tuple[str, bytes]]) -> tuple[Photo, ...]:
         """Check and normalise uploaded files (name, bytes); raises `PhotoError` for the first bad one.

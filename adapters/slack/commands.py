@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -41,8 +42,9 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         client: AsyncWebClient, trigger_id: str, team: str, user: str, metadata: dict[str, Any], photos: int = 0
     ) -> None:
         owner = owner_key(team, user)
-        options, provider = await service.defaults(owner)
-        choices = await service.choices(owner, workspace_key(team))
+        (options, provider), choices = await asyncio.gather(
+            service.defaults(owner), service.choices(owner, workspace_key(team))
+        )
         view = request_view(choices, options, provider, metadata, upload=photos == 0, photo_count=photos)
         await client.views_open(trigger_id=trigger_id, view=view)
 

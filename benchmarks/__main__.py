@@ -17,6 +17,7 @@ from benchmarks.table import Row, render_markdown, render_text
 BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "slack_ack": ("benchmarks.slack_ack", 150, 45),
     "discord_defer": ("benchmarks.discord_defer", 60, 20),
+    "follow_ups": ("benchmarks.follow_ups", 90, 30),
     "ingest": ("benchmarks.ingest", 60, 20),
     "fanout": ("benchmarks.fanout", 60, 30),
     "memory": ("benchmarks.memory", 120, 40),

@@ -7,8 +7,6 @@ through the same intake as any request, so the per-user limit and every other ch
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.blob_keys import photo_key
@@ -49,13 +47,11 @@ class FollowUps:
         blobs: BlobStore,
         intake: JobIntake,
         photo_keep_seconds: float,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._records = records
         self._blobs = blobs
         self._intake = intake
         self._photo_keep_seconds = photo_keep_seconds
-        self._clock = clock
 
     async def check(self, press: Press) -> Job:
         """The job a press acts on; raises `FollowUpRefused` with the sentence for whoever pressed."""

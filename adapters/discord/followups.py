@@ -1,5 +1,5 @@
-"""Presses on Discord's follow-up components (`adapters.discord.buttons`), answered within three seconds:
-a refusal at once (ephemeral), else a deferred update, after which the new job starts in the thread."""
+"""Presses on Discord's follow-up components (`adapters.discord.buttons`): deferred at once (ephemeral), then
+checked; the answer becomes the refusal, or goes once the new job has started in the thread."""
 
 from __future__ import annotations
 
@@ -31,25 +31,22 @@ class DiscordFollowUps:
     async def press(
         self, interaction: discord.Interaction, kind: FollowUpKind, job_id: str, choice: str | None
     ) -> None:
-        """Refuse (ephemeral) or acknowledge the press, then start its job."""
+        """Acknowledge the press at once, then check it and start its job, or say why not."""
         if not isinstance(interaction.user, discord.User | discord.Member):
             log.warning("refused a press that names no user")  # Discord always sends one
             return
         press = Press(kind, job_id, owner_key(interaction.user.id), choice)
         try:
-            try:
-                job = await self._follow_ups.check(press)
-            except UserError as exc:
-                await interaction.response.send_message(fit(str(exc)), ephemeral=True)
-                return
-            # "Thinking", to the presser alone: the status message pressed on stays as it is, and the
-            # answer is where a refusal goes (or, after a crash, the note that the job never started).
+            # Before anything else, so no store is slow enough to miss Discord's three seconds: "thinking",
+            # to the presser alone. The status message pressed on stays as it is; the answer is where a
+            # refusal goes (or, after a crash, the note that the job never started).
             await interaction.response.defer(thinking=True, ephemeral=True)
         except discord.HTTPException as exc:  # the interaction expired, or Discord is away
             log.warning("could not answer a press on job %s: %s", job_id[:8], exc.text)
             return
-        status = _StatusInThread(self._surface, DiscordAddress.from_json(job.thread))
         try:
+            job = await self._follow_ups.check(press)
+            status = _StatusInThread(self._surface, DiscordAddress.from_json(job.thread))
             await self._follow_ups.start(press, job, status, self._surface, reply=interrupted_reply(interaction))
         except UserError as exc:
             await _answer(interaction, str(exc))

@@ -76,8 +76,9 @@ async def test_someone_else_gets_an_ephemeral_sentence_and_nothing_starts(harnes
         pressed = harness.press(status, custom_id, values=values, user=STRANGER)
         await harness.send(pressed)
         [callback] = [c for c in fake.callbacks if c["token"] == pressed["token"]]
-        body = callback["body"]
-        assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL and body["data"]["content"] == NOT_YOURS
+        assert callback["body"]["type"] == 5 and callback["body"]["data"]["flags"] & EPHEMERAL
+        answer = fake.originals[pressed["token"]]
+        assert answer["flags"] & EPHEMERAL and answer["content"] == NOT_YOURS
     await harness.run_jobs()
     assert len(await jobs(harness)) == 1
 
@@ -116,9 +117,9 @@ async def test_after_the_photos_are_swept_a_press_says_why_it_cannot_work(make_h
     await harness.core.retention.sweep_expired(cutoff=0)
     pressed = harness.press(status, f"headshot:more:{job.id}")
     await harness.send(pressed)
-    [callback] = [c for c in harness.fake.callbacks if c["token"] == pressed["token"]]
-    assert callback["body"]["data"]["flags"] & EPHEMERAL
-    assert callback["body"]["data"]["content"] == (
+    answer = harness.fake.originals[pressed["token"]]
+    assert answer["flags"] & EPHEMERAL
+    assert answer["content"] == (
         "This bot keeps photos only 0.36 seconds after their headshots are delivered, and these are gone, "
         "so this button can no longer work; run /headshot with your photos again."
     )

@@ -20,6 +20,7 @@ from bot.chat import ChatAdapter, ChatSurface
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
+from bot.errors import UserError
 from bot.followups import FollowUps
 from bot.gallery.publish import Galleries
 from bot.gallery.routes import GalleryRoutes
@@ -27,6 +28,7 @@ from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
 from bot.photos import PhotoReader
+from bot.ports import BlobStore, JobStore, JobWakeups, SingletonLease
 from bot.provider_table import (
     ProviderTools,
     build_providers,
@@ -42,7 +44,8 @@ from bot.retention import RetentionSweep
 from bot.runner import JobRunner
 from bot.service import HeadshotService
 from bot.settings import Settings
-from bot.slots import InProcessSlots
+from bot.singleton import ProcessLease
+from bot.slots import StoredSlots
 from bot.web import RouteInstaller, create_web_app
 from storage.blobs import FileBlobStore
 from storage.folder_lock import lock_folder
@@ -58,12 +61,55 @@ QUIET_LOGGERS = ("discord.gateway", "discord.client", "slack_bolt")
 
 
 @dataclass
+class Storage:
+    """What DATABASE_URL chose: the stores, and how processes sharing them hear of each other."""
+
+    store: JobStore
+    blobs: BlobStore
+    description: str  # for `check` and the log: which store, never a password
+    wakeups: JobWakeups | None = None  # None: this process is the store's only user
+    lease: Callable[[str], SingletonLease] = lambda _name: ProcessLease()
+
+
+async def open_storage(settings: Settings, data_dir: Path | None = None) -> Storage:
+    """PostgreSQL when DATABASE_URL names it (then DATA_DIR keeps only temporary files), else SQLite.
+
+    With `data_dir` (the CLI's scratch space, tests) SQLite in that folder, whatever DATABASE_URL says.
+    """
+    root = data_dir or settings.data_dir
+    root.mkdir(parents=True, exist_ok=True)
+    url = settings.postgres_url if data_dir is None else None
+    if url is None:
+        path = settings.database_path if data_dir is None else root / "headshot-bot.db"
+        return Storage(await SqliteJobStore.open(path), FileBlobStore(root / "blobs"), f"SQLite at {path}")
+    try:
+        from storage.postgres.blobs import PostgresBlobStore
+        from storage.postgres.lease import AdvisoryLease
+        from storage.postgres.store import PostgresStore
+        from storage.postgres.wakeups import PostgresWakeups
+    except ImportError as exc:
+        raise UserError(
+            "DATABASE_URL names a PostgreSQL database, which needs asyncpg: pip install 'headshot-bot[postgres]'"
+        ) from exc
+
+    store = await PostgresStore.open(url)
+    # A standby tries every second or so; a holder checks its connection as often (JOB_LEASE_S bounds both).
+    pace = min(2.0, settings.job_lease_s / 4)
+    return Storage(
+        store,
+        PostgresBlobStore(store.pool, root / "tmp"),
+        store.description,
+        PostgresWakeups(url),
+        lambda name: AdvisoryLease(url, name, retry_s=pace, check_s=pace),
+    )
+
+
+@dataclass
 class Core:
     """Everything `serve` and `generate` run on, with what must be closed at the end."""
 
     settings: Settings
-    store: SqliteJobStore
-    blobs: FileBlobStore
+    storage: Storage
     catalog: ProviderCatalog
     engine: JobEngine
     runner: JobRunner
@@ -95,6 +141,16 @@ class Core:
         """A chat platform's surface joins the engine's (and the metrics' labels)."""
         self.surfaces[surface.name] = surface
         self.metrics.declare(self.catalog.names(), self.surfaces)
+
+    @property
+    def store(self) -> JobStore:
+        """The job store."""
+        return self.storage.store
+
+    @property
+    def blobs(self) -> BlobStore:
+        """The blob store."""
+        return self.storage.blobs
 
     async def close(self) -> None:
         """Stop the runner and release connections."""
@@ -146,10 +202,8 @@ async def build_core(
     `surfaces` are the chat surfaces known from the start (`build_adapters` adds the platforms').
     With PUBLIC_BASE_URL (and `galleries`), every delivered job gets a gallery.
     """
-    root = data_dir or settings.data_dir
-    root.mkdir(parents=True, exist_ok=True)
-    store = await SqliteJobStore.open(settings.database_path if data_dir is None else root / "headshot-bot.db")
-    blobs = FileBlobStore(root / "blobs")
+    storage = await open_storage(settings, data_dir)
+    store, blobs = storage.store, storage.blobs
     http_clients: list[aiohttp.ClientSession] = []
 
     def new_http(timeout: aiohttp.ClientTimeout | None = None) -> aiohttp.ClientSession:
@@ -209,7 +263,7 @@ async def build_core(
         blobs=blobs,
         catalog=catalog,
         defaults=defaults,
-        slots=InProcessSlots(store),
+        slots=StoredSlots(store),
         photos=photo_reader,
         on_accepted=runner.wake,
         can_take_callbacks=calls_back is not None,
@@ -219,13 +273,14 @@ async def build_core(
         fault=fault,
     )
     service = HeadshotService(
-        records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine, quotas=quotas
+        records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine,
+        quotas=quotas, seen=store,
     )
     follow_ups = FollowUps(
         records=store, blobs=blobs, intake=intake, photo_keep_seconds=settings.photo_keep_hours * 3600
     )
     return Core(
-        settings, store, blobs, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
+        settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
         surface_map, metrics, photo_reader, quotas, http_clients, gallery_links,
     )
 

@@ -106,12 +106,33 @@ class StatusOpener(Protocol):
         ...
 
 
+class ExclusiveConnection(Protocol):
+    """A connection only one process of a deployment may keep at a time (a chat gateway)."""
+
+    async def open(self) -> None:
+        """Connect; returns once connected."""
+        ...
+
+    async def close(self) -> None:
+        """Disconnect at once."""
+        ...
+
+
 class ChatAdapter(Protocol):
-    """A chat platform plugged into `serve`: its surface, its routes, its start and stop."""
+    """A chat platform plugged into `serve`: its surface, its routes, its start and stop.
+
+    `exclusive`, when not None, is opened only by the process holding the deployment's lease
+    for it (`bot.singleton`), and closed the moment that lease is lost.
+    """
 
     @property
     def surface(self) -> ChatSurface:
         """Where the core posts this platform's jobs."""
+        ...
+
+    @property
+    def exclusive(self) -> ExclusiveConnection | None:
+        """What only one process of a deployment may connect (a gateway), or None."""
         ...
 
     def install_routes(self, app: web.Application) -> None:
@@ -119,7 +140,7 @@ class ChatAdapter(Protocol):
         ...
 
     async def start(self) -> None:
-        """Connect (gateway, socket) and register commands."""
+        """Connect what every process runs (a socket, a REST login) and register commands."""
         ...
 
     async def stop(self) -> None:

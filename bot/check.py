@@ -6,10 +6,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from bot.app import open_storage
+from bot.errors import UserError
 from bot.provider_table import BY_RANK
 from bot.settings import Settings
 from bot.usage import limit_lines
-from storage.jobs import SqliteJobStore
 
 
 def _dir_usable(path: Path) -> str | None:
@@ -22,16 +23,18 @@ def _dir_usable(path: Path) -> str | None:
     return None
 
 
-async def _store_usable(path: Path) -> str | None:
+async def _store_usable(settings: Settings) -> tuple[str, str | None]:
+    """Which store DATABASE_URL chooses, and why it is not usable (None when it is)."""
     try:
-        store = await SqliteJobStore.open(path)
-        try:
-            await store.ping()
-        finally:
-            await store.close()
+        storage = await open_storage(settings)
+    except UserError as exc:  # PostgreSQL says exactly what is wrong, without the password
+        return "PostgreSQL", str(exc)
     except Exception as exc:
-        return f"{path}: {exc}"
-    return None
+        return f"SQLite at {settings.database_path}", f"{settings.database_path}: {exc}"
+    try:
+        return storage.description, None if await storage.store.ping() else f"{storage.description}: no answer"
+    finally:
+        await storage.store.close()
 
 
 def check_lines(settings: Settings) -> tuple[list[str], bool]:
@@ -43,14 +46,15 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         lines.append(f"{component:<8} {state:<14} {detail}")
 
     problem = _dir_usable(settings.data_dir)
-    line("data", "usable" if not problem else "NOT USABLE", problem or str(settings.data_dir.resolve()))
+    where = str(settings.data_dir.resolve()) + (" (temporary files only)" if settings.postgres_url else "")
+    line("data", "usable" if not problem else "NOT USABLE", problem or where)
     ok &= problem is None
-    try:
-        db_path = settings.database_path
-        problem = asyncio.run(_store_usable(db_path)) if not problem else "DATA_DIR unusable"
-    except ValueError as exc:
-        db_path, problem = Path("?"), str(exc)
-    line("store", "usable" if not problem else "NOT USABLE", problem or f"SQLite at {db_path}")
+    described = "?"
+    if problem:
+        problem = "DATA_DIR unusable"
+    else:
+        described, problem = asyncio.run(_store_usable(settings))
+    line("store", "usable" if not problem else "NOT USABLE", problem or described)
     ok &= problem is None
     public = settings.public_base_url
     line("web", "configured", f"port {settings.port}; public URL {public or 'not set (Runflow callbacks need it)'}")

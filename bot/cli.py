@@ -51,7 +51,7 @@ def setting_problem(exc: ValidationError) -> str:
     if isinstance(cause, QuotaSettingError):
         return str(cause)
     name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
-    return f"{name}: {first['msg']}"
+    return f"{name}: {str(first['msg']).removeprefix('Value error, ')}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from bot.catalog import ProviderCatalog
-from bot.errors import UserError
+from bot.errors import StoreUnavailable, UserError
 from bot.options import Options
 from bot.ports import Preferences
 from bot.request import RequestError
+
+# Reads made before a platform's acknowledgement (or a trigger that expires in 3 s) get this long.
+QUICK_READ_S = 1.0
 
 
 class UserDefaults:
@@ -19,8 +23,15 @@ class UserDefaults:
         self._catalog = catalog
 
     async def get(self, owner: str) -> tuple[Options, str]:
-        """An owner's saved default options and provider (or the bot's defaults)."""
-        saved = await self._preferences.user_defaults(owner)
+        """An owner's saved default options and provider (or the bot's defaults).
+
+        Forms open on these within a platform's few seconds: a store that does not answer at once
+        gets the bot's defaults instead (saving, or starting a job, will then say what is wrong).
+        """
+        try:
+            saved = await asyncio.wait_for(self._preferences.user_defaults(owner), QUICK_READ_S)
+        except (StoreUnavailable, TimeoutError):
+            saved = None
         if saved is None:
             return Options(), self._catalog.default
         values, provider = saved

@@ -19,6 +19,7 @@ from bot.catalog import ProviderCatalog
 from bot.chat import ChatSurface, Link, ThreadGone
 from bot.delivery import announce_failure, announce_gallery, deliver_results, post_once, show_status
 from bot.downloads import DownloadError
+from bot.errors import StoreUnavailable
 from bot.gallery.publish import Galleries
 from bot.holds import HeldRetries, Throttled
 from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
@@ -111,6 +112,9 @@ class JobEngine:
             except ThreadGone:
                 log.info("job %s: its thread can no longer be reached; ending it quietly", job.short_id)
                 await self.end_quietly(job.id)
+            except StoreUnavailable:  # the store is away, not the job at fault: nothing to count
+                log.warning("step %s stopped: the store is not answering", job.state.value)
+                return
             except Exception as exc:  # one bad step must not stop the runner
                 if await self._records.get(job_id) is None:
                     await self._forgotten(job_id)

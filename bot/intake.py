@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from bot.blob_keys import photo_key
 from bot.catalog import ProviderCatalog
 from bot.chat import ChatSurface, PhotoFetcher, StatusOpener
-from bot.defaults import UserDefaults
+from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.delivery import show_status
+from bot.errors import StoreUnavailable
 from bot.jobs import Job, PendingIntake, ThreadAddress
 from bot.logs import job_context
 from bot.options import OptionError, Options
@@ -176,10 +177,13 @@ class JobIntake:
         if not problems and capabilities is not None:
             # Both only read; asked together, the second waits for no other request's turn.
             images = images_for(capabilities, options)
-            busy, quota = await asyncio.gather(
-                self._slots.in_use(owner),
-                self._quota_problem(name, capabilities.label, owner, workspace_key(owner, workspace), images),
-            )
+            try:
+                busy, quota = await asyncio.wait_for(asyncio.gather(
+                    self._slots.in_use(owner),
+                    self._quota_problem(name, capabilities.label, owner, workspace_key(owner, workspace), images),
+                ), QUICK_READ_S)
+            except (StoreUnavailable, TimeoutError):  # the store is slow or away: starting the job will tell
+                busy, quota = 0, None
             if busy >= self.max_jobs_per_user:
                 problems.append(self._limit_problem(busy))
             elif quota is not None:

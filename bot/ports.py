@@ -6,7 +6,7 @@ core asks only for the roles it uses, so a second store is written against small
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
@@ -26,8 +26,11 @@ class JobQueue(Protocol):
         """
         ...
 
-    async def renew(self, worker: str, job_ids: Sequence[str], lease_s: float) -> None:
-        """Extend `worker`'s leases on these jobs to `lease_s` from now."""
+    async def renew(self, worker: str, job_ids: Sequence[str], lease_s: float) -> set[str]:
+        """Extend `worker`'s leases on these jobs to `lease_s` from now; returns the ids it still holds.
+
+        A job missing from the answer was taken over (its lease ran out): the worker must stop on it.
+        """
         ...
 
     async def release(self, worker: str, job_id: str) -> None:
@@ -153,10 +156,11 @@ class Retention(Protocol):
 
 
 class CallLog(Protocol):
-    """Calls made to a rate-limited provider, remembered across restarts."""
+    """Calls made to a rate-limited provider, shared by every process and remembered across restarts."""
 
-    async def record_call(self, provider: str, at: float) -> None:
-        """Log one call."""
+    async def take_call(self, provider: str, at: float, limits: Sequence[tuple[int, float]]) -> float:
+        """Log a call at `at` if every (count, window seconds) limit allows it, and return 0; else
+        log nothing and return the seconds until one would. Two processes cannot share a slot."""
         ...
 
     async def calls_since(self, provider: str, since: float) -> list[float]:
@@ -185,6 +189,35 @@ class JobSlots(Protocol):
 
     def hold(self, owner: str, limit: int) -> AbstractAsyncContextManager[None]:
         """Take one of the owner's `limit` slots for as long as the context lasts; raises `SlotsTaken`."""
+        ...
+
+
+class SlotHolds(Protocol):
+    """Holds on users' job slots kept in the store, so that every process sharing it sees them."""
+
+    async def take_slot(self, owner: str, limit: int, hold_s: float) -> tuple[str | None, int]:
+        """Hold one of the owner's `limit` slots for up to `hold_s` seconds, if one is free.
+
+        Returns the hold's id (None when every slot is taken) and how many were busy before:
+        unfinished jobs plus other holds. Requests at the same moment, on any process, cannot
+        both take the last slot.
+        """
+        ...
+
+    async def give_back_slot(self, hold: str) -> None:
+        """End a hold (its job is recorded by now, or was given up)."""
+        ...
+
+    async def slots_in_use(self, owner: str) -> int:
+        """The owner's unfinished jobs plus the live holds."""
+        ...
+
+
+class SeenKeys(Protocol):
+    """Keys of events already handled, so a repeat (a retry, the same event twice) is ignored."""
+
+    async def seen_once(self, key: str, ttl_s: float) -> bool:
+        """True for the first sighting of `key` within `ttl_s` seconds, on any process; False after."""
         ...
 
 
@@ -315,6 +348,8 @@ class JobStore(
     CallLog,
     Installations,
     OneTimeStates,
+    SlotHolds,
+    SeenKeys,
     JobCensus,
     QuotaLedger,
     GalleryLinks,
@@ -372,4 +407,28 @@ class BlobStore(Protocol):
 
     async def remove_stale_temporaries(self, older_than: float) -> int:
         """Delete what writes killed half-way left behind before `older_than`; returns how many."""
+        ...
+
+
+class JobWakeups(Protocol):
+    """News from other processes sharing the store: a job was accepted, a callback landed."""
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever another process made work due, until cancelled."""
+        ...
+
+
+class SingletonLease(Protocol):
+    """A lease at most one process of a deployment holds at a time (for a connection only one may keep)."""
+
+    async def acquire(self) -> None:
+        """Wait until this process holds the lease."""
+        ...
+
+    async def lost(self) -> None:
+        """Return as soon as the lease is lost; whatever it guarded must stop at once."""
+        ...
+
+    async def release(self) -> None:
+        """Give the lease up."""
         ...

@@ -96,6 +96,7 @@ class JobRunner:
                 failures += 1
                 timeout = backoff(failures, base=1.0, cap=IDLE_POLL_SECONDS)
                 self._store_trouble.warning("the job runner could not reach the store (%s); trying again", exc)
+                await self._maybe_renew()  # gives up held jobs whose leases cannot be renewed
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
@@ -190,13 +191,28 @@ class JobRunner:
                     self._store_trouble.warning("job %s: could not release its lease (%s)", job_id[:8], exc)
 
     async def _maybe_renew(self) -> None:
-        if not self._running or self._clock() - self._last_renewal < self._renew_every:
+        if not self._running:
+            self._last_renewal = self._clock()  # nothing held: nothing can have run out
             return
-        self._last_renewal = self._clock()
+        if self._clock() - self._last_renewal < self._renew_every:
+            return
         try:
-            await self._queue.renew(self.worker, list(self._running), self.lease_seconds)
+            held = await self._queue.renew(self.worker, list(self._running), self.lease_seconds)
         except Exception as exc:
             self._store_trouble.warning("could not renew the leases of the jobs in hand (%s)", exc)
+            if self._clock() - self._last_renewal >= self.lease_seconds * 0.8:
+                # Our leases are running out: once the store is back, others may claim these jobs.
+                self._give_up(list(self._running), "the store did not answer within the lease")
+            return
+        self._last_renewal = self._clock()
+        self._give_up([job_id for job_id in self._running if job_id not in held], "another worker took it over")
+
+    def _give_up(self, job_ids: list[str], why: str) -> None:
+        for job_id in job_ids:
+            task = self._running.get(job_id)
+            if task is not None and not task.done():
+                log.warning("job %s: stopping work on it here: %s", job_id[:8], why)
+                task.cancel()
 
     async def _maybe_sweep(self) -> None:
         if self._retention is None or self._clock() - self._last_sweep < self._sweep_every:

@@ -17,6 +17,7 @@ from bot.errors import UserError
 from bot.interrupted import InterruptedIntakes
 from bot.scrape import metrics_route
 from bot.settings import Settings
+from bot.singleton import while_leased
 from bot.web import web_runner
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,7 @@ async def _serve(settings: Settings, host: str, stop: asyncio.Event | None, alon
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     started: list[ChatAdapter] = []
-    runner_task: asyncio.Task[None] | None = None
-    watch_task: asyncio.Task[None] | None = None
+    background: list[asyncio.Task[None]] = []
     try:
         # A burst of chat requests can exceed the default listen backlog of 128.
         try:
@@ -68,26 +68,33 @@ async def _serve(settings: Settings, host: str, stop: asyncio.Event | None, alon
         except OSError as exc:
             raise port_refusal(settings.port, exc) from None
         log.info("web server on port %d; providers: %s", settings.port, ", ".join(core.catalog.names()))
+        log.info("store: %s", core.storage.description)
         for adapter in adapters:
             try:
                 await adapter.start()
                 started.append(adapter)
             except Exception as exc:
                 log.error("%s did not start: %s", adapter.surface.name, exc)
-        runner_task = asyncio.create_task(core.runner.run(), name="job-runner")
+                continue
+            if adapter.exclusive is not None:
+                name = f"{adapter.surface.name} gateway"
+                lease = core.storage.lease(name)
+                work = while_leased(lease, name, adapter.exclusive.open, adapter.exclusive.close)
+                background.append(asyncio.create_task(work, name=name))
+        background.append(asyncio.create_task(core.runner.run(), name="job-runner"))
+        if core.storage.wakeups is not None:
+            background.append(asyncio.create_task(core.storage.wakeups.listen(core.runner.wake), name="wake-ups"))
         cut_short = InterruptedIntakes(core.store, core.store, core.surfaces, {a.surface.name: a for a in started})
-        watch_task = asyncio.create_task(cut_short.watch(alone_since), name="interrupted-intakes")
+        background.append(asyncio.create_task(cut_short.watch(alone_since), name="interrupted-intakes"))
         await stop.wait()
         log.info("stopping")
     finally:
-        if watch_task is not None:
-            watch_task.cancel()
+        for task in background:  # gateways first: nothing may arrive once the runner is gone
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         for adapter in started:
             with contextlib.suppress(Exception):
                 await adapter.stop()
-        if runner_task is not None:
-            runner_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner_task
         await server.cleanup()
         await core.close()

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from bot.blob_keys import job_prefix
 from bot.catalog import ProviderCatalog, ProviderChoice
-from bot.defaults import UserDefaults
+from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.engine import JobEngine
 from bot.jobs import Job
 from bot.messages import status_text
 from bot.options import Options
-from bot.ports import BlobStore, JobRecords, Retention
+from bot.ports import BlobStore, JobRecords, Retention, SeenKeys
 from bot.quota_guard import QuotaGuard
 from bot.quotas import workspace_key
 from bot.request import Capabilities
 from bot.usage import choice_note, usage_text
+
+log = logging.getLogger(__name__)
 
 
 class HeadshotService:
@@ -29,9 +34,11 @@ class HeadshotService:
         defaults: UserDefaults,
         engine: JobEngine,
         quotas: QuotaGuard,
+        seen: SeenKeys,
     ) -> None:
         self._engine = engine
         self._quotas = quotas
+        self._seen = seen
         self._records = records
         self._retention = retention
         self._blobs = blobs
@@ -76,6 +83,17 @@ class HeadshotService:
     async def save_defaults(self, owner: str, options: Options, provider: str | None) -> None:
         """Remember an owner's defaults; raises `RequestError` for a provider this bot does not run."""
         await self._defaults.save(owner, options, provider)
+
+    async def first_sighting(self, key: str, ttl_s: float) -> bool:
+        """True the first time an event key reaches any process of this bot within `ttl_s` seconds.
+
+        When the store cannot tell, the event is handled: accepting it will say why it cannot be.
+        """
+        try:  # asked before some acknowledgements: a store slower than this is not waited for
+            return await asyncio.wait_for(self._seen.seen_once(key, ttl_s), QUICK_READ_S)
+        except Exception as exc:
+            log.warning("could not check whether an event was already handled: %s", exc)
+            return True
 
     def status_of(self, job: Job) -> str:
         """The status message text for a job."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, SkipValidation, field_validator
 from pydantic.fields import FieldInfo
@@ -33,6 +34,8 @@ class QuotaVariables(PydanticBaseSettingsSource):
         return {"quotas": found} if found else {}
 
 MIN_SECRET_KEY_LENGTH = 32
+_SQLITE_PREFIXES = ("sqlite+aiosqlite:///", "sqlite:///")
+_POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
 
 class Settings(BaseSettings):
@@ -68,6 +71,7 @@ class Settings(BaseSettings):
 
     max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     job_concurrency: int = Field(default=4, ge=1)
+    # A replica's claim on a job; a replica that dies loses its jobs to the others after this long.
     job_lease_s: float = Field(default=30, gt=0)
     max_jobs_per_user: int = Field(default=2, ge=1)
     runflow_callback_timeout_s: float = Field(default=6 * 3600, gt=0)
@@ -126,16 +130,27 @@ class Settings(BaseSettings):
     def _blank_text_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(_SQLITE_PREFIXES + _POSTGRES_PREFIXES):
+            raise ValueError("must be sqlite:///path or postgresql://user:password@host:port/dbname")
+        return value
+
+    @property
+    def postgres_url(self) -> str | None:
+        """DATABASE_URL when it names a PostgreSQL database (then everything is stored there)."""
+        url = self.database_url
+        return url if url is not None and url.startswith(_POSTGRES_PREFIXES) else None
+
     @property
     def database_path(self) -> Path:
         """The SQLite file named by DATABASE_URL, or the default one under DATA_DIR."""
-        if not self.database_url:
-            return self.data_dir / "headshot-bot.db"
         url = self.database_url
-        for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
-            if url.startswith(prefix):
+        for prefix in _SQLITE_PREFIXES:
+            if url is not None and url.startswith(prefix):
                 return Path(url[len(prefix):])
-        raise ValueError("DATABASE_URL must be a sqlite:///path URL")
+        return self.data_dir / "headshot-bot.db"
 
     @property
     def guild_ids(self) -> list[int]:
@@ -189,4 +204,6 @@ class Settings(BaseSettings):
             self.runflow_api_key,
             self.metrics_token,
         ]
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        password = urlsplit(self.postgres_url).password if self.postgres_url else None
+        return [*found, password] if password else found

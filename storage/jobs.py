@@ -17,6 +17,7 @@ from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange
 from bot.options import Options
 from storage.charges import CONFIRM, SqliteCharges
 from storage.intakes import SqliteIntakes
+from storage.limits import SqliteLimits
 from storage.migrations import MIGRATIONS
 from storage.writes import write_at_once
 
@@ -30,7 +31,7 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore(SqliteCharges, SqliteIntakes):
+class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
@@ -94,8 +95,11 @@ class SqliteJobStore(SqliteCharges, SqliteIntakes):
 
     async def ping(self) -> bool:
         """Whether the database answers."""
-        async with self._db.execute("SELECT 1") as cursor:
-            return (await cursor.fetchone()) is not None
+        try:
+            async with self._db.execute("SELECT 1") as cursor:
+                return (await cursor.fetchone()) is not None
+        except (sqlite3.Error, ValueError):  # ValueError: the connection is closed
+            return False
 
     # Jobs -----------------------------------------------------------------------------------
 
@@ -156,15 +160,22 @@ class SqliteJobStore(SqliteCharges, SqliteIntakes):
         jobs = [_from_row(row) for row in rows]
         return sorted(jobs, key=lambda job: (job.not_before, job.created_at))
 
-    async def renew(self, worker: str, job_ids: Sequence[str], lease_s: float) -> None:
-        """Extend the worker's leases on these jobs."""
+    async def renew(self, worker: str, job_ids: Sequence[str], lease_s: float) -> set[str]:
+        """Extend the worker's leases on these jobs; returns the ids it still holds."""
         if not job_ids:
-            return
+            return set()
         marks = ", ".join("?" for _ in job_ids)
-        await self._write((
-            f"UPDATE jobs SET lease_until = ? WHERE lease_owner = ? AND id IN ({marks})",
-            (time.time() + lease_s, worker, *job_ids),
-        ))
+        async with self._writing:
+            try:
+                rows = await self._db.execute_fetchall(
+                    f"UPDATE jobs SET lease_until = ? WHERE lease_owner = ? AND id IN ({marks}) RETURNING id",
+                    (time.time() + lease_s, worker, *job_ids),
+                )
+                await self._db.commit()
+            except BaseException:
+                await self._db.rollback()
+                raise
+        return {str(row[0]) for row in rows}
 
     async def release(self, worker: str, job_id: str) -> None:
         """Drop the worker's lease on a job."""
@@ -395,22 +406,6 @@ class SqliteJobStore(SqliteCharges, SqliteIntakes):
             rows = await self._db.execute_fetchall(f"SELECT id FROM jobs WHERE id IN ({marks})", chunk)
             found.update(str(row[0]) for row in rows)
         return found
-
-    # Provider call log (rate limits that survive restarts) ----------------------------------
-
-    async def record_call(self, provider: str, at: float) -> None:
-        """Log one call to a provider."""
-        await self._write(
-            ("INSERT INTO provider_calls (provider, at) VALUES (?, ?)", (provider, at)),
-            ("DELETE FROM provider_calls WHERE at < ?", (at - 2 * 86400,)),
-        )
-
-    async def calls_since(self, provider: str, since: float) -> list[float]:
-        """Times of the calls to a provider since `since`, oldest first."""
-        async with self._db.execute(
-            "SELECT at FROM provider_calls WHERE provider = ? AND at >= ? ORDER BY at", (provider, since)
-        ) as cursor:
-            return [float(row[0]) async for row in cursor]
 
     # Installations and one-time states ------------------------------------------------------
 

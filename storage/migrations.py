@@ -146,4 +146,17 @@ MIGRATIONS: list[str] = [
         FROM quota_charges GROUP BY provider, workspace, start;
     CREATE INDEX quota_holds ON quota_charges (held_until) WHERE held_until IS NOT NULL;
     """,
+    # 9: what must hold across processes: holds on users' job slots, and event keys already seen.
+    """
+    CREATE TABLE job_holds (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until REAL NOT NULL
+    );
+    CREATE INDEX job_holds_by_owner ON job_holds (owner);
+    CREATE TABLE seen_keys (
+        key TEXT PRIMARY KEY,
+        until REAL NOT NULL
+    );
+    """,
 ]

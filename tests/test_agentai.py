@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -279,8 +279,15 @@ class MemoryCallLog:
     def __init__(self) -> None:
         self.calls: list[float] = []
 
-    async def record_call(self, provider: str, at: float) -> None:
-        self.calls.append(at)
+    async def take_call(self, provider: str, at: float, limits: Sequence[tuple[int, float]]) -> float:
+        wait = 0.0
+        for limit, window in limits:
+            recent = sorted(t for t in self.calls if t > at - window)
+            if len(recent) >= limit:
+                wait = max(wait, recent[-limit] + window - at)
+        if wait == 0:
+            self.calls.append(at)
+        return wait
 
     async def calls_since(self, provider: str, since: float) -> list[float]:
         return [t for t in self.calls if t >= since]

@@ -16,6 +16,7 @@ from adapters.discord.commands import install_commands
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
 from adapters.discord.surface import DiscordThread, fit
+from bot.chat import ExclusiveConnection
 from bot.downloads import Downloader
 from bot.followups import FollowUps
 from bot.intake import JobIntake
@@ -42,6 +43,9 @@ class DiscordAdapter:
         self._stopping = False
         client.event(self.on_ready)
         client.event(self.on_resumed)
+        # The gateway delivers each interaction to one connection: one replica may hold it.
+        self._holding = False  # whether this process holds the gateway lease
+        self.exclusive: ExclusiveConnection | None = Gateway(self)
 
     @classmethod
     def build(
@@ -72,7 +76,12 @@ class DiscordAdapter:
             await self.client.login(self._token)
 
     async def start(self) -> None:
-        """Log in, then connect to the gateway in a background task; returns once connected."""
+        """Log in over REST: every replica delivers; only the lease holder opens the gateway (`exclusive`)."""
+        await self.login()
+
+    async def open_gateway(self) -> None:
+        """Connect to the gateway in a background task; returns once connected (or still trying)."""
+        self._holding = True
         await self.login()
         gateway = await use_gateway_of(self.client)
         self._gateway = asyncio.create_task(self._run_gateway(), name="discord-gateway")
@@ -144,7 +153,10 @@ class DiscordAdapter:
         await channel.send(fit(text))
 
     async def health(self) -> str:
-        """"ok" while the gateway connection is open and ready, else what it is doing."""
+        """"ok" while the gateway connection is open and ready, "standby" while another replica holds
+        it (this one delivers over REST), else what it is doing."""
+        if not self._holding:
+            return "standby"
         if self._gateway is None or self._gateway.done():
             return "not connected"
         ws = self.client.ws
@@ -152,11 +164,37 @@ class DiscordAdapter:
             return "reconnecting" if self._reconnecting else "connecting"
         return "ok"
 
+    async def close_gateway(self) -> None:
+        """Leave the gateway at once; REST (deliveries) keeps working."""
+        self._holding = False
+        gateway, self._gateway = self._gateway, None
+        if gateway is not None:
+            gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gateway
+        ws = self.client.ws
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=1000), timeout=5)
+            log.info("left Discord's gateway")
+
     async def stop(self) -> None:
         """Close the gateway connection and the REST client."""
         self._stopping = True
+        await self.close_gateway()
         await self.client.close()
-        if self._gateway is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._gateway, timeout=10)
-            self._gateway = None
+
+
+class Gateway:
+    """The adapter's gateway connection as an `ExclusiveConnection`."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self._adapter = adapter
+
+    async def open(self) -> None:
+        """Connect to the gateway."""
+        await self._adapter.open_gateway()
+
+    async def close(self) -> None:
+        """Leave the gateway at once."""
+        await self._adapter.close_gateway()

@@ -239,12 +239,15 @@ async def answer_failure(interaction: discord.Interaction, error: app_commands.A
         return
     if isinstance(error, _BAD_INPUT):
         log.warning("refused an interaction Discord sent malformed: %s", error)
+    elif isinstance(cause, UserError):  # e.g. the store is away: the sentence says so
+        log.warning("a Discord command was refused: %s", cause)
     else:
         log.error("a Discord command failed", exc_info=cause)
+    text = str(cause) if isinstance(cause, UserError) else START_FAILED
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(START_FAILED, ephemeral=True)
+            await interaction.followup.send(text, ephemeral=True)
         else:
-            await interaction.response.send_message(START_FAILED, ephemeral=True)
+            await interaction.response.send_message(text, ephemeral=True)
     except discord.HTTPException as exc:
         log.warning("could not tell the user about a failed command: %s", exc)

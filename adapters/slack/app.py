@@ -36,6 +36,7 @@ from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
+from bot.chat import ExclusiveConnection
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
@@ -153,6 +154,8 @@ class SlackAdapter:
         if self.installations is not None:
             register_removal(self.app, self.installations, self._workspace_removed)
         self._socket: AsyncSocketModeHandler | None = None
+        # Slack spreads events over every socket and HTTP request: nothing here is one per deployment.
+        self.exclusive: ExclusiveConnection | None = None
 
     async def _workspace_removed(self, team: str) -> None:
         ended = await self.listeners.service.end_jobs_quietly(owner_key(team, ""))

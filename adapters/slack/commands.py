@@ -13,6 +13,7 @@ from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import owner_key, workspace_key
 from adapters.slack.modals import request_view, settings_view
 from adapters.slack.text import message_text
+from bot.errors import UserError
 from bot.photos import NAMED_TYPES
 
 COMMAND = "/headshot"
@@ -53,12 +54,20 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words else ""
         team, user = str(body.get("team_id")), str(body.get("user_id"))
-        owner = owner_key(team, user)
         if sub == "help" or sub not in ("", "status", "settings", "forget", "usage"):
             prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
             await ack(text=message_text(prefix + HELP))
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
+        try:
+            await answer(sub, body, team, user, respond, client)
+        except UserError as exc:  # e.g. the store is away
+            await respond(text=str(exc), response_type="ephemeral")
+
+    async def answer(
+        sub: str, body: dict[str, Any], team: str, user: str, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        owner = owner_key(team, user)
         if sub == "":
             await open_request_modal(client, str(body["trigger_id"]), team, user, {"channel": body.get("channel_id")})
         elif sub == "settings":

@@ -22,11 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, is_image_file
 from adapters.slack.intake import Origin
-from adapters.slack.recent import RecentKeys
 from adapters.slack.text import escaped
 from bot.options import MAX_COUNT, MIN_COUNT, choices, parse_option_words
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+SEEN_FOR_S = 3600.0  # Slack gives up retrying an event (and a signature expires) well within this
 NO_PHOTOS = (
     "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
     "optionally with options as words (`@Headshots executive office 3:4 x4`), or run `/headshot`."
@@ -59,7 +59,6 @@ def guess_note(guessed: list[tuple[str, str]], shown: int = 5) -> str | None:
 
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the `app_mention` and `message` (file share) listeners."""
-    seen = RecentKeys()
 
     # `client` is Bolt's client for this event: it carries the token of the workspace that sent it.
     async def on_mention(
@@ -81,7 +80,8 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
         channel, ts = str(event.get("channel")), str(event.get("ts"))
         if not event.get("user") or event.get("bot_id") or event.get("user") == context.bot_user_id:
             return  # the bot's own messages (its status in a direct message, say)
-        if not seen.claim(channel, ts):
+        # Retries and the two events of one message may reach different processes: the store decides.
+        if not await shared.service.first_sighting(f"slack message {channel} {ts}", SEEN_FOR_S):
             return
         providers = [p.name for p in shared.service.providers]
         parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile
 from adapters.slack.intake import Origin
+from adapters.slack.mentions import SEEN_FOR_S
 from adapters.slack.modals import (
     PHOTOS_BLOCK,
     PROVIDER_BLOCK,
@@ -19,7 +20,6 @@ from adapters.slack.modals import (
     decode_metadata,
     read_state,
 )
-from adapters.slack.recent import RecentKeys
 from bot.errors import UserError
 from bot.options import OptionError, Options
 from bot.request import Field, Problem
@@ -54,7 +54,6 @@ def _origin(body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContex
 def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the request and settings modal handlers to the Bolt app."""
     service = shared.service
-    submitted = RecentKeys()
 
     async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         metadata = decode_metadata(view)
@@ -75,7 +74,8 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
             await ack(response_action="errors", errors=problem_blocks(problems, photos_block=target))
             return
         # Only an accepted submission counts: after errors the same view (id and hash) is sent again, fixed.
-        if not submitted.claim(str(view.get("id")), str(view.get("hash"))):
+        # The store remembers it, so a replay reaching another replica is recognised too.
+        if not await service.first_sighting(f"slack view {view.get('id')} {view.get('hash')}", SEEN_FOR_S):
             log.info("a view submission came again (a retry or a replay); it was already taken on")
             await ack()
             return

@@ -18,9 +18,9 @@ AGENTAI_LIMITS: tuple[tuple[int, float], ...] = ((20, 60.0), (1000, 86400.0))
 class CallLimiter:
     """Allows at most `limit` calls per `window` seconds, for each (limit, window) pair.
 
-    Call times are kept in memory for the synchronous `wait_seconds()` and written to the
-    call log, from which they are restored at start-up, so a restart does not reset a daily
-    budget. `block_until()` applies a pause the server asked for.
+    The call log (the store) counts every process's calls and survives restarts, so neither
+    several replicas nor a restart stretch a daily budget. Call times are also kept in memory
+    for the synchronous `wait_seconds()`. `block_until()` applies a pause the server asked for.
     """
 
     def __init__(
@@ -37,6 +37,7 @@ class CallLimiter:
         self._clock = clock
         self._times: list[float] = []
         self._blocked_until = 0.0
+        self._busy_until = 0.0  # when the shared log last said the next slot frees
         self._loaded = calls is None
         self._horizon = max((window for _limit, window in self.limits), default=0.0)
 
@@ -65,7 +66,7 @@ class CallLimiter:
         """Seconds until a call is allowed (0 when one is allowed now)."""
         now = self._clock()
         self._forget_before(now - self._horizon)
-        wait = max(0.0, self._blocked_until - now)
+        wait = max(0.0, self._blocked_until - now, self._busy_until - now)
         for limit, window in self.limits:
             recent = len(self._times) - bisect.bisect_right(self._times, now - window)
             if recent >= limit:
@@ -74,7 +75,11 @@ class CallLimiter:
         return wait
 
     async def acquire(self) -> float:
-        """Take a slot and return 0, or return the seconds until one frees (taking nothing)."""
+        """Take a slot and return 0, or return the seconds until one frees (taking nothing).
+
+        With a call log the log decides, so processes sharing it share the limits; this process's
+        own memory only answers `wait_seconds()`, and decides alone while the log cannot be reached.
+        """
         if not self._loaded:
             await self.restore()
         wait = self.wait_seconds()
@@ -83,12 +88,17 @@ class CallLimiter:
         now = self._clock()
         # Recorded in memory before any await, so concurrent callers cannot share a slot.
         self._times.append(now)
-        if self._log is not None:
-            try:
-                await self._log.record_call(self.name, now)
-            except Exception:
-                log.warning("%s: could not record a call in the store", self.name, exc_info=True)
-        return 0.0
+        if self._log is None:
+            return 0.0
+        try:
+            wait = await self._log.take_call(self.name, now, self.limits)
+        except Exception as exc:
+            log.warning("%s: the call log is unreachable (%s); limiting this process alone", self.name, exc)
+            return 0.0
+        if wait > 0:  # other processes used the slots: this call is not made
+            self._times.remove(now)
+            self._busy_until = max(self._busy_until, now + wait)
+        return wait
 
     def block_until(self, until: float) -> None:
         """Allow no call before `until` (the server said the budget is spent)."""

@@ -8,6 +8,7 @@ import re
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.errors import StoreUnavailable
 from bot.providers import CallbackReceiver
 from bot.web import read_body
 
@@ -58,7 +59,11 @@ def install_callback_route(app: web.Application, inbox: CallbackReceiver) -> Non
             return refuse(200, {"status": "ignored"})
         if not all(url.startswith(("https://", "http://")) and len(url) <= 4096 for url in callback.image_urls):
             return refuse(400, {"error": "invalid image URL"})
-        changed = await inbox.receive(token, callback.headshots_id, callback.image_urls)
+        try:
+            changed = await inbox.receive(token, callback.headshots_id, callback.image_urls)
+        except StoreUnavailable:
+            log.warning("a callback arrived while the store is away; Runflow will send it again")
+            return refuse(503, {"error": "temporarily unavailable"})
         if changed is None:
             return web.json_response({"error": "not found"}, status=404)
         return web.json_response({"status": "accepted" if changed else "duplicate"})

@@ -46,6 +46,8 @@ async def test_start_connects_through_the_gateway_that_the_rest_root_names(make_
     harness = await make_harness(login=False)
     fake: FakeDiscord = harness.fake
     await asyncio.wait_for(harness.adapter.start(), timeout=20)
+    assert harness.adapter.exclusive is not None and not fake.identified  # REST only, until the lease is held
+    await asyncio.wait_for(harness.adapter.exclusive.open(), timeout=20)
 
     assert harness.adapter.client.is_ready()
     (identify,) = fake.identified

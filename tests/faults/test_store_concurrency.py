@@ -60,7 +60,7 @@ async def test_two_stores_on_one_file_never_report_the_database_locked(tmp_path:
                 await store.update(job.id, JobChange(state=JobState.FETCHING))
                 await store.add_result(job.id, 0, f"jobs/{job.id}/out/00.jpg", 10)
                 await store.set_delivery(job.id, "part 1/1", "posted")
-                await store.record_call("agentai", time.time())
+                await store.take_call("agentai", time.time(), [(10**6, 60.0)])
 
         await asyncio.gather(writer(first, 0), writer(second, 1000), writer(first, 2000), writer(second, 3000))
         assert await first.unfinished_count("o0") == 60 and await second.unfinished_count("o3000") == 60

@@ -1,0 +1,63 @@
+"""The PostgreSQL store: every store role on one asyncpg pool, the schema migrated at open."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from bot.errors import StoreUnavailable
+from storage.postgres.charges import PostgresCharges
+from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
+from storage.postgres.installations import PostgresInstallations
+from storage.postgres.intakes import PostgresIntakes
+from storage.postgres.jobs import PostgresJobs
+from storage.postgres.limits import PostgresLimits
+from storage.postgres.migrations import migrate
+from storage.postgres.records import PostgresRecords
+
+PING_TIMEOUT_S = 2.0
+
+
+class PostgresStore(
+    PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations
+):
+    """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
+
+    Leases are what keep a job on one process at a time, so unlike the SQLite store nothing is
+    dropped at open: a lease left by a process that died runs out by itself.
+    """
+
+    def __init__(self, pool: GuardedPool, url: str) -> None:
+        self._pool = pool
+        self.url = url
+        self.description = describe(url)
+
+    @classmethod
+    async def open(cls, url: str, *, max_connections: int = 10) -> PostgresStore:
+        """Connect, migrate under the migration lock, and open the pool; `DatabaseUnavailable` if it cannot."""
+        conn = await connect(url)
+        try:
+            await migrate(conn)
+        except asyncpg.PostgresError as exc:
+            raise DatabaseUnavailable(f"{describe(url)}: the schema could not be brought up to date: {exc}") from exc
+        finally:
+            await conn.close()
+        return cls(await open_pool(url, max_size=max_connections), url)
+
+    @property
+    def pool(self) -> GuardedPool:
+        """The connection pool (the blob store shares it)."""
+        return self._pool
+
+    async def ping(self) -> bool:
+        """Whether the database answers within a couple of seconds."""
+        try:
+            answer = await asyncio.wait_for(self._pool.fetchval("SELECT 1"), PING_TIMEOUT_S)
+        except (StoreUnavailable, TimeoutError):
+            return False
+        return bool(answer == 1)
+
+    async def close(self) -> None:
+        """Close every connection of the pool."""
+        await self._pool.close()

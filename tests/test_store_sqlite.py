@@ -1,0 +1,63 @@
+"""What only the SQLite store does: its file format, writers in two processes, leases dropped at open.
+
+The behaviour both stores share is tested once for both, in tests/test_store.py.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bot.jobs import Job
+from bot.options import Options
+from storage.jobs import SqliteJobStore
+from storage.migrations import MIGRATIONS
+
+HASH = "f" * 64
+
+
+def _job(job_id: str = "a" * 32, owner: str = "u1") -> Job:
+    return Job(id=job_id, owner=owner, surface="test", thread={"t": 1}, provider="studio",
+               options=Options(count=2), photo_count=1)
+
+
+async def test_schema_is_versioned_and_reopening_keeps_data(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await store.add(_job())
+    await store.close()
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    async with store._db.execute("PRAGMA user_version") as cur:
+        assert (await cur.fetchone())[0] == len(MIGRATIONS)
+    async with store._db.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+    job = await store.get("a" * 32)
+    assert job is not None and job.options.count == 2 and job.thread == {"t": 1}
+    await store.close()
+
+
+async def test_two_processes_writing_at_once_wait_instead_of_failing(tmp_path: Path) -> None:
+    first = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    second = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await first._db.execute("BEGIN IMMEDIATE")
+    await first._db.execute("UPDATE jobs SET state = 'x'")
+
+    import asyncio
+
+    pending = asyncio.create_task(second.add(_job()))
+    await asyncio.sleep(0.3)
+    assert not pending.done()  # waiting on the lock, not failing
+    await first._db.commit()
+    await pending
+    assert await first.get("a" * 32) is not None
+    await first.close()
+    await second.close()
+
+
+async def test_reopening_the_file_drops_the_leases_of_the_process_that_held_it(tmp_path: Path) -> None:
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await store.add(_job())
+    assert await store.claim("gone", time.time(), 1, lease_s=3600)
+    await store.close()
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    assert [job.id for job in await store.claim("new", time.time(), 1, lease_s=30)] == ["a" * 32]
+    await store.close()

@@ -4,10 +4,11 @@ Three child processes each run the real job runner (`JobRunner.run`) on the real
 store, with `PostgresWakeups` listening on a dedicated connection and waking the runner, as
 `serve` wires them. Their store records when each claim returned. The parent, a fourth
 process, adds jobs one at a time at random intervals, as an accepting replica would; a job
-is due the moment its insert commits. The figure is claim time minus commit time. The jobs
-name a provider the replicas do not have, so each ends at once in one cheap step and the
-runners stay free: this measures the hand-over, not the work. Without the wake-ups a runner
-would only look again after its idle poll (30 s).
+is due the moment its insert commits. The figure is claim time minus the time the insert was
+sent (so it includes the insert's own round trip: an upper bound). The jobs name a provider the
+replicas do not have, so each ends at once in one cheap step and the runners stay free: this
+measures the hand-over, not the work. Without the wake-ups a runner would only look again after
+its idle poll (30 s).
 """
 
 from __future__ import annotations
@@ -36,10 +37,9 @@ def _replica(url: str, out: str, stop: str) -> None:
 
 
 async def _serve_queue(url: str, out: Path, stop: Path) -> None:
-    from bot.downloads import Downloader
-    from bot.engine import JobEngine
+    from benchmarks.common import make_settings
+    from bot.app import build_core
     from bot.runner import JobRunner
-    from storage.postgres.blobs import PostgresBlobStore
     from storage.postgres.store import PostgresStore
     from storage.postgres.wakeups import PostgresWakeups
 
@@ -54,12 +54,9 @@ async def _serve_queue(url: str, out: Path, stop: Path) -> None:
             claims.update((job.id, at) for job in jobs)
             return jobs
 
-    plain = await PostgresStore.open(url)
-    store = TimedStore(plain.pool, url)
-    downloader = Downloader(None, allow_private=True)  # type: ignore[arg-type]  # never downloads here
-    engine = JobEngine(store, PostgresBlobStore(store.pool, out.parent), {}, {}, downloader,
-                       callback_base=None, callback_timeout=60)
-    runner = JobRunner(engine, concurrency=4)
+    core = await build_core(make_settings(out.parent / out.stem, database_url=url))
+    store = TimedStore(core.store.pool, url)  # type: ignore[attr-defined]
+    runner = JobRunner(store, core.engine, concurrency=4)
     tasks = [asyncio.create_task(runner.run()), asyncio.create_task(PostgresWakeups(url).listen(runner.wake))]
     while not stop.exists():
         await asyncio.sleep(0.05)
@@ -67,7 +64,7 @@ async def _serve_queue(url: str, out: Path, stop: Path) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    await store.close()
+    await core.close()
     out.write_text(json.dumps(claims))
 
 
@@ -97,8 +94,8 @@ async def run(quick: bool) -> list[Row]:
                 for n in range(count):
                     job = Job(id=uuid.uuid4().hex, owner=f"bench:{n}", surface="none", thread={}, provider="absent",
                               options=Options(), photo_count=0)
+                    added[job.id] = time.time()  # before the insert: its own round trip is counted too
                     await store.add(job)
-                    added[job.id] = time.time()
                     await asyncio.sleep(rng.uniform(0.0, 0.04))
                 await asyncio.sleep(1.0)
             finally:

@@ -131,7 +131,7 @@ class JobIntake:
         except OptionError as exc:
             raise RequestError(Problem(Field(exc.option), str(exc))) from None
         job_id = taken.id if taken else None
-        async with self.job_slot(ask.owner), self.reserve(ask, options, provider, job_id) as reservation:
+        async with self.job_slot(ask.owner, job_id), self.reserve(ask, options, provider, job_id) as reservation:
             read = await self.read_photos(await photos.fetch())
             request = self.build_request(read, options, provider)
             self._fault("intake-read")
@@ -140,7 +140,7 @@ class JobIntake:
                 await self._intakes.intake_opened(taken.id, thread)
             self._fault("intake-opened")
             return await self.accept(
-                request, owner=ask.owner, surface=surface.name, thread=thread, reservation=reservation
+                request, owner=ask.owner, surface=surface.name, thread=thread, reservation=reservation, job_id=job_id
             )
 
     async def _cross_off(self, taken: PendingIntake | None) -> None:
@@ -222,10 +222,10 @@ class JobIntake:
         return HeadshotRequest(photos=tuple(photos), options=options, provider=name)
 
     @asynccontextmanager
-    async def job_slot(self, owner: str) -> AsyncIterator[None]:
+    async def job_slot(self, owner: str, job_id: str | None = None) -> AsyncIterator[None]:
         """Hold one of the owner's job slots until the job is accepted or given up; refuses when none is free."""
         try:
-            async with self._slots.hold(owner, self.max_jobs_per_user):
+            async with self._slots.hold(owner, self.max_jobs_per_user, job_id):
                 yield
         except SlotsTaken as full:
             raise RequestError(self._limit_problem(full.busy)) from None
@@ -261,12 +261,15 @@ class JobIntake:
         surface: str,
         thread: ThreadAddress,
         reservation: Reservation | None = None,
+        job_id: str | None = None,
     ) -> Job:
-        """Record a job (photos first, then the row, which confirms its reservation) and wake the runner."""
+        """Record a job (photos first, then the row, which confirms its reservation) and wake the runner.
+
+        `job_id` is the id the request was taken on with (its slot is held under it), if any."""
         if reservation is not None and reservation.charge.provider != request.provider:
             raise RequestError(Problem(Field.PROVIDER, "The provider changed while the request was starting."))
         job = Job(
-            id=reservation.charge.job_id if reservation else uuid.uuid4().hex,
+            id=reservation.charge.job_id if reservation else job_id or uuid.uuid4().hex,
             workspace=reservation.charge.workspace if reservation else "",
             owner=owner,
             surface=surface,

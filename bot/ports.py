@@ -187,20 +187,26 @@ class JobSlots(Protocol):
         """The owner's unfinished jobs plus those being started."""
         ...
 
-    def hold(self, owner: str, limit: int) -> AbstractAsyncContextManager[None]:
-        """Take one of the owner's `limit` slots for as long as the context lasts; raises `SlotsTaken`."""
+    def hold(self, owner: str, limit: int, job_id: str | None = None) -> AbstractAsyncContextManager[None]:
+        """Take one of the owner's `limit` slots for as long as the context lasts; raises `SlotsTaken`.
+
+        `job_id`, when known, is the id the job will be recorded with: from then on the job counts
+        and the hold no longer does, so the two are never counted together."""
         ...
 
 
 class SlotHolds(Protocol):
     """Holds on users' job slots kept in the store, so that every process sharing it sees them."""
 
-    async def take_slot(self, owner: str, limit: int, hold_s: float) -> tuple[str | None, int]:
+    async def take_slot(
+        self, owner: str, limit: int, hold_s: float, hold_id: str | None = None
+    ) -> tuple[str | None, int]:
         """Hold one of the owner's `limit` slots for up to `hold_s` seconds, if one is free.
 
-        Returns the hold's id (None when every slot is taken) and how many were busy before:
-        unfinished jobs plus other holds. Requests at the same moment, on any process, cannot
-        both take the last slot.
+        Returns the hold's id (`hold_id`, the id its job will have, or a new one; None when every
+        slot is taken) and how many were busy before: unfinished jobs plus other holds. Requests
+        at the same moment, on any process, cannot both take the last slot. Recording the job
+        with the hold's id ends the hold in the same write.
         """
         ...
 

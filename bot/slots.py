@@ -28,7 +28,7 @@ class InProcessSlots:
         return await self._records.unfinished_count(owner) + self._starting.get(owner, 0)
 
     @asynccontextmanager
-    async def hold(self, owner: str, limit: int) -> AsyncIterator[None]:
+    async def hold(self, owner: str, limit: int, job_id: str | None = None) -> AsyncIterator[None]:
         """Count one more job for the owner until the context ends (by then it is in the store, or given up)."""
         async with self._checking:
             busy = await self.in_use(owner)
@@ -59,9 +59,10 @@ class StoredSlots:
         return await self._holds.slots_in_use(owner)
 
     @asynccontextmanager
-    async def hold(self, owner: str, limit: int) -> AsyncIterator[None]:
-        """Take a slot in the store until the context ends; raises `SlotsTaken` when none is free."""
-        hold, busy = await self._holds.take_slot(owner, limit, self._hold_s)
+    async def hold(self, owner: str, limit: int, job_id: str | None = None) -> AsyncIterator[None]:
+        """Take a slot in the store until the context ends (or the job is recorded under `job_id`);
+        raises `SlotsTaken` when none is free."""
+        hold, busy = await self._holds.take_slot(owner, limit, self._hold_s, job_id)
         if hold is None:
             raise SlotsTaken(busy)
         try:

@@ -104,13 +104,17 @@ class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits):
     # Jobs -----------------------------------------------------------------------------------
 
     async def add(self, job: Job) -> None:
-        """Record a new job, and confirm the charge held for it in the same transaction."""
+        """Record a new job, confirm the charge held for it and end its slot's hold, in one transaction."""
         now = time.time()
         job.created_at = job.created_at or now
         job.updated_at = now
         values = _to_row(job)
         marks = ", ".join("?" for _ in _COLUMNS)
-        await self._write((f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({marks})", values), (CONFIRM, (job.id,)))
+        await self._write(
+            (f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({marks})", values),
+            (CONFIRM, (job.id,)),
+            ("DELETE FROM job_holds WHERE id = ?", (job.id,)),  # the job counts now, not its hold
+        )
 
     async def get(self, job_id: str) -> Job | None:
         """The job with this id, if any."""

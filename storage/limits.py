@@ -64,7 +64,9 @@ class SqliteLimits:
         )
         return [float(row[0]) for row in rows]
 
-    async def take_slot(self, owner: str, limit: int, hold_s: float) -> tuple[str | None, int]:
+    async def take_slot(
+        self, owner: str, limit: int, hold_s: float, hold_id: str | None = None
+    ) -> tuple[str | None, int]:
         """Hold one of the owner's slots if unfinished jobs and live holds leave one free."""
         now = time.time()
         async with self._immediate() as db:
@@ -77,17 +79,22 @@ class SqliteLimits:
             busy = int(next(iter(rows))[0])
             if busy >= limit:
                 return None, busy
-            hold = uuid.uuid4().hex
+            hold = hold_id or uuid.uuid4().hex
             await db.execute("INSERT INTO job_holds (id, owner, until) VALUES (?, ?, ?)", (hold, owner, now + hold_s))
             return hold, busy
 
     async def slots_in_use(self, owner: str) -> int:
-        """Unfinished jobs and live holds of an owner."""
-        rows = await self._db.execute_fetchall(
-            "SELECT (SELECT COUNT(*) FROM jobs WHERE owner = ? AND state NOT IN (?, ?)) "
-            "+ (SELECT COUNT(*) FROM job_holds WHERE owner = ? AND until >= ?)",
-            (owner, *_TERMINAL, owner, time.time()),
-        )
+        """Unfinished jobs and live holds of an owner.
+
+        Read under the write lock: on the shared connection a read between the statements of a
+        write would see its job recorded and its hold not yet ended, and count both.
+        """
+        async with self._writing:
+            rows = await self._db.execute_fetchall(
+                "SELECT (SELECT COUNT(*) FROM jobs WHERE owner = ? AND state NOT IN (?, ?)) "
+                "+ (SELECT COUNT(*) FROM job_holds WHERE owner = ? AND until >= ?)",
+                (owner, *_TERMINAL, owner, time.time()),
+            )
         return int(next(iter(rows))[0])
 
     async def give_back_slot(self, hold: str) -> None:

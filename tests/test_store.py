@@ -229,6 +229,13 @@ async def test_the_last_job_slot_goes_to_one_request_on_any_process(open_store: 
     assert await first.take_slot("u1", 3, 60) == (None, 3)
 
 
+async def test_recording_the_job_ends_the_hold_taken_for_it(store: JobStore) -> None:
+    hold, busy = await store.take_slot("u1", 2, 60, hold_id=A)
+    assert (hold, busy) == (A, 0) and await store.slots_in_use("u1") == 1
+    await store.add(_job(A, "u1"))  # the job counts now, and its hold not as well
+    assert await store.slots_in_use("u1") == 1 and (await store.take_slot("u1", 2, 60))[0] is not None
+
+
 async def test_a_hold_left_by_a_dead_process_runs_out(store: JobStore) -> None:
     assert (await store.take_slot("u1", 1, hold_s=0.2))[0] is not None
     assert (await store.take_slot("u1", 1, hold_s=0.2))[0] is None

@@ -29,11 +29,13 @@ WITH due AS (
 )
 UPDATE jobs SET lease_owner = $3, lease_until = $2 + $4 FROM due WHERE jobs.id = due.id RETURNING jobs.*
 """
-# The job, the confirmation of the quota charge held for it, and the wake-up: one statement.
+# The job, the confirmation of the quota charge held for it, the end of its slot's hold, and the
+# wake-up: one statement.
 _INSERT = (
     f"WITH added AS (INSERT INTO jobs ({', '.join(_COLUMNS)}) "
     f"VALUES ({', '.join(f'${n}' for n in range(1, len(_COLUMNS) + 1))}) RETURNING id), "
-    "confirmed AS (UPDATE quota_charges SET held_until = NULL WHERE job_id = $1) "
+    "confirmed AS (UPDATE quota_charges SET held_until = NULL WHERE job_id = $1), "
+    "released AS (DELETE FROM job_holds WHERE id = $1) "
     f"SELECT pg_notify('{WAKE_CHANNEL}', '') FROM added"
 )
 _NEXT_DUE = """
@@ -50,7 +52,7 @@ class PostgresJobs:
     _pool: GuardedPool
 
     async def add(self, job: Job) -> None:
-        """Record a new job, confirm the quota charge held for it, and wake every replica."""
+        """Record a new job, confirm the quota charge held for it, end its slot's hold, and wake every replica."""
         now = time.time()
         job.created_at = job.created_at or now
         job.updated_at = now

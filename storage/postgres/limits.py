@@ -47,7 +47,9 @@ class PostgresLimits:
         )
         return [float(row["at"]) for row in rows]
 
-    async def take_slot(self, owner: str, limit: int, hold_s: float) -> tuple[str | None, int]:
+    async def take_slot(
+        self, owner: str, limit: int, hold_s: float, hold_id: str | None = None
+    ) -> tuple[str | None, int]:
         """Hold one of the owner's slots if unfinished jobs and live holds leave one free."""
         now = time.time()
         async with self._pool.acquire() as conn, conn.transaction():
@@ -60,7 +62,7 @@ class PostgresLimits:
             ))
             if busy >= limit:
                 return None, busy
-            hold = uuid.uuid4().hex
+            hold = hold_id or uuid.uuid4().hex
             await conn.execute(
                 "INSERT INTO job_holds (id, owner, until) VALUES ($1, $2, $3)", hold, owner, now + hold_s
             )

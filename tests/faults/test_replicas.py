@@ -68,14 +68,25 @@ async def test_a_replica_killed_mid_way_loses_nothing_and_hands_over_the_gateway
             assert (await others[0].request_job("runflow", user="URUNFLOW")).status == 200
             sub = await wait_submissions(fakes, 1)
             await _until(lambda: _waiting(pg_url, sub.headshots_id), 20, "the Runflow job to wait for its callback")
-            # Studio jobs sent to all three replicas.
-            for n, replica in enumerate(replicas * 2):
-                assert (await replica.request_job("studio", user=f"USTUDIO{n}", count="2")).status == 200
+            # Studio jobs sent to all three replicas, more until the gateway holder is caught working on one.
+            sent = 0
 
-            async def holder_works() -> bool:  # every request is recorded: the contract covers accepted jobs
-                return await _count(pg_url) == 7 and await leases_held_by(pg_url, holder) > 0
+            async def send_studio() -> None:
+                nonlocal sent
+                replica = replicas[sent % len(replicas)]
+                assert (await replica.request_job("studio", user=f"USTUDIO{sent}", count="2")).status == 200
+                sent += 1
 
-            await _until(holder_works, 30, "the gateway holder to work on a job")
+            for _ in range(6):
+                await send_studio()
+            deadline = time.monotonic() + 60
+            while True:  # every request recorded (the contract covers accepted jobs), one in the holder's hands
+                if await _count(pg_url) == sent + 1 and await leases_held_by(pg_url, holder) > 0:
+                    break
+                assert time.monotonic() < deadline, "the gateway holder never worked on a job"
+                if await _count(pg_url) == sent + 1 and sent < 12:
+                    await send_studio()
+                await asyncio.sleep(0.05)
             holder.kill()
 
             # The callback reaches a live replica that did not submit the job.
@@ -103,7 +114,7 @@ async def test_a_replica_killed_mid_way_loses_nothing_and_hands_over_the_gateway
                 Counter({"headshot-01.jpg": 1, "headshot-02.jpg": 1})
             ]
 
-            statuses = await others[0].ended(count=7, timeout=120)
+            statuses = await others[0].ended(count=sent + 1, timeout=120)
             assert_each_once(others[0], statuses[0], fakes.pack, sheet=True)
             for studio in statuses[1:]:
                 assert_each_once(others[0], studio, 2, sheet=False)

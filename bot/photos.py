@@ -64,7 +64,7 @@ def looks_like_photo(mime_type: str, file_type: str) -> bool:
     """Whether to read a file as a photo, from a platform's description of it: its MIME type and its
     file type (a name's ending without the dot, or the platform's own word; "" when it has none).
 
-    One of ours, or nothing said at all (both are optional on Slack and Discord), is read; a file
+    One of ours, or nothing said at all (both are optional on the chat platforms), is read; a file
     declared as something else is not. Only a pre-selection: `read_photo` decides by the bytes.
     """
     mime = mime_type.split(";", 1)[0].strip().lower()

@@ -17,7 +17,7 @@ from bot.errors import StoreUnavailable, UserError
 CONNECT_TIMEOUT_S = 10.0
 # A query that takes this long means the server is gone or wedged; callers then retry later.
 COMMAND_TIMEOUT_S = 30.0
-# Without these a peer that vanished without closing its socket would keep its session (and
+# Without these a peer that vanished without closing its socket would keep its server connection (and
 # its advisory locks) until the kernel gives up on it, which takes hours.
 KEEPALIVE = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
 

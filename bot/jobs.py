@@ -116,3 +116,13 @@ class PendingIntake:
     reply: ThreadAddress
     created_at: float
     thread: ThreadAddress | None = None
+
+
+@dataclass(frozen=True)
+class Favourite:
+    """One delivered headshot its owner marked as a favourite: result `index` (0-based) of `job_id`."""
+
+    owner: str
+    job_id: str
+    index: int
+    chosen_at: float

@@ -11,7 +11,17 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
-from bot.jobs import GalleryLink, Job, JobChange, JobState, JSONValue, PendingIntake, StoredResult, ThreadAddress
+from bot.jobs import (
+    Favourite,
+    GalleryLink,
+    Job,
+    JobChange,
+    JobState,
+    JSONValue,
+    PendingIntake,
+    StoredResult,
+    ThreadAddress,
+)
 from bot.quotas import Charge, ChargeTotal, Window
 
 
@@ -437,4 +447,24 @@ class SingletonLease(Protocol):
 
     async def release(self) -> None:
         """Give the lease up."""
+        ...
+
+
+class Favourites(Protocol):
+    """The headshots people marked as favourites; they end with their job's results or their owner."""
+
+    async def mark_favourite(self, favourite: Favourite) -> None:
+        """Mark one delivered result as a favourite of its owner (marking it again changes nothing)."""
+        ...
+
+    async def unmark_favourite(self, owner: str, job_id: str, index: int) -> None:
+        """Take the mark off again."""
+        ...
+
+    async def favourites(self, owner: str) -> list[Favourite]:
+        """The owner's favourites, newest first."""
+        ...
+
+    async def favourites_with_owner_prefix(self, prefix: str) -> list[Favourite]:
+        """Every favourite of every owner whose key starts with `prefix` (a workspace), newest first."""
         ...

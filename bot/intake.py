@@ -1,11 +1,12 @@
 """How a request becomes a job: the one sequence every chat surface and the CLI go through.
 
 saved defaults under the explicit options → one of the user's job slots → the request's images
-held against the quotas → the photos' bytes (fetched by the adapter) → read and checked → the
-status message (opened by the adapter) → the job recorded, photos first, its row confirming the
-hold → its first status. Every refusal is a `RequestError` (or the
-`UserError` of a photo or a download) carrying one sentence for the user; `check` gives the
-problems of a form, each with the field it belongs to, before anything is fetched.
+held against the quotas → the photos' bytes (fetched by the adapter) → read and checked (a follow-up's
+kept photos were checked when first taken, and go on as they are) → the status message (opened by the
+adapter) → the job recorded, photos first, its row confirming the hold → its first status. Every
+refusal is a `RequestError` (or the `UserError` of a photo or a download) carrying one sentence for
+the user; `check` gives the problems of a form, each with the field it belongs to, before anything
+is fetched.
 """
 
 from __future__ import annotations

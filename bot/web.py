@@ -61,7 +61,9 @@ class BadRequestCount(logging.LoggerAdapter[logging.Logger]):
         """Log the count not yet logged (if any); returns it."""
         counted, self._counted = self._counted, 0
         if counted:
-            self.logger.warning("answered %d malformed HTTP request(s) with 400 (what they held is not logged)", counted)
+            self.logger.warning(
+                "answered %d malformed HTTP request(s) with 400 (what they held is not logged)", counted
+            )
         return counted
 
     def close(self) -> None:

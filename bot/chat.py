@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from aiohttp import web
 
 from bot.buttons import FollowUp
 from bot.errors import UserError
 from bot.jobs import ThreadAddress
+from bot.photos import Photo
 from bot.ports import BlobStore
 
 
@@ -93,6 +94,18 @@ class PhotoFetcher(Protocol):
 
     async def fetch(self) -> list[tuple[str, bytes]]:
         """Each photo's file name and bytes; raises `bot.errors.UserError` saying which could not be fetched."""
+        ...
+
+
+@runtime_checkable
+class CheckedPhotos(Protocol):
+    """Photos the bot read and checked itself when they were first taken (a delivered job's kept ones).
+
+    They go to the provider byte for byte: normalising them again would cost a JPEG generation and the CPU.
+    """
+
+    async def fetch_checked(self) -> tuple[Photo, ...]:
+        """The photos as they were stored; raises `bot.errors.UserError` when they are gone."""
         ...
 
 

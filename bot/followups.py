@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.intake import Ask, JobIntake
 from bot.jobs import Job, JobState, ThreadAddress
 from bot.options import Style
+from bot.photos import Photo
 from bot.ports import BlobStore, JobRecords
 
 NOT_YOURS = "Only the person who asked for these headshots can use their buttons."
@@ -91,23 +92,23 @@ class FollowUps:
         ask = Ask(owner=job.owner, values=values, provider=job.provider, workspace=job.workspace or None)
         return await self._intake.start(ask, _KeptPhotos(self, job), status, surface, reply=reply)
 
-    async def kept_photos(self, job: Job) -> list[tuple[str, bytes]]:
-        """A job's kept photos (name, bytes); refused when the sweep took them meanwhile."""
+    async def kept_photos(self, job: Job) -> tuple[Photo, ...]:
+        """A job's kept photos, as stored when they were first read; refused when the sweep took them meanwhile."""
         photos = []
         for n in range(job.photo_count):
             key = photo_key(job.id, n)
             if not await self._blobs.exists(key):
                 raise FollowUpRefused(self.photos_gone())
-            photos.append((f"photo-{n + 1}.jpg", await self._blobs.get(key)))
-        return photos
+            photos.append(Photo(await self._blobs.get(key)))
+        return tuple(photos)
 
 
 @dataclass(frozen=True)
 class _KeptPhotos:
-    """`bot.chat.PhotoFetcher` for the photos a finished job kept."""
+    """`bot.chat.CheckedPhotos` for the photos a finished job kept: they were checked when first taken."""
 
     follow_ups: FollowUps
     job: Job
 
-    async def fetch(self) -> list[tuple[str, bytes]]:
+    async def fetch_checked(self) -> tuple[Photo, ...]:
         return await self.follow_ups.kept_photos(self.job)

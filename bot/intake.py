@@ -1,11 +1,12 @@
 """How a request becomes a job: the one sequence every chat surface and the CLI go through.
 
 saved defaults under the explicit options → one of the user's job slots → the request's images
-held against the quotas → the photos' bytes (fetched by the adapter) → read and checked → the
-status message (opened by the adapter) → the job recorded, photos first, its row confirming the
-hold → its first status. Every refusal is a `RequestError` (or the
-`UserError` of a photo or a download) carrying one sentence for the user; `check` gives the
-problems of a form, each with the field it belongs to, before anything is fetched.
+held against the quotas → the photos' bytes (fetched by the adapter) → read and checked (a follow-up's
+kept photos were checked when first taken, and go on as they are) → the status message (opened by the
+adapter) → the job recorded, photos first, its row confirming the hold → its first status. Every
+refusal is a `RequestError` (or the `UserError` of a photo or a download) carrying one sentence for
+the user; `check` gives the problems of a form, each with the field it belongs to, before anything
+is fetched.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from bot.blob_keys import photo_key
 from bot.catalog import ProviderCatalog
-from bot.chat import ChatSurface, PhotoFetcher, StatusOpener
+from bot.chat import ChatSurface, CheckedPhotos, PhotoFetcher, StatusOpener
 from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.delivery import show_status
 from bot.errors import StoreUnavailable
@@ -97,7 +98,7 @@ class JobIntake:
     async def start(
         self,
         ask: Ask,
-        photos: PhotoFetcher,
+        photos: PhotoFetcher | CheckedPhotos,
         status: StatusOpener,
         surface: ChatSurface,
         reply: ThreadAddress | None = None,
@@ -124,7 +125,12 @@ class JobIntake:
         return job
 
     async def _start(
-        self, ask: Ask, photos: PhotoFetcher, status: StatusOpener, surface: ChatSurface, taken: PendingIntake | None
+        self,
+        ask: Ask,
+        photos: PhotoFetcher | CheckedPhotos,
+        status: StatusOpener,
+        surface: ChatSurface,
+        taken: PendingIntake | None,
     ) -> Job:
         try:
             options, provider = await self._defaults.apply(ask.owner, ask.values, ask.provider)
@@ -132,7 +138,10 @@ class JobIntake:
             raise RequestError(Problem(Field(exc.option), str(exc))) from None
         job_id = taken.id if taken else None
         async with self.job_slot(ask.owner, job_id), self.reserve(ask, options, provider, job_id) as reservation:
-            read = await self.read_photos(await photos.fetch())
+            if isinstance(photos, CheckedPhotos):
+                read = await photos.fetch_checked()
+            else:
+                read = await self.read_photos(await photos.fetch())
             request = self.build_request(read, options, provider)
             self._fault("intake-read")
             thread = await status.open(len(read), private=request.options.private)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.ports import Connection
 
@@ -17,12 +20,77 @@ MAX_REQUEST_BYTES = 256 * 1024
 IDLE_SECONDS = 75.0
 BODY_SECONDS = 15.0
 
+# Malformed requests (anyone on the internet can send them) are counted, and a count logged at most this often.
+BAD_REQUEST_LOG_SECONDS = 60.0
+
 RouteInstaller = Callable[[web.Application], None]
+
+log = logging.getLogger(__name__)
+
+
+class BadRequestCount(logging.LoggerAdapter[logging.Logger]):
+    """The web server's logger, through which a malformed request costs a count instead of a traceback.
+
+    aiohttp answers a request it cannot parse with 400 and logs the parser's error, which quotes the
+    offending line (a cookie, a header: whatever a stranger typed) under a traceback, once per request.
+    Here such a record becomes a count, logged at most once per `interval` and without the request's
+    content; every other record (a route that failed, with its traceback) passes unchanged.
+    """
+
+    def __init__(self, logger: logging.Logger, interval: float) -> None:
+        super().__init__(logger)
+        self._interval = interval
+        self._counted = 0
+        self._next: asyncio.TimerHandle | None = None
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        """Pass the record on, unless it is about a request aiohttp could not parse."""
+        if not isinstance(kwargs.get("exc_info"), HttpProcessingError):
+            super().log(level, msg, *args, **kwargs)
+            return
+        self._counted += 1
+        if self._next is None:
+            self._report()
+
+    def _report(self) -> None:
+        self._next = None
+        if self.flush():
+            self._next = asyncio.get_running_loop().call_later(self._interval, self._report)
+
+    def flush(self) -> int:
+        """Log the count not yet logged (if any); returns it."""
+        counted, self._counted = self._counted, 0
+        if counted:
+            self.logger.warning(
+                "answered %d malformed HTTP request(s) with 400 (what they held is not logged)", counted
+            )
+        return counted
+
+    def close(self) -> None:
+        """Log what is counted and stop the timer: the server is going away."""
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
+        self.flush()
+
+
+class _Runner(web.AppRunner):
+    """An `AppRunner` whose count of malformed requests is logged when it stops."""
+
+    def __init__(self, app: web.Application, requests: BadRequestCount, **kwargs: Any) -> None:
+        super().__init__(app, logger=requests, **kwargs)
+        self._requests = requests
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        self._requests.close()
 
 
 def web_runner(app: web.Application) -> web.AppRunner:
-    """The runner every server of ours uses: no access log, and timeouts slow clients cannot outlast."""
-    return web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=IDLE_SECONDS)
+    """The runner every server of ours uses: no access log, timeouts slow clients cannot outlast, and
+    malformed requests counted rather than logged one by one."""
+    requests = BadRequestCount(log, BAD_REQUEST_LOG_SECONDS)
+    return _Runner(app, requests, access_log=None, handle_signals=False, keepalive_timeout=IDLE_SECONDS)
 
 
 async def read_body(request: web.Request, max_bytes: int) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -295,3 +296,25 @@ async def test_a_decompression_bomb_in_a_pack_costs_only_itself(tmp_path: Path) 
         last = w.surface.posts[-1].text
         assert "(1 of 12 could not be downloaded from the provider or were not usable images)" in last
         assert not await w.blobs.exists(result_key(job_id, 4))
+
+
+@pytest.mark.parametrize("sent", [150, 400])
+async def test_a_callback_with_more_than_the_pack_brings_only_the_pack(
+    tmp_path: Path, sent: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with world(tmp_path) as w:
+        images, urls = pack(w.cdn, size=sent)
+        job_id, submission, work = await submit_and_wait(w)
+        with caplog.at_level(logging.WARNING):
+            assert await w.runflow.complete(submission, urls) == (200, {"status": "accepted"})
+        await asyncio.wait_for(work, 20)
+        job = await w.store.get(job_id)
+        assert job is not None and job.state is JobState.DELIVERED
+        assert (job.results_total, job.results_done) == (60, 60)
+        assert len(w.cdn.seen) == 60 and len(await w.store.results(job_id)) == 60
+        assert not await w.blobs.exists(result_key(job_id, 60))
+        posted = [data for name, data in w.surface.files if name.startswith("headshot-")]
+        assert posted == images[:60]
+        [told] = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+        assert f"{sent} images for a pack of 60; {sent - 60} left out" in told
+        assert "http" not in told and "out_" not in told  # no URL: they are signed links

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -118,3 +119,51 @@ async def test_a_body_that_trickles_in_gets_408(core: Core, monkeypatch: pytest.
         status = await asyncio.wait_for(reader.readline(), 5)
         writer.close()
     assert status.startswith(b"HTTP/1.1 408")
+
+
+MARK = b"stranger-typed"
+MALFORMED = [
+    b"GET /healthz HTTP/1.1\r\nHost: bot\r\nX-Note: " + MARK + b"\x01\r\n\r\n",  # a control byte in a header
+    b"GET /healthz HTTP/1.1\r\nHost: bot\r\nCookie: session=" + MARK + b"\x7f\r\n\r\n",  # ... in a cookie
+    b"GET /healthz HTTP/1.1\r\nHost: bot\r\n" + MARK + b" no colon\r\n\r\n",
+    b"GET /healthz HTTP/9." + MARK + b"\r\nHost: bot\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: bot\r\nX-Long: " + MARK * 1000 + b"\r\n\r\n",
+]
+
+
+async def answer_to(port: int, raw: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return status
+
+
+async def test_malformed_requests_get_400_and_one_count_in_the_log(
+    core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with served(core.web_app()) as port:
+        answers = [await answer_to(port, MALFORMED[n % len(MALFORMED)]) for n in range(200)]
+        assert all(status.split()[1] == b"400" for status in answers), set(answers)
+        during = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot"))]
+    after = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot"))]
+    counted = "answered {} malformed HTTP request(s) with 400 (what they held is not logged)"
+    assert [r.getMessage() for r in during] == [counted.format(1)]
+    assert [r.getMessage() for r in after[len(during) :]] == [counted.format(199)]  # the rest, at shutdown
+    assert all(r.exc_info is None for r in after)
+    text = caplog.text + "".join(logging.Formatter().format(r) for r in caplog.records)
+    assert MARK.decode() not in text and len(text) < 2000
+
+
+async def test_a_route_that_fails_is_still_logged_with_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(_request: web.Request) -> web.Response:
+        raise RuntimeError("a bug of ours")
+
+    app = web.Application()
+    app.router.add_get("/broken", broken)
+    async with served(app) as port:
+        assert (await answer_to(port, b"GET /broken HTTP/1.1\r\nHost: bot\r\n\r\n")).startswith(b"HTTP/1.1 500")
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert isinstance(record.exc_info[1], RuntimeError) and record.levelno == logging.ERROR

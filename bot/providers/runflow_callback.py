@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import StoreUnavailable
 from bot.providers import CallbackReceiver
+from bot.providers.runflow import RunflowProvider
 from bot.web import read_body
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 CALLBACK_ROUTE = "/webhooks/runflow/{token}"
 MAX_CALLBACK_BYTES = 256 * 1024
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+# A job asks for one pack and its quota counts one pack: more URLs than that are not fetched.
+PACK_SIZE = RunflowProvider.capabilities.max_outputs
 
 
 class RunflowCallback(BaseModel):
@@ -59,13 +62,16 @@ def install_callback_route(app: web.Application, inbox: CallbackReceiver) -> Non
             return refuse(200, {"status": "ignored"})
         if not all(url.startswith(("https://", "http://")) and len(url) <= 4096 for url in callback.image_urls):
             return refuse(400, {"error": "invalid image URL"})
+        sent = len(callback.image_urls)
         try:
-            changed = await inbox.receive(token, callback.headshots_id, callback.image_urls)
+            changed = await inbox.receive(token, callback.headshots_id, callback.image_urls[:PACK_SIZE])
         except StoreUnavailable:
             log.warning("a callback arrived while the store is away; Runflow will send it again")
             return refuse(503, {"error": "temporarily unavailable"})
         if changed is None:
             return web.json_response({"error": "not found"}, status=404)
+        if changed and sent > PACK_SIZE:  # told once, for a known job; the URLs themselves are secrets
+            log.warning("a callback brought %d images for a pack of %d; %d left out", sent, PACK_SIZE, sent - PACK_SIZE)
         return web.json_response({"status": "accepted" if changed else "duplicate"})
 
     app.router.add_post(CALLBACK_ROUTE, runflow_callback)

@@ -37,8 +37,8 @@ def owner_key(user_id: int) -> str:
     return f"discord:{user_id}"
 
 
-def workspace_key(guild_id: int | None) -> str | None:
-    """The core's workspace key for a server; None in a direct message (the user's own, to the core)."""
+def guild_workspace(guild_id: int | None) -> str | None:
+    """The place a request was asked in, as the core names it: the server; None in a direct message."""
     return f"discord:{guild_id}" if guild_id else None
 
 
@@ -99,7 +99,7 @@ class DiscordIntake:
         await interaction.response.defer(thinking=True, ephemeral=bool(private))
         ask = Ask(
             owner=owner, values={**values, "private": bool(private)}, provider=provider,
-            workspace=workspace_key(interaction.guild_id),
+            workspace=guild_workspace(interaction.guild_id),
         )
         photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
         status = _StatusAnswer(self, interaction, anchor, placement)

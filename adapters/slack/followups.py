@@ -39,7 +39,7 @@ def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: Foll
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         press = read_press(action, owner_key(team, str(body["user"]["id"])))  # a malformed one is refused (400)
         channel = str((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id"))
-        origin = Origin(team=team, user=str(body["user"]["id"]), channel=channel, workspace=context.team_id)
+        origin = Origin(team=team, user=str(body["user"]["id"]), channel=channel, installation_team=context.team_id)
         await ack()  # within Slack's three seconds; everything else happens after
         shared.tasks.spawn(handle(press, origin, respond), name="slack-follow-up")
 

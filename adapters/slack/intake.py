@@ -38,8 +38,10 @@ def owner_key(team: str, user: str) -> str:
     return f"slack:{team}:{user}"
 
 
-def workspace_key(team: str) -> str:
-    """The core's workspace key for a Slack team (its direct messages count there too)."""
+def team_workspace(team: str) -> str:
+    """The core's name for the Slack team a request was made in: the place whose allowance it counts
+    against (its direct messages count there too). In an org-wide installation each team of the
+    organisation is a place of its own."""
     return f"slack:{team}"
 
 
@@ -47,11 +49,14 @@ def workspace_key(team: str) -> str:
 class Origin:
     """Who asked, where, and which thread should receive the results.
 
-    `thread_ts` is the message whose thread gets the results (a shortcut's or mention's message);
-    None means a new status message in the channel starts the thread. `errors_in_thread` sends
-    refusals as thread replies (mentions are public anyway) instead of ephemeral messages.
-    `workspace` is the team whose installation received the request (Bolt's `context.team_id`);
-    it differs from the user's `team` only in channels shared between organisations.
+    `team` is the team the request was made in (the body's `team_id`, or the user's `team_id`):
+    the person's owner key and the quota workspace both come from it. `installation_team` is the
+    team whose installation received the request (Bolt's `context.team_id`); it differs from
+    `team` in channels shared between organisations and in an org-wide installation, and only
+    chooses the token. `thread_ts` is the message whose thread gets the results (a shortcut's or
+    mention's message); None means a new status message in the channel starts the thread.
+    `errors_in_thread` sends refusals as thread replies (mentions are public anyway) instead of
+    ephemeral messages.
     """
 
     team: str
@@ -59,26 +64,27 @@ class Origin:
     channel: str
     thread_ts: str | None = None
     errors_in_thread: bool = False
-    workspace: str | None = None
+    installation_team: str | None = None
 
     @property
     def installed_team(self) -> str:
         """The team whose token answers this request."""
-        return self.workspace or self.team
+        return self.installation_team or self.team
 
     def to_json(self) -> ThreadAddress:
         """The origin as the core keeps it (the reply address of a request being taken on)."""
         return {"team": self.team, "user": self.user, "channel": self.channel, "thread_ts": self.thread_ts,
-                "errors_in_thread": self.errors_in_thread, "workspace": self.workspace}
+                "errors_in_thread": self.errors_in_thread, "installation_team": self.installation_team}
 
     @classmethod
     def from_json(cls, stored: ThreadAddress) -> Origin:
-        """The origin read back."""
-        thread_ts, workspace = stored.get("thread_ts"), stored.get("workspace")
+        """The origin read back (older records named the installation's team `workspace`)."""
+        thread_ts = stored.get("thread_ts")
+        installation = stored.get("installation_team") or stored.get("workspace")
         return cls(
             team=str(stored["team"]), user=str(stored["user"]), channel=str(stored["channel"]),
             thread_ts=str(thread_ts) if thread_ts else None, errors_in_thread=bool(stored.get("errors_in_thread")),
-            workspace=str(workspace) if workspace else None,
+            installation_team=str(installation) if installation else None,
         )
 
     @property
@@ -87,9 +93,9 @@ class Origin:
         return owner_key(self.team, self.user)
 
     @property
-    def workspace_key(self) -> str:
-        """The core's key of the workspace a request counts against: the one whose installation answers."""
-        return workspace_key(self.installed_team)
+    def quota_workspace(self) -> str:
+        """The place the request counts against: the team it was made in, never the installation's."""
+        return team_workspace(self.team)
 
 
 class SlackIntake:
@@ -114,7 +120,7 @@ class SlackIntake:
     ) -> None:
         """Make a job of the files and explicit options, or tell the user why not; `note` (Slack text,
         already escaped) stays above the job's status."""
-        ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.workspace_key)
+        ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.quota_workspace)
         try:
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
             await self.intake.start(ask, photos, status, self.surface, reply=origin.to_json())

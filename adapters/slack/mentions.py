@@ -91,7 +91,7 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
             channel=channel,
             thread_ts=str(event.get("thread_ts") or ts),
             errors_in_thread=parsed.values.get("private") != "private",  # who asks privately is answered privately
-            workspace=context.team_id,
+            installation_team=context.team_id,
         )
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         if not files:

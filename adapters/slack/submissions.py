@@ -46,7 +46,7 @@ def _origin(body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContex
         team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
         user=str(body["user"]["id"]),
         channel=str(decode_metadata(view).get("channel") or ""),
-        workspace=context.team_id,
+        installation_team=context.team_id,
         **where,
     )
 
@@ -66,7 +66,7 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
         )
         origin = _origin(body, view, context, thread_ts=metadata.get("thread_ts"))
         _options, provider, problems = await shared.intake.check(
-            origin.owner, len(files), submission.values, submission.provider, origin.workspace_key
+            origin.owner, len(files), submission.values, submission.provider, origin.quota_workspace
         )
         if problems:
             # A message's photos have no upload block to point at: their problems go on the provider select.

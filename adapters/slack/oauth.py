@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -163,7 +163,7 @@ def _page(title: str, text: str, status: int, cookie: str | None) -> BoltRespons
         f"<body style=\"font-family: sans-serif; max-width: 36em; margin: 3em auto\"><h1>{html.escape(title)}</h1>"
         f"<p>{text}</p></body></html>"
     )
-    headers: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+    headers: dict[str, str | Sequence[str]] = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
     if cookie is not None:
         headers["Set-Cookie"] = [cookie]
     return BoltResponse(status=status, body=body, headers=headers)

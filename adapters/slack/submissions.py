@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from adapters.slack.context import ListenerContext
-from adapters.slack.files import SlackFile
+from adapters.slack.files import SlackFile, declared_not_photos
 from adapters.slack.intake import Origin
 from adapters.slack.mentions import SEEN_FOR_S
 from adapters.slack.modals import (
@@ -68,6 +68,8 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
         _options, provider, problems = await shared.intake.check(
             origin.owner, len(files), submission.values, submission.provider, origin.quota_workspace
         )
+        if not from_message and (not_photos := declared_not_photos(files)) is not None:
+            problems = [Problem(Field.PHOTOS, not_photos), *problems]  # closing the modal would only hide it
         if problems:
             # A message's photos have no upload block to point at: their problems go on the provider select.
             target = PROVIDER_BLOCK if from_message else PHOTOS_BLOCK

@@ -135,7 +135,8 @@ class JobIntake:
             read = await self.read_photos(await photos.fetch())
             request = self.build_request(read, options, provider)
             self._fault("intake-read")
-            thread = await status.open(len(read), private=request.options.private)
+            thread = await status.open(len(read), private=request.options.private, intake_id=job_id)
+            self._fault("status-posted")  # posted, its address not written down yet
             if taken is not None:
                 await self._intakes.intake_opened(taken.id, thread)
             self._fault("intake-opened")

@@ -10,12 +10,14 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, cast
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_by_limit, needs_file_info
+from adapters.slack.status_lookup import StatusMetadata, status_metadata
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
 from bot.chat import ChatSurface, DirectMessagesClosed, ThreadGone
@@ -159,16 +161,20 @@ class SlackIntake:
             raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
         return name, await self.transfer.download(name, url, str(client.token))
 
-    async def post_status(self, origin: Origin, text: str, note: str | None = None) -> SlackAddress:
+    async def post_status(
+        self, origin: Origin, text: str, note: str | None = None, intake_id: str | None = None
+    ) -> SlackAddress:
         """Post the status message where the request came from; join or fall back to a DM if needed.
 
-        `note` (Slack text, already escaped) is a standing line kept above the status.
+        `note` (Slack text, already escaped) is a standing line kept above the status; `intake_id`
+        goes into the message's metadata, to find it again after a crash.
         """
         client = await self.workspaces.client(origin.installed_team)
         text = message_text(text)
         shown = f"{note}\n{text}" if note else text
+        post = partial(self._post_status_in, client, origin, metadata=status_metadata(intake_id))
         try:
-            thread = await self._post_status_in(client, origin, origin.channel, origin.thread_ts, shown)
+            thread = await post(origin.channel, origin.thread_ts, shown)
             return replace(thread, note=note)
         except SlackApiError as exc:
             error = exc.response.get("error")
@@ -177,20 +183,22 @@ class SlackIntake:
         if error == "not_in_channel":
             try:
                 await client.conversations_join(channel=origin.channel)
-                thread = await self._post_status_in(client, origin, origin.channel, origin.thread_ts, shown)
+                thread = await post(origin.channel, origin.thread_ts, shown)
                 return replace(thread, note=note)
             except SlackApiError as exc:
                 log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
-        dm = await self._open_dm(client, origin.user)
+        dm = await self.open_dm(client, origin.user)
         elsewhere = (
             f"I can't post in <#{escaped(origin.channel)}> (it's private or I'm not a member — add me with "
             "`/invite @Headshots`), so your headshots will arrive here."
         )
         note = f"{elsewhere}\n{note}" if note else elsewhere
-        thread = await self._post_status_in(client, origin, dm, None, f"{note}\n{text}")
+        thread = await post(dm, None, f"{note}\n{text}")
         return replace(thread, note=note)
 
-    async def post_status_privately(self, origin: Origin, text: str, note: str | None = None) -> SlackAddress:
+    async def post_status_privately(
+        self, origin: Origin, text: str, note: str | None = None, intake_id: str | None = None
+    ) -> SlackAddress:
         """Post the status message in the person's direct messages with the bot (`note` above it, as in
         `post_status`), and tell them so where they asked; raises `DirectMessagesClosed` (nothing posted
         anywhere) when that conversation cannot be opened."""
@@ -198,8 +206,9 @@ class SlackIntake:
         text = message_text(text)
         shown = f"{note}\n{text}" if note else text
         try:
-            dm = await self._open_dm(client, origin.user)
-            thread = replace(await self._post_status_in(client, origin, dm, None, shown), note=note)
+            dm = await self.open_dm(client, origin.user)
+            posted = await self._post_status_in(client, origin, dm, None, shown, metadata=status_metadata(intake_id))
+            thread = replace(posted, note=note)
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.info("could not open a direct message for a private request: %s", error)
@@ -211,14 +220,18 @@ class SlackIntake:
         return thread
 
     async def _post_status_in(
-        self, client: AsyncWebClient, origin: Origin, channel: str, thread_ts: str | None, text: str
+        self, client: AsyncWebClient, origin: Origin, channel: str, thread_ts: str | None, text: str, *,
+        metadata: StatusMetadata | None,
     ) -> SlackAddress:
-        answer = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        answer = await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, metadata=cast(dict[str, Any] | None, metadata)
+        )
         ts = str(answer["ts"])
         channel = str(answer.get("channel") or channel)
         return SlackAddress(channel=channel, thread_ts=thread_ts or ts, status_ts=ts, team=origin.installed_team)
 
-    async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
+    async def open_dm(self, client: AsyncWebClient, user: str) -> str:
+        """The bot's direct message conversation with `user`."""
         answer = await client.conversations_open(users=user)
         return str(answer["channel"]["id"])
 
@@ -234,7 +247,7 @@ class SlackIntake:
             try:
                 await client.chat_postEphemeral(channel=origin.channel, user=origin.user, text=text)
             except SlackApiError:
-                await client.chat_postMessage(channel=await self._open_dm(client, origin.user), text=text)
+                await client.chat_postMessage(channel=await self.open_dm(client, origin.user), text=text)
         except ThreadGone:
             log.info("not telling a user anything: the workspace is not installed")
         except SlackApiError as exc:
@@ -262,13 +275,13 @@ class _StatusInChannel:
     origin: Origin
     note: str | None = None
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         noun = "photo" if photo_count == 1 else "photos"
         text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
         if private:
-            return (await self.slack.post_status_privately(self.origin, text, self.note)).to_json()
+            return (await self.slack.post_status_privately(self.origin, text, self.note, intake_id)).to_json()
         try:
-            thread = await self.slack.post_status(self.origin, text, self.note)
+            thread = await self.slack.post_status(self.origin, text, self.note, intake_id)
         except SlackApiError as exc:
             log.warning("could not post a status message: %s", exc.response.get("error"))
             raise UserError("I couldn't post in this conversation, so I didn't start the job.") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 from bot.quotas import Limit, Period, QuotaPolicy, Scope
+from bot.usage import usage_table
 from tests.doubles import jpeg
 from tests.slack.conftest import SlackHarness, payload, wait_for
 from tests.slack.test_slack_mentions import CHANNEL, TS, mention
@@ -127,6 +128,8 @@ async def test_a_request_made_in_another_team_than_the_installation_is_charged_a
     rows = await harness.core.quotas.report()
     assert {row.workspace for row in rows} == {f"slack:{GUEST}"}
     assert {row.who for row in rows} == {"workspace", f"slack:{GUEST}:U0USER"}
+    assert await harness.core.quotas.report(GUEST) == rows  # `headshot-bot usage --workspace T0GUEST`
+    assert f"slack:{GUEST}" in usage_table(rows)
     await guest_command(harness, "usage")
     await wait_for(lambda: harness.fake.responses)
     assert "This workspace used 2 of 40 this month (38 left)" in harness.fake.responses[0]["text"]

@@ -20,7 +20,7 @@ INTAKE = "5f0c2e9a7b1d4c3e8a6f0b2d4c6e8a10"
 
 def cut_short(age: float, **reply: object) -> PendingIntake:
     answer = {"application_id": shapes.APP_ID, "token": "expired", "user_id": USER_ID, "channel_id": CHANNEL}
-    return PendingIntake(INTAKE, OWNER, "discord", {**answer, **reply}, time.time() - age)  # type: ignore[dict-item]
+    return PendingIntake(INTAKE, OWNER, "discord", {**answer, **reply}, time.time() - age)
 
 
 async def dm_of(harness: Harness) -> int:

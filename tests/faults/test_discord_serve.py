@@ -140,7 +140,7 @@ async def test_an_interaction_discord_py_cannot_parse_does_not_leave_the_bot_dea
 INTERRUPTED = "❌ I was restarted before your headshots could start, so nothing was made; please try again."
 
 
-@pytest.mark.parametrize("point", ["intake-read", "intake-opened"])
+@pytest.mark.parametrize("point", ["intake-read", "status-posted", "intake-opened"])
 async def test_a_request_killed_before_its_job_row_is_answered_at_the_restart(
     discord_bot: DiscordBot, point: str
 ) -> None:

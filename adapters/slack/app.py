@@ -242,12 +242,12 @@ class SlackAdapter:
             if found is None and not origin.channel.startswith("D"):
                 dm = await slack.open_dm(client, origin.user)
                 found = await find_status(client, origin.installed_team, [(dm, None)], intake.id, intake.created_at)
-        except (ThreadGone, SlackApiError) as exc:
-            log.info("could not look for the status of a request cut short: %s", type(exc).__name__)
+            if found is None:
+                return False
+            await self.surface.show_status(found, text)
+        except (ThreadGone, SlackApiError) as exc:  # the person is told where they asked instead
+            log.info("could not end the status of a request cut short: %s", type(exc).__name__)
             return False
-        if found is None:
-            return False
-        await self.surface.show_status(found, text)
         return True
 
     async def health(self) -> str:

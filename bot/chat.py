@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.buttons import FollowUp
 from bot.errors import UserError
-from bot.jobs import ThreadAddress
+from bot.jobs import PendingIntake, ThreadAddress
 from bot.photos import Photo
 from bot.ports import BlobStore
 
@@ -113,9 +113,13 @@ class StatusOpener(Protocol):
     """An adapter's other part of intake: open the job's status message (and its thread) where it was asked,
     or in the person's direct messages when the request is `private`."""
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         """Post the status message and return the thread's address; raises `bot.errors.UserError` when it
-        can't (`DirectMessagesClosed` when private delivery cannot reach the person)."""
+        can't (`DirectMessagesClosed` when private delivery cannot reach the person).
+
+        `intake_id` is the id the request was written down under (None when it was not): the message
+        carries it where the platform allows, so that a restart can find a status message whose address
+        the process died before recording (`ChatAdapter.end_unrecorded_status`)."""
         ...
 
 
@@ -166,4 +170,9 @@ class ChatAdapter(Protocol):
 
     async def tell(self, reply: ThreadAddress, text: str) -> None:
         """Tell the person behind a request cut short, at the reply address the adapter gave `JobIntake.start`."""
+        ...
+
+    async def end_unrecorded_status(self, intake: PendingIntake, text: str) -> bool:
+        """Set `text` on the status message a request cut short may have posted before its address was
+        written down (found by what `StatusOpener.open` put on it); False when there is none to find."""
         ...

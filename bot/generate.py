@@ -82,7 +82,7 @@ class _Folder:
 
     prefix: str
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         return folder_address(self.prefix)  # a folder on this machine is private anyway
 
 

@@ -31,7 +31,7 @@ from bot.options import OptionError, Options
 from bot.photos import Photo, PhotoReader
 from bot.ports import BlobStore, IntakeLog, JobRecords, JobSlots, SlotsTaken
 from bot.quota_guard import QuotaExceeded, QuotaGuard, images_for
-from bot.quotas import Charge, workspace_key
+from bot.quotas import Charge, quota_workspace
 from bot.request import Field, HeadshotRequest, Problem, RequestError, count_problem, photo_count_problem
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,8 @@ class JobIntake:
                 read = await self.read_photos(await photos.fetch())
             request = self.build_request(read, options, provider)
             self._fault("intake-read")
-            thread = await status.open(len(read), private=request.options.private)
+            thread = await status.open(len(read), private=request.options.private, intake_id=job_id)
+            self._fault("status-posted")  # posted, its address not written down yet
             if taken is not None:
                 await self._intakes.intake_opened(taken.id, thread)
             self._fault("intake-opened")
@@ -189,7 +190,7 @@ class JobIntake:
             try:
                 busy, quota = await asyncio.wait_for(asyncio.gather(
                     self._slots.in_use(owner),
-                    self._quota_problem(name, capabilities.label, owner, workspace_key(owner, workspace), images),
+                    self._quota_problem(name, capabilities.label, owner, quota_workspace(owner, workspace), images),
                 ), QUICK_READ_S)
             except (StoreUnavailable, TimeoutError):  # the store is slow or away: starting the job will tell
                 busy, quota = 0, None
@@ -253,7 +254,7 @@ class JobIntake:
             raise RequestError(self._catalog.unknown(provider))
         charge = await self._quotas.hold(
             job_id or uuid.uuid4().hex, provider, capabilities.label, ask.owner,
-            workspace_key(ask.owner, ask.workspace), images_for(capabilities, options),
+            quota_workspace(ask.owner, ask.workspace), images_for(capabilities, options),
         )
         reservation = Reservation(charge)
         try:

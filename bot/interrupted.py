@@ -2,7 +2,8 @@
 
 `JobIntake.start` writes a request down before anything slow happens to it and crosses it off
 once it is a job or refused. Whatever is left was cut short: its status message (if one was
-posted) is set to say so, or the adapter tells the person where they asked.
+posted, even if its address was never written down) is set to say so, or the adapter tells the
+person where they asked.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ class Teller(Protocol):
 
     async def tell(self, reply: ThreadAddress, text: str) -> None:
         """Tell the person (ephemerally where the platform can) `text`."""
+        ...
+
+    async def end_unrecorded_status(self, intake: PendingIntake, text: str) -> bool:
+        """Set `text` on a status message the request posted before its address was written down;
+        False when the platform finds none."""
         ...
 
 
@@ -69,7 +75,10 @@ class InterruptedIntakes:
             if intake.thread is not None and surface is not None:
                 await surface.set_status(intake.thread, INTERRUPTED)
             elif teller is not None:
-                await teller.tell(intake.reply, INTERRUPTED)
+                # Killed between posting the status and writing its address down, the status is
+                # found by what it carries; only without one is the person told where they asked.
+                if not await teller.end_unrecorded_status(intake, INTERRUPTED):
+                    await teller.tell(intake.reply, INTERRUPTED)
             else:
                 log.warning("a request cut short on %s cannot be answered there any more", intake.surface)
                 return False

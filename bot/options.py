@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -166,46 +166,76 @@ def choices(name: str) -> list[str]:
 
 
 _COUNT_WORD = re.compile(r"^(?:x|×)?([0-9]+)(?:x|×)?$", re.IGNORECASE)
+# Inside a word: letters and digits, and what option values are written with ("3:4", "studio-gray", "x2").
+_JOINERS = frozenset(":×_-'’")
 
 
-# Words people write around the options ("headshots please", "make me some"): they ask for nothing.
-FILLER_WORDS = frozenset(
-    "a an and the of for with in on to me my i you your some this these them it is are can could would "
-    "please pls plz thanks thank thx hi hey hello make create generate want like need new "
-    "headshot headshots photo photos picture pictures pic pics image images portrait portraits "
-    "style background attire quality aspect ratio".split()
-)
-# How alike a word and an option must be for the word to count as that option misspelt (difflib's ratio).
-GUESS_CUTOFF = 0.8
+def option_words(text: str) -> list[str]:
+    """The words of a sentence as people write it, for `parse_option_words`.
+
+    Full-width forms are read as their plain ones ("ｘ２" is "x2"); punctuation, emoji and every
+    script without spaces between words (Japanese, Chinese) separate words, so an option written
+    inside a Japanese sentence still stands alone.
+    """
+    words, current = [], []
+    for ch in unicodedata.normalize("NFKC", text):
+        if ch in _JOINERS or (ch.isalnum() and (ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"))):
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    words.append("".join(current))
+    return [stripped for word in words if (stripped := word.strip(":_-'’")) and any(c.isalnum() for c in stripped)]
+
+
+def typo_distance(a: str, b: str) -> int:
+    """How many letters to add, drop, change or swap with a neighbour to make `a` into `b`."""
+    before, row = list(range(len(b) + 1)), list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        earlier, before, row = before, row, [i]
+        for j, y in enumerate(b, 1):
+            best = min(before[j] + 1, row[j - 1] + 1, before[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                best = min(best, earlier[j - 2] + 1)
+            row.append(best)
+    return row[-1]
+
+
+def looks_misspelt(word: str, option: str) -> bool:
+    """Whether `word` reads as `option` with a slip of the keyboard: the same first letter and about the
+    same length, one slip in a word of five to nine letters, two in a longer one. Shorter words are
+    never guessed (too many ordinary words are one letter away from "high"), nor words that only share
+    a stem ("creation", "professionally")."""
+    if len(word) < 5 or word[0] != option[0] or abs(len(word) - len(option)) > 1:
+        return False
+    return typo_distance(word, option) <= (1 if len(word) < 10 else 2)
 
 
 @dataclass(frozen=True)
 class ParsedWords:
-    """Options read from free words (a chat mention): the words nobody understood, and the ones that
-    look like a misspelt option, each with the option it probably meant (both are left out)."""
+    """Options read from free words (a chat mention), and the words that look like a misspelt option,
+    each with the option it probably meant (left out: a guess is not an answer)."""
 
     values: dict[str, str]
     provider: str | None
-    unknown: list[str]
     guessed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse_option_words(words: list[str], providers: list[str]) -> ParsedWords:
-    """Read options written as plain words: `executive office 3:4 x4 runflow`.
+    """Read options from the words of a sentence: `make me look executive, office background 3:4 x4`.
 
     Each word is matched against every enum; `xN`/`Nx` sets the count; a provider name picks
-    the provider; `private` (or `public`) says where the results go; filler words ("please",
-    "headshots") and punctuation are passed over. A word close to an option (`execuitve`) is
-    returned with its guess; the rest are returned as unknown.
+    the provider; `private` (or `public`) says where the results go. Every other word is passed
+    over (people write sentences), except one that looks like a misspelt option (`execuitve`),
+    which is returned with its guess.
     """
     values: dict[str, str] = {}
     provider: str | None = None
-    unknown: list[str] = []
     guessed: list[tuple[str, str]] = []
     vocabulary = [*providers, *(member.value for kind in _ENUMS.values() for member in kind), "private", "public"]
     for raw in words:
         word = raw.strip().lower().strip(",.;:!?()\"'").replace("-", "_")
-        if not word or word in FILLER_WORDS or not any(ch.isalnum() for ch in word):
+        if not word or not any(ch.isalnum() for ch in word):
             continue
         if word in providers:
             provider = word
@@ -221,9 +251,7 @@ def parse_option_words(words: list[str], providers: list[str]) -> ParsedWords:
         if name is not None:
             values[name] = word
             continue
-        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=GUESS_CUTOFF)
+        close = [option for option in vocabulary if looks_misspelt(word, option)]
         if close:
-            guessed.append((raw, close[0]))
-        else:
-            unknown.append(raw)
-    return ParsedWords(values=values, provider=provider, unknown=unknown, guessed=guessed)
+            guessed.append((raw, min(close, key=lambda option: typo_distance(word, option))))
+    return ParsedWords(values=values, provider=provider, guessed=guessed)

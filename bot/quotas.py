@@ -85,8 +85,9 @@ class QuotaPolicy:
         return tuple(limit for limit in self.limits if limit.provider == provider)
 
 
-def workspace_key(owner: str, workspace: str | None) -> str:
-    """The workspace a request counts against: its own, or for a direct message the user's."""
+def quota_workspace(owner: str, workspace: str | None) -> str:
+    """The workspace whose allowance a request counts against: the place it was asked in (the
+    adapter's key for it), or for a direct message, which has none, the person's own."""
     return workspace or owner
 
 

@@ -14,7 +14,7 @@ from bot.messages import status_text
 from bot.options import Options
 from bot.ports import BlobStore, JobRecords, Retention, SeenKeys
 from bot.quota_guard import QuotaGuard
-from bot.quotas import workspace_key
+from bot.quotas import quota_workspace
 from bot.request import Capabilities
 from bot.usage import choice_note, usage_text
 
@@ -58,7 +58,7 @@ class HeadshotService:
     async def choices(self, owner: str, workspace: str | None) -> list[ProviderChoice]:
         """The configured providers, each with what is left of its tightest limit for this requester."""
         offered = self._catalog.choices
-        left = await self._quotas.left(owner, workspace_key(owner, workspace), [p.name for p in offered])
+        left = await self._quotas.left(owner, quota_workspace(owner, workspace), [p.name for p in offered])
         return [ProviderChoice(p.name, p.capabilities, choice_note(left.get(p.name))) for p in offered]
 
     @property
@@ -69,7 +69,7 @@ class HeadshotService:
     async def usage(self, owner: str, workspace: str | None) -> str:
         """The requester's and the workspace's use of every limit in force, with reset times."""
         names = self._catalog.names()
-        uses = await self._quotas.uses(owner, workspace_key(owner, workspace), names)
+        uses = await self._quotas.uses(owner, quota_workspace(owner, workspace), names)
         return usage_text(uses, {name: self._catalog.label(name) for name in names}, self._quotas.clock())
 
     def capabilities(self, provider: str) -> Capabilities | None:

@@ -66,7 +66,7 @@ class Photos:
 class Status:
     """The adapter's other part: the status message opens a "thread"."""
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         return {"t": 1}
 
 

@@ -13,14 +13,16 @@ from aiohttp import web
 
 from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_process, use_gateway_of
 from adapters.discord.commands import install_commands
+from adapters.discord.followups import STARTING as MORE_STARTING
 from adapters.discord.followups import DiscordFollowUps
-from adapters.discord.intake import DiscordIntake
+from adapters.discord.intake import STARTING, DiscordIntake
+from adapters.discord.status_lookup import end_status
 from adapters.discord.surface import DiscordThread, fit
 from bot.chat import ExclusiveConnection
 from bot.downloads import Downloader
 from bot.followups import FollowUps
 from bot.intake import JobIntake
-from bot.jobs import ThreadAddress
+from bot.jobs import PendingIntake, ThreadAddress
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 60.0
 RECONNECT_DELAY = 1.0
 MAX_RECONNECT_DELAY = 60.0
+# How the status messages the bot sends itself begin (a restart looks for them).
+_STATUS_BEGINNINGS = (STARTING, MORE_STARTING)
 STABLE_SECONDS = 60.0  # a connection that lasted this long starts the next pause from the first step
 
 
@@ -140,17 +144,44 @@ class DiscordAdapter:
     async def tell(self, reply: ThreadAddress, text: str) -> None:
         """Tell the person behind a request cut short: in place of the command's deferred answer while its
         token lives (15 minutes), else by direct message."""
+        if await self._answer(reply, text):
+            return
+        log.info("the answer to a request cut short has expired; telling its user directly")
+        channel = await self.client.create_dm(discord.Object(id=int(str(reply["user_id"]))))
+        await channel.send(fit(text))
+
+    async def end_unrecorded_status(self, intake: PendingIntake, text: str) -> bool:
+        """End a status the bot sent itself (in the person's direct messages, or in a followed job's thread)
+        and whose id was never written down; the deferred answer says the same. False for a request whose
+        status is the command's own answer: `tell` edits that one."""
+        reply = intake.reply
+        try:
+            if reply.get("status_channel_id"):
+                channel_id = int(str(reply["status_channel_id"]))
+            elif reply.get("private"):
+                channel_id = (await self.client.create_dm(discord.Object(id=int(str(reply["user_id"]))))).id
+            else:
+                return False
+            if not await end_status(self.client, channel_id, intake, text, _STATUS_BEGINNINGS):
+                return False
+        except discord.HTTPException as exc:
+            log.info("could not look for the status of a request cut short: %s %s", exc.status, exc.text)
+            return False
+        await self._answer(reply, text)
+        return True
+
+    async def _answer(self, reply: ThreadAddress, text: str) -> bool:
+        """Replace the command's deferred answer with `text`; False once its token has expired."""
         route = discord.http.Route(
             "PATCH", "/webhooks/{application_id}/{token}/messages/@original",
             application_id=str(reply["application_id"]), token=str(reply["token"]),
         )
         try:
             await self.client.http.request(route, json={"content": fit(text), "allowed_mentions": {"parse": []}})
-            return
         except discord.HTTPException as exc:
-            log.info("the answer to a request cut short has expired (%s); telling its user directly", exc.status)
-        channel = await self.client.create_dm(discord.Object(id=int(str(reply["user_id"]))))
-        await channel.send(fit(text))
+            log.info("could not replace the answer to a request cut short (%s)", exc.status)
+            return False
+        return True
 
     async def health(self) -> str:
         """"ok" while the gateway connection is open and ready, "standby" while another replica holds

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.attachments import looks_like_image
-from adapters.discord.intake import DiscordIntake, owner_key, workspace_key
+from adapters.discord.intake import DiscordIntake, guild_workspace, owner_key
 from bot.catalog import ProviderChoice
 from bot.errors import UserError
 from bot.intake import START_FAILED
@@ -89,7 +89,7 @@ def with_options(service: HeadshotService) -> Callable[[Any], Any]:
     """
 
     async def providers_left(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        offered = await service.choices(owner_key(interaction.user.id), workspace_key(interaction.guild_id))
+        offered = await service.choices(owner_key(interaction.user.id), guild_workspace(interaction.guild_id))
         wanted = current.lower()
         return [
             app_commands.Choice(name=choice_name(p), value=p.name)
@@ -209,7 +209,7 @@ def account_commands(service: HeadshotService) -> list[Any]:
 
     @app_commands.command(name="headshot-usage", description="How many headshots you and this server have used")
     async def usage(interaction: discord.Interaction) -> None:
-        text = await service.usage(owner_key(interaction.user.id), workspace_key(interaction.guild_id))
+        text = await service.usage(owner_key(interaction.user.id), guild_workspace(interaction.guild_id))
         await interaction.response.send_message(text[:2000], ephemeral=True)
 
     @app_commands.command(name="headshot-forget", description="Delete every photo, headshot and setting I keep of you")

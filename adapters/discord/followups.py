@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import discord
 
 from adapters.discord.intake import interrupted_reply, owner_key
+from adapters.discord.status_lookup import status_nonce
 from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
 from bot.buttons import FollowUpKind
 from bot.errors import UserError
@@ -46,8 +47,10 @@ class DiscordFollowUps:
             return
         try:
             job = await self._follow_ups.check(press)
-            status = _StatusInThread(self._surface, DiscordAddress.from_json(job.thread))
-            await self._follow_ups.start(press, job, status, self._surface, reply=interrupted_reply(interaction))
+            address = DiscordAddress.from_json(job.thread)
+            status = _StatusInThread(self._surface, address)
+            reply = interrupted_reply(interaction, status_channel_id=address.thread_id or address.channel_id)
+            await self._follow_ups.start(press, job, status, self._surface, reply=reply)
         except UserError as exc:
             await _answer(interaction, str(exc))
         except Exception:
@@ -75,11 +78,11 @@ class _StatusInThread:
     surface: DiscordThread
     address: DiscordAddress
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         where = self.address.thread_id or self.address.channel_id
         channel = self.surface.client.get_partial_messageable(int(where))
         try:
-            message = await channel.send(with_note(self.address.note, STARTING))
+            message = await channel.send(with_note(self.address.note, STARTING), nonce=status_nonce(intake_id))
         except discord.HTTPException as exc:
             log.warning("could not post a follow-up's status in %s: %s", where, exc.text)
             raise UserError("I couldn't post in that thread any more, so I didn't start the job.") from None

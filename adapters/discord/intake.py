@@ -16,6 +16,7 @@ import discord
 
 from adapters.discord.attachments import AttachmentPhotos, check_sizes
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
+from adapters.discord.status_lookup import status_nonce
 from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
 from bot.chat import DirectMessagesClosed
 from bot.downloads import Downloader
@@ -37,20 +38,30 @@ def owner_key(user_id: int) -> str:
     return f"discord:{user_id}"
 
 
-def workspace_key(guild_id: int | None) -> str | None:
-    """The core's workspace key for a server; None in a direct message (the user's own, to the core)."""
+def guild_workspace(guild_id: int | None) -> str | None:
+    """The place a request was asked in, as the core names it: the server; None in a direct message."""
     return f"discord:{guild_id}" if guild_id else None
 
 
-def interrupted_reply(interaction: discord.Interaction) -> ThreadAddress:
+def interrupted_reply(
+    interaction: discord.Interaction, *, private: bool = False, status_channel_id: str | None = None
+) -> ThreadAddress:
     """Where to tell the person if their request is cut short: the deferred answer (via the
-    interaction's token, good for 15 minutes), and who they are (for a direct message after that)."""
-    return {
+    interaction's token, good for 15 minutes), and who they are (for a direct message after that).
+
+    A status the bot sends itself rather than as the answer is looked for after a crash: in the
+    person's direct messages (`private`), or in `status_channel_id` (a followed job's thread)."""
+    reply: dict[str, str | bool] = {
         "application_id": str(interaction.application_id),
         "token": interaction.token,
         "user_id": str(interaction.user.id),
         "channel_id": str(interaction.channel_id),
     }
+    if private:
+        reply["private"] = True
+    if status_channel_id is not None:
+        reply["status_channel_id"] = status_channel_id
+    return reply
 
 
 class DiscordIntake:
@@ -99,12 +110,13 @@ class DiscordIntake:
         await interaction.response.defer(thinking=True, ephemeral=bool(private))
         ask = Ask(
             owner=owner, values={**values, "private": bool(private)}, provider=provider,
-            workspace=workspace_key(interaction.guild_id),
+            workspace=guild_workspace(interaction.guild_id),
         )
         photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
         status = _StatusAnswer(self, interaction, anchor, placement)
         try:
-            await self.intake.start(ask, photos, status, self.surface, reply=interrupted_reply(interaction))
+            reply = interrupted_reply(interaction, private=bool(private))
+            await self.intake.start(ask, photos, status, self.surface, reply=reply)
         except UserError as exc:
             await self._refuse(interaction, str(exc))
         except Exception:
@@ -129,11 +141,12 @@ class DiscordIntake:
             note=reason,
         )
 
-    async def open_private_status(self, interaction: discord.Interaction) -> DiscordAddress:
-        """The status message in the person's direct messages; the (ephemeral) answer says it went there."""
+    async def open_private_status(self, interaction: discord.Interaction, intake_id: str | None) -> DiscordAddress:
+        """The status message in the person's direct messages (sent with the request's nonce, to be found
+        after a crash); the (ephemeral) answer says it went there."""
         try:
             dm = await interaction.user.create_dm()
-            status = await dm.send(STARTING)
+            status = await dm.send(STARTING, nonce=status_nonce(intake_id))
         except discord.HTTPException as exc:
             log.info("could not reach a person's direct messages: %s %s", exc.code, exc.text)
             if exc.code == _CANNOT_MESSAGE_USER or isinstance(exc, discord.Forbidden):
@@ -194,8 +207,8 @@ class _StatusAnswer:
     anchor: discord.Message | None
     placement: Placement | None  # None for a private request
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         if private or self.placement is None:
-            return (await self.discord_intake.open_private_status(self.interaction)).to_json()
+            return (await self.discord_intake.open_private_status(self.interaction, intake_id)).to_json()
         address = await self.discord_intake.open_status(self.interaction, self.anchor, self.placement)
         return address.to_json()

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 
@@ -32,14 +33,15 @@ from adapters.slack.oauth import (
     oauth_settings,
     register_removal,
 )
+from adapters.slack.status_lookup import find_status
 from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
-from bot.chat import ExclusiveConnection
+from bot.chat import ExclusiveConnection, ThreadGone
 from bot.followups import FollowUps
 from bot.intake import JobIntake
-from bot.jobs import ThreadAddress
+from bot.jobs import PendingIntake, ThreadAddress
 from bot.service import HeadshotService
 from bot.web import read_body
 
@@ -226,6 +228,27 @@ class SlackAdapter:
     async def tell(self, reply: ThreadAddress, text: str) -> None:
         """Tell the person behind a request cut short, where they asked (`Origin.to_json`)."""
         await self.listeners.slack.tell(Origin.from_json(reply), text)
+
+    async def end_unrecorded_status(self, intake: PendingIntake, text: str) -> bool:
+        """Find the status message of a request cut short by the metadata it carries, where the request
+        was made or in the person's direct messages (private, or where the channel was closed to the
+        bot), and set `text` on it."""
+        origin = Origin.from_json(intake.reply)
+        slack = self.listeners.slack
+        try:
+            client = await self.workspaces.client(origin.installed_team)
+            places: list[tuple[str, str | None]] = [(origin.channel, origin.thread_ts)]
+            found = await find_status(client, origin.installed_team, places, intake.id, intake.created_at)
+            if found is None and not origin.channel.startswith("D"):
+                dm = await slack.open_dm(client, origin.user)
+                found = await find_status(client, origin.installed_team, [(dm, None)], intake.id, intake.created_at)
+            if found is None:
+                return False
+            await self.surface.show_status(found, text)
+        except (ThreadGone, SlackApiError) as exc:  # the person is told where they asked instead
+            log.info("could not end the status of a request cut short: %s", type(exc).__name__)
+            return False
+        return True
 
     async def health(self) -> str:
         """HTTP needs nothing held open ("ok"); Socket Mode is "ok" while its socket is connected."""

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
-from adapters.slack.intake import owner_key, workspace_key
+from adapters.slack.intake import owner_key, team_workspace
 from adapters.slack.modals import request_view, settings_view
 from adapters.slack.text import message_text
 from bot.errors import UserError
@@ -44,7 +44,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     ) -> None:
         owner = owner_key(team, user)
         (options, provider), choices = await asyncio.gather(
-            service.defaults(owner), service.choices(owner, workspace_key(team))
+            service.defaults(owner), service.choices(owner, team_workspace(team))
         )
         view = request_view(choices, options, provider, metadata, upload=photos == 0, photo_count=photos)
         await client.views_open(trigger_id=trigger_id, view=view)
@@ -75,7 +75,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             view = settings_view(service.providers, options, provider, {"channel": body.get("channel_id")})
             await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
         elif sub == "usage":
-            text = await service.usage(owner, workspace_key(team))
+            text = await service.usage(owner, team_workspace(team))
             await respond(text=message_text(text), response_type="ephemeral")
         elif sub == "status":
             lines = await service.recent_jobs(owner)

@@ -8,6 +8,7 @@ with an HTML login page and status 200, so the body is checked, not the status.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TypedDict
 
 import aiohttp
@@ -15,7 +16,8 @@ from yarl import URL
 
 from bot.chat import OutgoingFile
 from bot.errors import UserError
-from bot.photos import looks_like_photo
+from bot.i18n import tn
+from bot.photos import NAMED_TYPES, looks_like_photo
 
 _SLACK_SUFFIXES = (".slack.com", ".slack-edge.com")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -47,6 +49,20 @@ def is_image_file(file: SlackFile) -> bool:
     """Whether to read the file as a photo: Slack describes it as one of ours, or not at all (a Slack
     Connect file, an empty mimetype); the bytes are checked later."""
     return looks_like_photo(str(file.get("mimetype") or ""), str(file.get("filetype") or ""))
+
+
+def declared_not_photos(files: Sequence[SlackFile], shown: int = 3) -> str | None:
+    """The sentence for the files Slack already describes as something other than a photo (a text
+    file, a PDF), or None when there are none; the bytes of the others are still checked when read."""
+    names = [str(f.get("name") or f.get("title") or "a file")[:60] for f in files if not is_image_file(f)]
+    if not names:
+        return None
+    listed = names[:shown] if len(names) <= shown else [*names[:shown], f"{len(names) - shown} more"]
+    joined = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+    return tn(
+        None, "{names} is not a photo; please choose {types} photos.",
+        "{names} are not photos; please choose {types} photos.", len(names), names=joined, types=NAMED_TYPES,
+    )
 
 
 def needs_file_info(file: SlackFile) -> bool:

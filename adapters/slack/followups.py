@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.buttons import FOLLOW_UP_ACTION, read_press
 from adapters.slack.context import ListenerContext
 from adapters.slack.intake import Origin, owner_key
+from adapters.slack.status_lookup import status_metadata
 from adapters.slack.surface import SlackAddress, status_with_note
 from adapters.slack.text import message_text
 from bot.chat import ThreadGone
@@ -39,15 +40,18 @@ def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: Foll
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         press = read_press(action, owner_key(team, str(body["user"]["id"])))  # a malformed one is refused (400)
         channel = str((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id"))
-        origin = Origin(team=team, user=str(body["user"]["id"]), channel=channel, workspace=context.team_id)
+        origin = Origin(team=team, user=str(body["user"]["id"]), channel=channel, installation_team=context.team_id)
         await ack()  # within Slack's three seconds; everything else happens after
         shared.tasks.spawn(handle(press, origin, respond), name="slack-follow-up")
 
     async def handle(press: Press, origin: Origin, respond: AsyncRespond) -> None:
         try:
             job = await follow_ups.check(press)
-            status = _StatusInThread(shared, SlackAddress.from_json(job.thread))
-            await follow_ups.start(press, job, status, shared.slack.surface, reply=origin.to_json())
+            address = SlackAddress.from_json(job.thread)
+            status = _StatusInThread(shared, address)
+            # The new status goes in the followed job's thread: a restart looks for it there.
+            reply = replace(origin, channel=address.channel, thread_ts=address.thread_ts).to_json()
+            await follow_ups.start(press, job, status, shared.slack.surface, reply=reply)
         except ThreadGone:
             log.info("a follow-up was dropped: its workspace is not installed any more")
         except UserError as exc:
@@ -74,12 +78,13 @@ class _StatusInThread:
     shared: ListenerContext
     address: SlackAddress
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         client = await self.shared.slack.workspaces.client(self.address.team)
         text = message_text(status_with_note(self.address, STARTING))
         try:
             answer = await client.chat_postMessage(
-                channel=self.address.channel, thread_ts=self.address.thread_ts, text=text
+                channel=self.address.channel, thread_ts=self.address.thread_ts, text=text,
+                metadata=cast(dict[str, Any] | None, status_metadata(intake_id)),
             )
         except SlackApiError as exc:
             log.warning("could not post a follow-up's status: %s", exc.response.get("error"))

@@ -61,8 +61,8 @@ class SealingKey:
             raise UnreadableInstallation(workspace) from None
 
 
-def workspace_key(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> str:
-    """The store's key: the team, or the organisation for an org-wide installation."""
+def installation_key(enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None) -> str:
+    """The key an installation is stored under: its team, or its organisation for an org-wide installation."""
     if is_enterprise_install and enterprise_id:
         return f"slack:enterprise:{enterprise_id}"
     return f"slack:team:{team_id}"
@@ -93,7 +93,7 @@ class SealedInstallationStore(AsyncInstallationStore):
 
     async def async_save(self, installation: Installation) -> None:
         """Seal and store (replacing the workspace's earlier installation)."""
-        key = workspace_key(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
+        key = installation_key(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
         plain = json.dumps(installation.to_dict_for_copying(), default=_plain).encode()
         await self._store.save_installation(key, self._key.seal(plain, key))
         self._reported.discard(key)
@@ -107,7 +107,7 @@ class SealedInstallationStore(AsyncInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         """The workspace's installation (for `user_id`: only if that user installed it)."""
-        key = workspace_key(enterprise_id, team_id, is_enterprise_install)
+        key = installation_key(enterprise_id, team_id, is_enterprise_install)
         sealed = await self._store.installation(key)
         if sealed is None:
             return None
@@ -148,7 +148,7 @@ class SealedInstallationStore(AsyncInstallationStore):
 
     async def _delete(self, enterprise_id: str | None, team_id: str | None) -> None:
         # Events about an org-wide installation name the organisation and no team.
-        await self._store.delete_installation(workspace_key(enterprise_id, team_id, team_id is None))
+        await self._store.delete_installation(installation_key(enterprise_id, team_id, team_id is None))
 
     async def unreadable(self) -> list[str]:
         """The stored workspaces this SECRET_KEY cannot open (each reported once)."""

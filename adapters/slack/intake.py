@@ -10,12 +10,14 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, cast
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_by_limit, needs_file_info
+from adapters.slack.status_lookup import StatusMetadata, status_metadata
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
 from bot.chat import ChatSurface, DirectMessagesClosed, ThreadGone
@@ -38,8 +40,10 @@ def owner_key(team: str, user: str) -> str:
     return f"slack:{team}:{user}"
 
 
-def workspace_key(team: str) -> str:
-    """The core's workspace key for a Slack team (its direct messages count there too)."""
+def team_workspace(team: str) -> str:
+    """The core's name for the Slack team a request was made in: the place whose allowance it counts
+    against (its direct messages count there too). In an org-wide installation each team of the
+    organisation is a place of its own."""
     return f"slack:{team}"
 
 
@@ -47,11 +51,14 @@ def workspace_key(team: str) -> str:
 class Origin:
     """Who asked, where, and which thread should receive the results.
 
-    `thread_ts` is the message whose thread gets the results (a shortcut's or mention's message);
-    None means a new status message in the channel starts the thread. `errors_in_thread` sends
-    refusals as thread replies (mentions are public anyway) instead of ephemeral messages.
-    `workspace` is the team whose installation received the request (Bolt's `context.team_id`);
-    it differs from the user's `team` only in channels shared between organisations.
+    `team` is the team the request was made in (the body's `team_id`, or the user's `team_id`):
+    the person's owner key and the quota workspace both come from it. `installation_team` is the
+    team whose installation received the request (Bolt's `context.team_id`); it differs from
+    `team` in channels shared between organisations and in an org-wide installation, and only
+    chooses the token. `thread_ts` is the message whose thread gets the results (a shortcut's or
+    mention's message); None means a new status message in the channel starts the thread.
+    `errors_in_thread` sends refusals as thread replies (mentions are public anyway) instead of
+    ephemeral messages.
     """
 
     team: str
@@ -59,26 +66,27 @@ class Origin:
     channel: str
     thread_ts: str | None = None
     errors_in_thread: bool = False
-    workspace: str | None = None
+    installation_team: str | None = None
 
     @property
     def installed_team(self) -> str:
         """The team whose token answers this request."""
-        return self.workspace or self.team
+        return self.installation_team or self.team
 
     def to_json(self) -> ThreadAddress:
         """The origin as the core keeps it (the reply address of a request being taken on)."""
         return {"team": self.team, "user": self.user, "channel": self.channel, "thread_ts": self.thread_ts,
-                "errors_in_thread": self.errors_in_thread, "workspace": self.workspace}
+                "errors_in_thread": self.errors_in_thread, "installation_team": self.installation_team}
 
     @classmethod
     def from_json(cls, stored: ThreadAddress) -> Origin:
-        """The origin read back."""
-        thread_ts, workspace = stored.get("thread_ts"), stored.get("workspace")
+        """The origin read back (older records named the installation's team `workspace`)."""
+        thread_ts = stored.get("thread_ts")
+        installation = stored.get("installation_team") or stored.get("workspace")
         return cls(
             team=str(stored["team"]), user=str(stored["user"]), channel=str(stored["channel"]),
             thread_ts=str(thread_ts) if thread_ts else None, errors_in_thread=bool(stored.get("errors_in_thread")),
-            workspace=str(workspace) if workspace else None,
+            installation_team=str(installation) if installation else None,
         )
 
     @property
@@ -87,9 +95,9 @@ class Origin:
         return owner_key(self.team, self.user)
 
     @property
-    def workspace_key(self) -> str:
-        """The core's key of the workspace a request counts against: the one whose installation answers."""
-        return workspace_key(self.installed_team)
+    def quota_workspace(self) -> str:
+        """The place the request counts against: the team it was made in, never the installation's."""
+        return team_workspace(self.team)
 
 
 class SlackIntake:
@@ -114,7 +122,7 @@ class SlackIntake:
     ) -> None:
         """Make a job of the files and explicit options, or tell the user why not; `note` (Slack text,
         already escaped) stays above the job's status."""
-        ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.workspace_key)
+        ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.quota_workspace)
         try:
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
             await self.intake.start(ask, photos, status, self.surface, reply=origin.to_json())
@@ -153,16 +161,20 @@ class SlackIntake:
             raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
         return name, await self.transfer.download(name, url, str(client.token))
 
-    async def post_status(self, origin: Origin, text: str, note: str | None = None) -> SlackAddress:
+    async def post_status(
+        self, origin: Origin, text: str, note: str | None = None, intake_id: str | None = None
+    ) -> SlackAddress:
         """Post the status message where the request came from; join or fall back to a DM if needed.
 
-        `note` (Slack text, already escaped) is a standing line kept above the status.
+        `note` (Slack text, already escaped) is a standing line kept above the status; `intake_id`
+        goes into the message's metadata, to find it again after a crash.
         """
         client = await self.workspaces.client(origin.installed_team)
         text = message_text(text)
         shown = f"{note}\n{text}" if note else text
+        post = partial(self._post_status_in, client, origin, metadata=status_metadata(intake_id))
         try:
-            thread = await self._post_status_in(client, origin, origin.channel, origin.thread_ts, shown)
+            thread = await post(origin.channel, origin.thread_ts, shown)
             return replace(thread, note=note)
         except SlackApiError as exc:
             error = exc.response.get("error")
@@ -171,20 +183,22 @@ class SlackIntake:
         if error == "not_in_channel":
             try:
                 await client.conversations_join(channel=origin.channel)
-                thread = await self._post_status_in(client, origin, origin.channel, origin.thread_ts, shown)
+                thread = await post(origin.channel, origin.thread_ts, shown)
                 return replace(thread, note=note)
             except SlackApiError as exc:
                 log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
-        dm = await self._open_dm(client, origin.user)
+        dm = await self.open_dm(client, origin.user)
         elsewhere = (
             f"I can't post in <#{escaped(origin.channel)}> (it's private or I'm not a member — add me with "
             "`/invite @Headshots`), so your headshots will arrive here."
         )
         note = f"{elsewhere}\n{note}" if note else elsewhere
-        thread = await self._post_status_in(client, origin, dm, None, f"{note}\n{text}")
+        thread = await post(dm, None, f"{note}\n{text}")
         return replace(thread, note=note)
 
-    async def post_status_privately(self, origin: Origin, text: str, note: str | None = None) -> SlackAddress:
+    async def post_status_privately(
+        self, origin: Origin, text: str, note: str | None = None, intake_id: str | None = None
+    ) -> SlackAddress:
         """Post the status message in the person's direct messages with the bot (`note` above it, as in
         `post_status`), and tell them so where they asked; raises `DirectMessagesClosed` (nothing posted
         anywhere) when that conversation cannot be opened."""
@@ -192,8 +206,9 @@ class SlackIntake:
         text = message_text(text)
         shown = f"{note}\n{text}" if note else text
         try:
-            dm = await self._open_dm(client, origin.user)
-            thread = replace(await self._post_status_in(client, origin, dm, None, shown), note=note)
+            dm = await self.open_dm(client, origin.user)
+            posted = await self._post_status_in(client, origin, dm, None, shown, metadata=status_metadata(intake_id))
+            thread = replace(posted, note=note)
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.info("could not open a direct message for a private request: %s", error)
@@ -205,14 +220,18 @@ class SlackIntake:
         return thread
 
     async def _post_status_in(
-        self, client: AsyncWebClient, origin: Origin, channel: str, thread_ts: str | None, text: str
+        self, client: AsyncWebClient, origin: Origin, channel: str, thread_ts: str | None, text: str, *,
+        metadata: StatusMetadata | None,
     ) -> SlackAddress:
-        answer = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        answer = await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, metadata=cast(dict[str, Any] | None, metadata)
+        )
         ts = str(answer["ts"])
         channel = str(answer.get("channel") or channel)
         return SlackAddress(channel=channel, thread_ts=thread_ts or ts, status_ts=ts, team=origin.installed_team)
 
-    async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
+    async def open_dm(self, client: AsyncWebClient, user: str) -> str:
+        """The bot's direct message conversation with `user`."""
         answer = await client.conversations_open(users=user)
         return str(answer["channel"]["id"])
 
@@ -228,7 +247,7 @@ class SlackIntake:
             try:
                 await client.chat_postEphemeral(channel=origin.channel, user=origin.user, text=text)
             except SlackApiError:
-                await client.chat_postMessage(channel=await self._open_dm(client, origin.user), text=text)
+                await client.chat_postMessage(channel=await self.open_dm(client, origin.user), text=text)
         except ThreadGone:
             log.info("not telling a user anything: the workspace is not installed")
         except SlackApiError as exc:
@@ -256,13 +275,13 @@ class _StatusInChannel:
     origin: Origin
     note: str | None = None
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         noun = "photo" if photo_count == 1 else "photos"
         text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
         if private:
-            return (await self.slack.post_status_privately(self.origin, text, self.note)).to_json()
+            return (await self.slack.post_status_privately(self.origin, text, self.note, intake_id)).to_json()
         try:
-            thread = await self.slack.post_status(self.origin, text, self.note)
+            thread = await self.slack.post_status(self.origin, text, self.note, intake_id)
         except SlackApiError as exc:
             log.warning("could not post a status message: %s", exc.response.get("error"))
             raise UserError("I couldn't post in this conversation, so I didn't start the job.") from None

@@ -5,9 +5,10 @@ Slack sends such a message both as `app_mention` and (with the channel history s
 arrives first handles the message, looking its files up when the event has none. In a direct
 message with the bot there is no `app_mention`: every message there is for the bot.
 
-The attachments are looked at first: no files, and the person hears how to send some. Then the
-words: filler ("headshots please") is passed over, a misspelt option is left out and named in the
-status, and only words that mean nothing at all get a reply listing the words understood.
+The attachments are looked at first: no files, and the person hears how to send some; that is
+the only refusal. Then the words, which people write as sentences ("make me look sharp for the
+website, executive please"): the options among them are used, every other word is passed over,
+and a word that looks like a misspelt option is left out and named on the status message.
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, is_image_file
 from adapters.slack.intake import Origin
 from adapters.slack.text import escaped
-from bot.options import MAX_COUNT, MIN_COUNT, choices, parse_option_words
+from bot.i18n import t, tn
+from bot.options import ParsedWords, option_words, parse_option_words
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Slack's entities (<@U…>, <#C…|name>, <https://…|label>, <!here>): names and links, never options.
+_ENTITY = re.compile(r"<[^<>]*>")
+_EMOJI = re.compile(r":[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:")  # :camera_with_flash:, :+1:
+_MARKS = str.maketrans({"*": " ", "~": " ", "`": " "})  # bold, strike, code; _italic_ ends at word edges
 SEEN_FOR_S = 3600.0  # Slack gives up retrying an event (and a signature expires) well within this
 NO_PHOTOS = (
     "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
@@ -33,28 +38,29 @@ NO_PHOTOS = (
 )
 
 
-def known_words(providers: list[str]) -> str:
-    """Every word a mention understands, for the reply to one it did not."""
-    parts = [f"{name.replace('_', ' ')}: {', '.join(choices(name))}" for name in
-             ("style", "background", "attire", "quality", "aspect_ratio")]
-    parts.append(f"how many: x{MIN_COUNT}-x{MAX_COUNT}")
-    parts.append(f"provider: {', '.join(providers)}")
-    parts.append("delivery: private (to your direct messages), public")
-    return "\n".join(f"• {part}" for part in parts)
+def mention_words(text: str) -> list[str]:
+    """The words of a message as its writer wrote them: Slack's mentions, channel names, links and
+    emoji codes taken out, its escapes and formatting marks undone."""
+    plain = _EMOJI.sub(" ", _ENTITY.sub(" ", text))
+    plain = plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").translate(_MARKS)
+    return option_words(plain)
 
 
-def quoted(words: list[str], shown: int = 5, longest: int = 40) -> str:
-    """A few of the words, each quoted and cut short, and how many more there were."""
-    listed = ", ".join(f"“{word[:longest]}{'…' if len(word) > longest else ''}”" for word in words[:shown])
-    return f"{listed} and {len(words) - shown} more words" if len(words) > shown else listed
+def read_mention(text: str, providers: list[str]) -> ParsedWords:
+    """The options a message's text asks for, and the words in it that look like misspelt options."""
+    return parse_option_words(mention_words(text), providers)
 
 
-def guess_note(guessed: list[tuple[str, str]], shown: int = 5) -> str | None:
-    """The status's standing line for words left out as misspelt options, with what each may have meant."""
+def guess_note(guessed: list[tuple[str, str]], shown: int = 3) -> str | None:
+    """The status's standing line for words left out as misspelt options, with what each may have meant
+    (a few of them: it is a hint, not a report)."""
     if not guessed:
         return None
     parts = [f"“{escaped(word[:40])}” (did you mean {guess.replace('_', ' ')}?)" for word, guess in guessed[:shown]]
-    return f"I left out {', '.join(parts)}."
+    if len(guessed) > shown:
+        return tn(None, "I left out {parts} and {n} more word.", "I left out {parts} and {n} more words.",
+                  len(guessed) - shown, parts=", ".join(parts))
+    return t(None, "I left out {parts}.", parts=", ".join(parts))
 
 
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
@@ -83,23 +89,18 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
         # Retries and the two events of one message may reach different processes: the store decides.
         if not await shared.service.first_sighting(f"slack message {channel} {ts}", SEEN_FOR_S):
             return
-        providers = [p.name for p in shared.service.providers]
-        parsed = parse_option_words(_MENTION.sub(" ", str(event.get("text") or "")).split(), providers)
+        parsed = read_mention(str(event.get("text") or ""), [p.name for p in shared.service.providers])
         origin = Origin(
             team=str(body.get("team_id") or event.get("team")),
             user=str(event["user"]),
             channel=channel,
             thread_ts=str(event.get("thread_ts") or ts),
             errors_in_thread=parsed.values.get("private") != "private",  # who asks privately is answered privately
-            workspace=context.team_id,
+            installation_team=context.team_id,
         )
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         if not files:
             await shared.slack.tell(origin, NO_PHOTOS)
-            return
-        if parsed.unknown:
-            reply = f"I didn't understand {quoted(parsed.unknown)}. The words I know:\n{known_words(providers)}"
-            await shared.slack.tell(origin, reply)
             return
         # Files described as something else are read too when nothing else came: the bytes then say why.
         photos: list[SlackFile] = [f for f in files if is_image_file(f)] or list(files)

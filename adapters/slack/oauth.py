@@ -2,16 +2,18 @@
 
 `GET /slack/install` answers the "Add to Slack" page (a link to Slack with the bot's scopes,
 `client_id`, `redirect_uri` and a one-time `state`, also set as a cookie); `GET
-/slack/oauth_redirect` is where Slack sends the browser back: Bolt checks the `state` against
-the cookie and our store (once), exchanges the `code` with `oauth.v2.access` and saves the
-installation. `app_uninstalled` and `tokens_revoked` delete the workspace's tokens at once.
+/slack/oauth_redirect` is where Slack sends the browser back: the `state` is checked against the
+cookie and our store (once) before anything else the query says, even an `error`; then Bolt
+exchanges the `code` with `oauth.v2.access` and saves the installation. Without this browser's
+valid state the answer is a 4xx that changes no cookie. `app_uninstalled` and `tokens_revoked`
+delete the workspace's tokens at once.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +23,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth import OAuthStateUtils
 from slack_sdk.web.async_client import AsyncWebClient
@@ -40,6 +43,9 @@ _FAILURES = {
     "storage_error": "The installation could not be saved.",
     "access_denied": "The installation was cancelled.",
 }
+
+# The failures that mean the state was not this browser's valid one.
+_NOT_THIS_BROWSERS = frozenset({"invalid_browser", "invalid_state"})
 
 
 class OAuthStore(Installations, OneTimeStates, Protocol):
@@ -100,7 +106,26 @@ def install_oauth_routes(web_app: web.Application, app: AsyncApp) -> None:
         return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
 
     async def redirect(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+        bolt_request = await to_bolt_request(request)
+        # Bolt believes `error` before it looks at the state; here the state comes first.
+        handle = _answer_error if "error" in request.query else flow.handle_callback
+        return await to_aiohttp_response(await handle(bolt_request))
+
+    async def _answer_error(request: AsyncBoltRequest) -> BoltResponse:
+        """Slack sent the browser back with `error` (the person cancelled, say): believed only with this
+        browser's valid state, which it uses up; otherwise refused as any bad state is."""
+        settings = flow.settings
+        state = request.query.get("state", [""])[0]
+        if not settings.state_utils.is_valid_browser(state, request.headers):
+            reason, status = "invalid_browser", 400
+        elif not await settings.state_store.async_consume(state):
+            reason, status = "invalid_state", 401
+        else:
+            reason, status = request.query["error"][0], 200
+        return await flow.failure_handler(AsyncFailureArgs(
+            request=request, reason=reason, suggested_status_code=status, settings=settings,
+            default=flow.default_callback_options,
+        ))
 
     web_app.router.add_get(INSTALL_PATH, install)
     web_app.router.add_get(REDIRECT_PATH, redirect)
@@ -131,14 +156,16 @@ def register_removal(
     app.event("tokens_revoked")(on_tokens_revoked)
 
 
-def _page(title: str, text: str, status: int, cookie: str) -> BoltResponse:
+def _page(title: str, text: str, status: int, cookie: str | None) -> BoltResponse:
     body = (
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Headshots</title>"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>"
         f"<body style=\"font-family: sans-serif; max-width: 36em; margin: 3em auto\"><h1>{html.escape(title)}</h1>"
         f"<p>{text}</p></body></html>"
     )
-    headers = {"Content-Type": "text/html; charset=utf-8", "Set-Cookie": [cookie], "Cache-Control": "no-store"}
+    headers: dict[str, str | Sequence[str]] = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+    if cookie is not None:
+        headers["Set-Cookie"] = [cookie]
     return BoltResponse(status=status, body=body, headers=headers)
 
 
@@ -154,7 +181,9 @@ async def _failed(args: AsyncFailureArgs) -> BoltResponse:
         log.warning("a Slack installation failed (%s): %r", args.reason, args.error)
     again = f"<a href=\"{INSTALL_PATH}\">Start again</a>."
     text = f"{html.escape(reason)} Nothing was installed. {again}"
-    return _page("Not installed", text, args.suggested_status_code, _forget_state_cookie(args.settings))
+    # Without this browser's valid state the answer changes no cookie: any link could otherwise end an install.
+    cookie = None if args.reason in _NOT_THIS_BROWSERS else _forget_state_cookie(args.settings)
+    return _page("Not installed", text, args.suggested_status_code, cookie)
 
 
 def _forget_state_cookie(settings: AsyncOAuthSettings) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from adapters.slack.context import ListenerContext
-from adapters.slack.files import SlackFile
+from adapters.slack.files import SlackFile, declared_not_photos
 from adapters.slack.intake import Origin
 from adapters.slack.mentions import SEEN_FOR_S
 from adapters.slack.modals import (
@@ -46,7 +46,7 @@ def _origin(body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContex
         team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
         user=str(body["user"]["id"]),
         channel=str(decode_metadata(view).get("channel") or ""),
-        workspace=context.team_id,
+        installation_team=context.team_id,
         **where,
     )
 
@@ -66,8 +66,10 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
         )
         origin = _origin(body, view, context, thread_ts=metadata.get("thread_ts"))
         _options, provider, problems = await shared.intake.check(
-            origin.owner, len(files), submission.values, submission.provider, origin.workspace_key
+            origin.owner, len(files), submission.values, submission.provider, origin.quota_workspace
         )
+        if not from_message and (not_photos := declared_not_photos(files)) is not None:
+            problems = [Problem(Field.PHOTOS, not_photos), *problems]  # closing the modal would only hide it
         if problems:
             # A message's photos have no upload block to point at: their problems go on the provider select.
             target = PROVIDER_BLOCK if from_message else PHOTOS_BLOCK

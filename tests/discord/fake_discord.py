@@ -19,6 +19,7 @@ from tests.discord import shapes
 JSON = "application/json"
 LOADING, EPHEMERAL = 1 << 7, 1 << 6
 AUTOCOMPLETE_RESULT = 8  # the interaction callback type that answers an autocomplete
+NONCE_WINDOW_S = 300.0  # how long a repeated `nonce` (with `enforce_nonce`) returns the first message
 
 
 def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -83,6 +84,7 @@ class FakeDiscord:
     _sends: int = 0
     dms: dict[str, str] = field(default_factory=dict)  # user id -> their direct message channel with the bot
     dms_closed: set[str] = field(default_factory=set)  # users who take no direct messages from server members
+    nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)  # (channel, nonce)
 
     @property
     def api(self) -> str:
@@ -120,7 +122,6 @@ class FakeDiscord:
             await ws.close()
         if self.runner is not None:
             await self.runner.cleanup()
-
 
     def add_file(self, channel_id: str, filename: str, data: bytes, content_type: str) -> dict[str, Any]:
         """Host a file on the CDN; returns its attachment object."""
@@ -160,7 +161,6 @@ class FakeDiscord:
     def thread_files(self, channel_id: str) -> list[Upload]:
         """Every file the bot uploaded into a channel or thread, in the order they arrived."""
         return [u for u in self.uploads if u.channel_id == channel_id]
-
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -206,7 +206,6 @@ class FakeDiscord:
         body["attachments"] = attachments
         self.mention_rules.append((request.path, body.get("allowed_mentions")))
         return body
-
 
     async def _open_dm(self, request: web.Request) -> web.Response:
         """`POST /users/@me/channels`: the bot's direct message channel with a user (the same one each time).
@@ -322,6 +321,9 @@ class FakeDiscord:
             return error(403, 50007, "Cannot send messages to this user")
         message_id = shapes.snowflake()
         body = await self._body(request, channel_id, message_id)
+        nonce = (channel_id, str(body["nonce"])) if body.get("enforce_nonce") and body.get("nonce") else None
+        if nonce in self.nonces and time.monotonic() - self.nonces[nonce][0] < NONCE_WINDOW_S:
+            return reply(self.nonces[nonce][1])  # the same author and nonce within the window: the first message
         message = shapes.message(channel_id, body.get("content", ""), attachments=body.get("attachments", []))
         message["id"] = message_id
         message["components"] = body.get("components") or []
@@ -330,7 +332,9 @@ class FakeDiscord:
                                             for k, v in body["message_reference"].items()}
             message["type"] = 19
         self.messages.setdefault(channel_id, []).append(message)
-        return reply(message)
+        if nonce is not None:
+            self.nonces[nonce] = (time.monotonic(), message)
+        return reply({**message, "nonce": nonce[1]} if nonce else message)
 
     async def _edit(self, request: web.Request) -> web.Response:
         cid, mid = request.match_info["cid"], request.match_info["mid"]
@@ -352,10 +356,10 @@ class FakeDiscord:
         if (knob := self._knob("history")) is not None:
             return knob
         newest_first = list(reversed(self.messages.get(request.match_info["cid"], [])))
-        before = request.query.get("before")
-        if before:
-            newest_first = [m for m in newest_first if int(m["id"]) < int(before)]
-        return reply(newest_first[: int(request.query.get("limit", "50"))])
+        query = request.query
+        limit, after = int(query.get("limit", "50")), int(query.get("after") or 0)
+        newest_first = [m for m in newest_first if after < int(m["id"]) < int(query.get("before") or 2**64)]
+        return reply(newest_first[-limit:] if after else newest_first[:limit])  # `after`: the ones just after it
 
     async def _thread(self, request: web.Request) -> web.Response:
         cid, mid = request.match_info["cid"], request.match_info["mid"]

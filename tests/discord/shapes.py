@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import itertools
 import time
 from typing import Any
 
@@ -14,12 +13,14 @@ BOT_USER: dict[str, Any] = {
     "id": APP_ID, "username": "Headshots", "discriminator": "0", "global_name": None, "avatar": None,
     "bot": True, "flags": 0, "public_flags": 0, "verified": True, "mfa_enabled": False,
 }
-_ids = itertools.count(1300000000000000000)
+DISCORD_EPOCH_MS = 1420070400000
+_last_id = [0]
 
 
 def snowflake() -> str:
-    """A new unique id, shaped like Discord's."""
-    return str(next(_ids))
+    """A new unique id, made like Discord's: the milliseconds since Discord's epoch above 22 bits."""
+    _last_id[0] = max(_last_id[0] + 1, (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22)
+    return str(_last_id[0])
 
 
 def now_iso() -> str:

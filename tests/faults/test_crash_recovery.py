@@ -112,3 +112,25 @@ async def test_killed_after_its_status_message_a_request_does_not_say_starting_f
     assert fakes.slack.ephemerals == []
     await asyncio.sleep(0.3)
     assert [s["text"] for s in bot.statuses()] == [INTERRUPTED]  # told once
+
+
+async def test_killed_between_posting_the_status_and_writing_it_down_the_status_still_ends(
+    bot: BotProcess, fakes: Fakes
+) -> None:
+    await bot.start(fault="status-posted")  # chat.postMessage answered; its ts is not written down
+    with contextlib.suppress(aiohttp.ClientError):
+        await bot.request_job("studio")
+    await bot.died()
+    [status] = bot.statuses()
+    assert status["text"].startswith("⏳ Got 1 photo")
+    [(intake_id, thread)] = bot.rows("SELECT id, thread FROM intakes")
+    assert thread is None
+    assert status["metadata"] == {"event_type": "headshot_intake", "event_payload": {"intake": intake_id}}
+    await bot.start()
+    await eventually(lambda: bot.statuses()[0]["text"] == INTERRUPTED, 20, "the status to say what happened")
+    await eventually(lambda: bot.rows("SELECT COUNT(*) FROM intakes") == [(0,)], 10, "the request crossed off")
+    [lookup] = fakes.slack.calls_to("conversations.history")
+    assert lookup.params["include_all_metadata"] in ("1", "true", True)
+    assert fakes.slack.ephemerals == [] and bot.rows("SELECT COUNT(*) FROM jobs") == [(0,)]
+    await asyncio.sleep(0.3)
+    assert [s["text"] for s in bot.statuses()] == [INTERRUPTED]  # told once

@@ -12,6 +12,7 @@ import pytest
 from tests.discord.conftest import CHANNEL
 from tests.discord.fake_discord import EPHEMERAL
 from tests.faults.harness import DISCORD_TOKEN, DiscordBot, eventually
+from tests.images import astronaut_jpeg
 
 COUNT = 2
 
@@ -139,7 +140,7 @@ async def test_an_interaction_discord_py_cannot_parse_does_not_leave_the_bot_dea
 INTERRUPTED = "❌ I was restarted before your headshots could start, so nothing was made; please try again."
 
 
-@pytest.mark.parametrize("point", ["intake-read", "intake-opened"])
+@pytest.mark.parametrize("point", ["intake-read", "status-posted", "intake-opened"])
 async def test_a_request_killed_before_its_job_row_is_answered_at_the_restart(
     discord_bot: DiscordBot, point: str
 ) -> None:
@@ -154,3 +155,26 @@ async def test_a_request_killed_before_its_job_row_is_answered_at_the_restart(
                      "the answer to say what happened")
     await eventually(lambda: bot.rows("SELECT COUNT(*) FROM intakes") == [(0,)], 10, "the request crossed off")
     assert bot.rows("SELECT COUNT(*) FROM jobs") == [(0,)]
+
+
+async def test_a_private_status_sent_before_its_id_was_written_down_ends_after_the_restart(
+    discord_bot: DiscordBot,
+) -> None:
+    bot, fake = discord_bot, discord_bot.discord
+    await bot.start(fault="status-posted")  # the DM status exists; its id is not written down
+    interaction = bot.command(("me.jpg", astronaut_jpeg(), "image/jpeg"))
+    interaction["data"]["options"].append({"name": "private", "type": 5, "value": True})
+    await fake.deliver_interaction(interaction)
+    await bot.died()
+    dm = fake.dms[interaction["member"]["user"]["id"]]
+    [status] = fake.channel_posts(dm)
+    assert status["content"] == "⏳ Starting your headshots…"
+    [(intake_id, thread)] = bot.rows("SELECT id, thread FROM intakes")
+    assert thread is None
+    await bot.start()
+    await eventually(lambda: fake.channel_posts(dm)[0]["content"] == INTERRUPTED, 20, "the DM status to end")
+    assert len(fake.channel_posts(dm)) == 1  # the same nonce brought back the first message: nothing new
+    assert (dm, intake_id[:25]) in fake.nonces
+    await eventually(lambda: bot.rows("SELECT COUNT(*) FROM intakes") == [(0,)], 10, "the request crossed off")
+    assert fake.originals[interaction["token"]]["content"] == INTERRUPTED  # the private answer says so too
+    assert fake.channel_posts(CHANNEL) == [] and bot.rows("SELECT COUNT(*) FROM jobs") == [(0,)]

@@ -3,8 +3,7 @@
 It keeps what workspaces would: messages per channel (with threads), ephemeral messages,
 opened views, shared files and their bytes, and one bot token per installed team (the
 `oauth.v2.access` exchange issues a different token for each team, and refreshes them when
-token rotation is on). Every call records the token it carried. Knobs make methods fail the
-way Slack does.
+token rotation is on), message metadata. Every call records its token. Knobs make methods fail as Slack does.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 from yarl import URL
@@ -80,9 +79,9 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method]
 
     def next_ts(self) -> str:
-        """A fresh message timestamp, increasing like Slack's."""
-        self._clock += 1
-        return f"{1_700_000_000 + self._clock}.{self._clock:06d}"
+        """A fresh message timestamp: the time of posting, in microseconds, increasing like Slack's."""
+        self._clock = max(self._clock + 1, int(time.time() * 1_000_000))
+        return f"{self._clock // 1_000_000}.{self._clock % 1_000_000:06d}"
 
     def add_message(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         """Put a message into a channel (a user's message, or one left by a crashed run)."""
@@ -270,7 +269,9 @@ class FakeSlack:
         if p.get("thread_ts"):
             message["thread_ts"] = p["thread_ts"]
         if p.get("blocks"):
-            message["blocks"] = _blocks(p["blocks"])
+            message["blocks"] = _json(p["blocks"])
+        if p.get("metadata"):
+            message["metadata"] = _json(p["metadata"])
         self.add_message(channel, message)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
@@ -279,7 +280,9 @@ class FakeSlack:
             if message["ts"] == p["ts"]:
                 message["text"] = p.get("text", "")
                 if p.get("blocks"):
-                    message["blocks"] = _blocks(p["blocks"])
+                    message["blocks"] = _json(p["blocks"])
+                if p.get("metadata"):  # without it the message keeps its own
+                    message["metadata"] = _json(p["metadata"])
                 message["edited"] = {"user": BOT_USER, "ts": self.next_ts()}
                 return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": message["text"]}
         return self._fail("message_not_found")
@@ -301,19 +304,25 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": "D" + str(p["users"]).lstrip("U")}}
 
     def _conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
-        found = self.thread(str(p["channel"]), str(p["ts"]))
-        start = int(p.get("cursor") or 0)
-        size = min(int(p.get("limit") or 1000), self.replies_page)
-        page = found[start:start + size]
-        more = start + size < len(found)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + size) if more else ""}}
+        found = [m for m in self.thread(str(p["channel"]), str(p["ts"])) if _between(m, p)]
+        return self._page(found, p, self.replies_page)
 
     def _conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
-        latest = float(p.get("latest") or "inf")
-        found = [m for m in self.messages.get(str(p["channel"]), []) if float(m["ts"]) <= latest]
-        found.sort(key=lambda m: -float(m["ts"]))
-        return {"ok": True, "messages": found[: int(p.get("limit") or 100)], "has_more": False}
+        """Newest first, within `oldest`/`latest`; a message's `metadata` only with `include_all_metadata`."""
+        top = [m for m in self.messages.get(str(p["channel"]), []) if m.get("thread_ts") in (None, m["ts"])]
+        found = sorted((m for m in top if _between(m, p)), key=lambda m: -float(m["ts"]))
+        return self._page(found, p, 1000)
+
+    @staticmethod
+    def _page(found: list[dict[str, Any]], p: dict[str, Any], most: int) -> dict[str, Any]:
+        start = int(p.get("cursor") or 0)
+        size = min(int(p.get("limit") or 100), most)
+        page = found[start:start + size]
+        if str(p.get("include_all_metadata")) not in ("1", "true", "True"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + size < len(found)
+        return {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": str(
+            start + size) if more else ""}}
 
     def _files_info(self, p: dict[str, Any]) -> dict[str, Any]:
         found = self.files.get(str(p["file"]))
@@ -380,6 +389,12 @@ def bot_id(team: str) -> str:
     return BOT_ID if team == TEAM else f"B0BOT{team}"
 
 
-def _blocks(value: Any) -> list[dict[str, Any]]:
-    """Blocks as the Web API takes them: a JSON array, or its text in a form field."""
-    return cast(list[dict[str, Any]], json.loads(value) if isinstance(value, str) else value)
+def _between(message: dict[str, Any], p: dict[str, Any]) -> bool:
+    """Whether a message lies between a request's `oldest` and `latest`, as Slack reads them."""
+    ts, oldest, latest = float(message["ts"]), float(p.get("oldest") or 0), float(p.get("latest") or "inf")
+    return (oldest <= ts <= latest) if str(p.get("inclusive")) in ("1", "true", "True") else oldest < ts < latest
+
+
+def _json(value: Any) -> Any:
+    """An object as the Web API takes it: JSON, or its text in a form field."""
+    return json.loads(value) if isinstance(value, str) else value

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.doubles import jpeg
 from tests.fakes.cdn import FakeCDN
+from tests.slack.conftest import SlackHarness
 from tests.slack.fake_slack import CLIENT_ID, FakeSlack
 from tests.slack.workspaces import (
     ALPHA,
@@ -156,3 +157,49 @@ async def test_rotated_tokens_are_refreshed_before_they_expire_and_used_at_once(
         assert len(fake.calls_to("oauth.v2.access")) == waiting + 1  # the 600 s token was refreshed again, once
         latest = fake.tokens_of(ALPHA)[-1]
         assert {c.token for c in fake.calls_to("files.completeUploadExternal")} == {latest}
+
+
+async def redirect_answer(h: SlackHarness, query: str, cookie: str | None) -> tuple[int, str, str | None]:
+    """GET /slack/oauth_redirect?query: the status, the page and the Set-Cookie header, if any."""
+    headers = {"Cookie": cookie} if cookie else {}
+    async with h.http.get(f"{h.url}/slack/oauth_redirect?{query}", headers=headers, allow_redirects=False) as r:
+        return r.status, await r.text(), r.headers.get("Set-Cookie")
+
+
+async def test_an_error_without_a_valid_state_answers_4xx_and_leaves_the_state_cookie_alone(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    async with oauth_bot(tmp_path, fake) as h:
+        link, cookie = await open_install_page(h, ALPHA)  # an install under way in this browser
+        async with h.http.get(link, allow_redirects=False) as response:
+            redirect = response.headers["Location"]
+        forged = "slack-app-oauth-state=forged-state-value"
+        for query, sent in [
+            ("error=access_denied", None),  # a bare link from anywhere
+            ("error=access_denied", cookie),  # the same, opened in the installing browser
+            ("error=access_denied&state=forged-state-value", forged),  # a state never issued
+            ("error=access_denied&state=forged-state-value", cookie),  # not this browser's state
+            ("state=forged-state-value&code=abc", forged),
+        ]:
+            status, page, set_cookie = await redirect_answer(h, query, sent)
+            assert 400 <= status < 500 and "Nothing was installed" in page, (query, status)
+            assert set_cookie is None, (query, set_cookie)
+        assert fake.calls_to("oauth.v2.access") == []
+        done = await follow(h, redirect, cookie)  # the pending install still works
+        assert done.status == 200 and "installed" in done.page
+
+
+async def test_a_cancelled_install_with_its_valid_state_says_so_and_uses_the_state_up(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    async with oauth_bot(tmp_path, fake) as h:
+        link, cookie = await open_install_page(h, ALPHA)
+        state = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["state"][0]
+        status, page, set_cookie = await redirect_answer(h, f"error=access_denied&state={state}", cookie)
+        assert status == 200 and "cancelled" in page
+        assert set_cookie is not None and set_cookie.startswith("slack-app-oauth-state=deleted")
+        async with h.http.get(link, allow_redirects=False) as response:
+            redirect = response.headers["Location"]
+        replayed = await follow(h, redirect, cookie)
+        assert 400 <= replayed.status < 500 and "already used" in replayed.page
+        assert fake.calls_to("oauth.v2.access") == []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 from bot.quotas import Limit, Period, QuotaPolicy, Scope
+from bot.usage import usage_table
 from tests.doubles import jpeg
 from tests.slack.conftest import SlackHarness, payload, wait_for
 from tests.slack.test_slack_mentions import CHANNEL, TS, mention
@@ -101,3 +104,38 @@ async def test_the_shortcut_modal_refuses_on_the_provider_too(harness: SlackHarn
     answer = await harness.interact(harness.submission([], "scripted", metadata=metadata))
     assert answer.json() == {"response_action": "errors", "errors": {"provider": REFUSED}}
     assert payload("view_submission")["view"]["callback_id"] == "headshot_request"
+
+
+GUEST = "T0GUEST"  # a team other than the installation's: a shared channel, or another workspace of an org
+
+
+async def guest_command(harness: SlackHarness, text: str) -> None:
+    form = payload("slash_command") | {"text": text, "team_id": GUEST, "response_url": f"{harness.fake.url}/response/g"}
+    answer = await harness.send(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
+    assert answer.status == 200
+
+
+async def test_a_request_made_in_another_team_than_the_installation_is_charged_and_reported_there(
+    harness: SlackHarness,
+) -> None:
+    limit(harness, Limit("scripted", Scope.WORKSPACE, Period.MONTH, 40))
+    photo = harness.fake.add_user_file("p.jpg", jpeg(512, 512))
+    body = harness.submission([photo], "scripted", count="2")
+    body["team"]["id"] = body["user"]["team_id"] = body["view"]["team_id"] = GUEST
+    assert (await harness.interact(body)).text == ""
+    await harness.settle()
+    assert len(harness.scripted.calls) == 1
+    rows = await harness.core.quotas.report()
+    assert {row.workspace for row in rows} == {f"slack:{GUEST}"}
+    assert {row.who for row in rows} == {"workspace", f"slack:{GUEST}:U0USER"}
+    assert await harness.core.quotas.report(GUEST) == rows  # `headshot-bot usage --workspace T0GUEST`
+    assert f"slack:{GUEST}" in usage_table(rows)
+    await guest_command(harness, "usage")
+    await wait_for(lambda: harness.fake.responses)
+    assert "This workspace used 2 of 40 this month (38 left)" in harness.fake.responses[0]["text"]
+    await guest_command(harness, "")
+    await wait_for(lambda: harness.fake.calls_to("views.open"))
+    view = harness.fake.calls_to("views.open")[0].params["view"]
+    [provider] = [b for b in view["blocks"] if b["block_id"] == "provider"]
+    labels = {o["value"]: o["text"]["text"] for o in provider["element"]["options"]}
+    assert labels["scripted"] == "Scripted — 38 left this month"

@@ -53,6 +53,28 @@ async def test_a_file_that_is_not_a_photo_is_refused_with_an_ephemeral_sentence(
     assert top_level(harness) == [] and await jobs_of_user(harness) == []
 
 
+async def test_a_modal_with_only_a_text_file_gets_the_error_on_its_upload_block(harness: SlackHarness) -> None:
+    notes = harness.fake.add_user_file("notes.txt", b"my notes about the shoot\n", mimetype="text/plain")
+    notes |= {"filetype": "text", "pretty_type": "Plain Text"}  # as Slack describes a .txt
+    answer = await harness.interact(harness.submission([notes], "studio"))
+    assert answer.status == 200 and answer.elapsed < 3
+    assert answer.json() == {"response_action": "errors", "errors": {
+        "photos": "notes.txt is not a photo; please choose JPEG, PNG, WebP or HEIC photos."}}
+    await harness.settle()
+    assert harness.fake.downloads == [] and harness.fake.ephemerals == [] and top_level(harness) == []
+
+
+async def test_files_declared_as_something_else_are_named_beside_a_photo(harness: SlackHarness) -> None:
+    photo = harness.fake.add_user_file("me.jpg", jpeg(512, 512))
+    pdf = harness.fake.add_user_file("cv.pdf", b"%PDF-1.7\n", mimetype="application/pdf")
+    sheet = harness.fake.add_user_file("budget.xlsx", b"PK\x03\x04", mimetype="application/vnd.ms-excel")
+    answer = await harness.interact(harness.submission([photo, pdf, sheet], "studio"))
+    assert answer.json()["errors"] == {
+        "photos": "cv.pdf and budget.xlsx are not photos; please choose JPEG, PNG, WebP or HEIC photos."}
+    await harness.settle()
+    assert harness.fake.downloads == []
+
+
 async def test_a_login_page_instead_of_the_file_says_what_went_wrong(harness: SlackHarness) -> None:
     gone = harness.fake.add_user_file("photo.jpg", jpeg(512, 512))
     del harness.fake.blobs[gone["id"]]  # Slack then serves its sign-in page, with status 200

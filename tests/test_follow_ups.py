@@ -28,7 +28,7 @@ class Upload:
 class Thread:
     """`bot.chat.StatusOpener` that opens the same test thread each time."""
 
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         return {"thread": "t1"}
 
 

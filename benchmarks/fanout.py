@@ -22,10 +22,10 @@ import aiohttp
 
 from benchmarks.common import Delay, make_settings
 from benchmarks.table import Row
-from bot.app import build_adapters, build_core
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
+from bot.wiring.app import build_adapters, build_core
 from tests.fakes import gradient_jpeg
 from tests.fakes.cdn import FakeCDN
 from tests.servers import running

@@ -115,7 +115,7 @@ async def settle(timeout: float = 30.0) -> None:
 
 async def run(quick: bool) -> list[Row]:
     """Alternate bursts of presses against the bare client and the project's adapter."""
-    from bot.app import build_core, discord_adapter
+    from bot.wiring.app import build_core, discord_adapter
     from tests.discord.fake_discord import FakeDiscord
     from tests.discord.shapes import TOKEN
 

@@ -23,10 +23,10 @@ from aiohttp import web
 from benchmarks.common import LOOPBACK, make_settings, ms, percentile
 from benchmarks.load import Hit, Shot, fire, pool
 from benchmarks.table import Row
-from bot.app import build_core
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
+from bot.wiring.app import build_core
 from storage.jobs import SqliteJobStore
 from tests.servers import running
 

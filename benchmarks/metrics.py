@@ -33,12 +33,12 @@ from benchmarks.load import fire, pool
 from benchmarks.slack_ack import REQUESTS, ROUND_TIMEOUT_S, _check, settle, shots
 from benchmarks.slack_process import fake_slack_process
 from benchmarks.table import Row
-from bot.app import build_adapters, build_core
 from bot.jobs import Job, JobState
 from bot.options import Options
 from bot.ports import JobRecords
 from bot.scrape import metrics_route
 from bot.web import create_web_app
+from bot.wiring.app import build_adapters, build_core
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import TOKEN
 

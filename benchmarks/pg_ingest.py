@@ -18,7 +18,7 @@ from benchmarks.common import LOOPBACK, make_settings, ms, percentile
 from benchmarks.ingest import BATCH_TIMEOUT_S, CONCURRENCY, IMAGES, RATE_TARGET, callback_shots, waiting_jobs
 from benchmarks.load import Hit, fire, pool
 from benchmarks.table import Row
-from bot.app import Core, build_core
+from bot.wiring.app import Core, build_core
 from tests import pg
 from tests.servers import running
 

@@ -37,11 +37,11 @@ from benchmarks.common import make_settings, ms, percentile
 from benchmarks.load import Hit, Shot, fire, pool
 from benchmarks.slack_process import fake_slack_process
 from benchmarks.table import Row
-from bot.app import Core, build_adapters, build_core
 from bot.chat import ChatAdapter
-from bot.provider_table import provider_names
 from bot.quotas import QuotaPolicy
-from bot.settings import Settings
+from bot.wiring.app import Core, build_adapters, build_core
+from bot.wiring.provider_table import provider_names
+from bot.wiring.settings import Settings
 from tests.servers import running
 from tests.slack.conftest import SECRET, payload, signature
 from tests.slack.fake_slack import TOKEN

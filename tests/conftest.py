@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import Core, build_core
 from bot.options import Options
 from bot.photos import Photo
 from bot.ports import BlobStore, JobStore
-from bot.settings import Settings
+from bot.wiring.app import Core, build_core
+from bot.wiring.settings import Settings
 from storage.blobs import FileBlobStore
 from storage.jobs import SqliteJobStore
 from tests import pg

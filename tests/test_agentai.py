@@ -11,7 +11,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import Core, build_core
 from bot.downloads import Downloader
 from bot.jobs import JobState
 from bot.options import Options, Quality
@@ -20,6 +19,7 @@ from bot.providers import GenerationInput, ProviderError
 from bot.providers.agentai import AgentAIProvider
 from bot.providers.ratelimit import CallLimiter
 from bot.runner import JobRunner
+from bot.wiring.app import Core, build_core
 from storage.jobs import SqliteJobStore
 from tests.conftest import make_settings
 from tests.doubles import RecordingSurface

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.app import Core
 from bot.contact_sheet import render_contact_sheet
 from bot.delivery import STARTED
 from bot.jobs import JobChange, JobState
 from bot.providers import Generated, GenerationInput, ProviderError, ResultImage, Submitted
+from bot.wiring.app import Core
 from tests.conftest import CoreFactory, submit
 from tests.doubles import RecordingSurface, ScriptedProvider, images, jpeg
 from tests.images import flat_png, png_bomb_header

@@ -12,7 +12,7 @@ import pytest
 from bot.jobs import Job
 from bot.options import Options
 from bot.quotas import Charge, Limit, Period, QuotaPolicy, Scope
-from bot.settings import Settings
+from bot.wiring.settings import Settings
 from storage.jobs import SqliteJobStore
 from tests.test_cli import run_cli
 
@@ -67,7 +67,7 @@ def test_a_bad_value_stops_start_up_with_one_line_naming_the_variable(
 ) -> None:
     for command in ("serve", "check"):
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", command],
+            [sys.executable, "-m", "bot.wiring.cli", command],
             env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), name: value, "PORT": "0"},
             cwd=tmp_path, capture_output=True, text=True, timeout=60,
         )

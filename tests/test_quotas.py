@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core, build_core
 from bot.errors import UserError
 from bot.intake import Ask
 from bot.jobs import JobState, ThreadAddress
@@ -18,6 +17,7 @@ from bot.providers import ProviderError
 from bot.quota_guard import QuotaExceeded, QuotaGuard
 from bot.quotas import Charge, ChargeTotal, Limit, Period, QuotaPolicy, Scope
 from bot.request import Field
+from bot.wiring.app import Core, build_core
 from storage.jobs import SqliteJobStore
 from storage.migrations import MIGRATIONS
 from tests.conftest import make_settings

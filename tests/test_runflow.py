@@ -15,7 +15,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import build_core
 from bot.blob_keys import result_key
 from bot.intake import Ask, JobIntake, Reservation
 from bot.jobs import JobState
@@ -26,6 +25,7 @@ from bot.providers.runflow import RunflowProvider
 from bot.quota_guard import QuotaGuard
 from bot.quotas import Limit, Period, QuotaPolicy, Scope
 from bot.runner import JobRunner
+from bot.wiring.app import build_core
 from storage.blobs import FileBlobStore
 from storage.jobs import SqliteJobStore
 from tests.conftest import make_settings

@@ -15,9 +15,9 @@ import pytest
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.surface import DiscordThread
-from bot.app import Core, build_core, discord_adapter
 from bot.providers import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
+from bot.wiring.app import Core, build_core, discord_adapter
 from tests.conftest import make_settings
 from tests.discord import shapes
 from tests.discord.fake_discord import FakeDiscord

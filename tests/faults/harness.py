@@ -136,7 +136,7 @@ class Reply:
 
 
 class BotProcess:
-    """`python -m bot.cli serve` in a child process, on a fixed port and DATA_DIR."""
+    """`python -m bot.wiring.cli serve` in a child process, on a fixed port and DATA_DIR."""
 
     def __init__(self, root: Path, fakes: Fakes, http: aiohttp.ClientSession) -> None:
         self.data_dir = root / "data"
@@ -189,7 +189,7 @@ class BotProcess:
         with out, err:
             # cwd outside the repo: a developer's .env must not leak into the child's settings.
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve"],
+                [sys.executable, "-m", "bot.wiring.cli", "serve"],
                 env=self.env(fault), cwd=self.logs, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + 30

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.app import build_core, slack_adapter
 from bot.providers.agentai_answer import Answer, failure_message, header_seconds, parse_images
 from bot.providers.runflow_callback import RunflowCallback
+from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.servers import running
 from tests.slack.conftest import payload

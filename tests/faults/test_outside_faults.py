@@ -16,13 +16,13 @@ from typing import cast
 import pytest
 from aiohttp import web
 
-from bot.app import Core, build_core
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
 from bot.providers import Submitted
 from bot.providers.agentai import AgentAIProvider
 from bot.runner import JobRunner
+from bot.wiring.app import Core, build_core
 from tests.conftest import make_settings, submit
 from tests.doubles import RecordingSurface, ScriptedProvider
 from tests.fakes import Reply, small_jpeg

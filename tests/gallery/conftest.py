@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from bot.app import Core, build_core
 from bot.options import Options
 from bot.providers import Generated, ResultImage
+from bot.wiring.app import Core, build_core
 from tests.conftest import make_settings, photo
 from tests.doubles import RecordingSurface, ScriptedProvider
 from tests.images import astronaut_jpeg, grace_hopper_jpeg

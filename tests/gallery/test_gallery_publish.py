@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import build_core
 from bot.gallery.tokens import new_token, same_hash, token_hash, well_formed
 from bot.jobs import JobState
 from bot.options import Options
+from bot.wiring.app import build_core
 from tests.conftest import make_settings, photo
 from tests.doubles import RecordingSurface, ScriptedProvider, images
 from tests.gallery.conftest import PUBLIC

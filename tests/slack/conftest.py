@@ -23,8 +23,8 @@ from aiohttp import web
 from PIL import Image
 
 from adapters.slack import SlackAdapter
-from bot.app import Core, build_core, slack_adapter
 from bot.providers import Provider
+from bot.wiring.app import Core, build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider
 from tests.slack.fake_slack import TOKEN, FakeSlack

@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from adapters.slack.modals import FILE_TYPES
-from bot.app import build_core, slack_adapter
+from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.slack.conftest import SlackHarness, payload, wait_for
 from tests.slack.fake_slack import APP_TOKEN, TOKEN, FakeSlack

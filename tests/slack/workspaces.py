@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import build_core, slack_adapter
 from bot.providers import Submitted
+from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider
 from tests.servers import running

@@ -16,14 +16,14 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bot.app import Core, build_core
 from bot.directory_surface import DirectorySurface, folder_address
 from bot.errors import UserError
 from bot.intake import Ask
 from bot.jobs import Job, JobState, ThreadAddress
 from bot.messages import elapsed
-from bot.settings import Settings
 from bot.web import web_runner
+from bot.wiring.app import Core, build_core
+from bot.wiring.settings import Settings
 
 
 @dataclass(frozen=True)

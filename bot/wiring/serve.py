@@ -11,14 +11,14 @@ import time
 
 from aiohttp import web
 
-from bot.app import build_adapters, build_core, hold_data_folders
 from bot.chat import ChatAdapter
 from bot.errors import UserError
 from bot.interrupted import InterruptedIntakes
 from bot.scrape import metrics_route
-from bot.settings import Settings
 from bot.singleton import while_leased
 from bot.web import web_runner
+from bot.wiring.app import build_adapters, build_core, hold_data_folders
+from bot.wiring.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.quota_guard import QuotaGuard
-from bot.settings import Settings
 from bot.usage import usage_table
+from bot.wiring.settings import Settings
 from storage.jobs import SqliteJobStore
 
 

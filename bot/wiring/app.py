@@ -29,7 +29,16 @@ from bot.intake import JobIntake
 from bot.metrics import Metrics
 from bot.photos import PhotoReader
 from bot.ports import BlobStore, JobStore, JobWakeups, SingletonLease
-from bot.provider_table import (
+from bot.providers import Provider
+from bot.quota_guard import QuotaGuard
+from bot.results import ResultKeeper
+from bot.retention import RetentionSweep
+from bot.runner import JobRunner
+from bot.service import HeadshotService
+from bot.singleton import ProcessLease
+from bot.slots import StoredSlots
+from bot.web import RouteInstaller, create_web_app
+from bot.wiring.provider_table import (
     ProviderTools,
     build_providers,
     callback_routes,
@@ -37,16 +46,7 @@ from bot.provider_table import (
     concurrency,
     default_provider,
 )
-from bot.providers import Provider
-from bot.quota_guard import QuotaGuard
-from bot.results import ResultKeeper
-from bot.retention import RetentionSweep
-from bot.runner import JobRunner
-from bot.service import HeadshotService
-from bot.settings import Settings
-from bot.singleton import ProcessLease
-from bot.slots import StoredSlots
-from bot.web import RouteInstaller, create_web_app
+from bot.wiring.settings import Settings
 from storage.blobs import FileBlobStore
 from storage.folder_lock import lock_folder
 from storage.jobs import SqliteJobStore

@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     @classmethod
     def _read_quotas(cls, value: object) -> object:
         if isinstance(value, dict):
-            from bot.provider_table import provider_names  # it builds on these settings: imported when used
+            from bot.wiring.provider_table import provider_names  # it builds on these settings: imported when used
 
             return QuotaPolicy.from_variables(value, provider_names())
         if not isinstance(value, QuotaPolicy):

@@ -6,11 +6,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bot.app import open_storage
 from bot.errors import UserError
-from bot.provider_table import BY_RANK
-from bot.settings import Settings
 from bot.usage import limit_lines
+from bot.wiring.app import open_storage
+from bot.wiring.provider_table import BY_RANK
+from bot.wiring.settings import Settings
 
 
 def _dir_usable(path: Path) -> str | None:

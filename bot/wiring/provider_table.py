@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.downloads import Downloader
 from bot.ports import CallLog
 from bot.providers import CallbackReceiver, CallbackUrl, Provider, runflow_callback
-from bot.settings import Settings
+from bot.wiring.settings import Settings
 
 
 @dataclass(frozen=True)

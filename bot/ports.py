@@ -1,6 +1,6 @@
 """The storage ports the core works through, one per role; `storage/` holds the implementations.
 
-One database may implement them all (`storage.jobs.SqliteJobStore` does), but each part of the
+One database may implement them all (`storage.sqlite.jobs.SqliteJobStore` does), but each part of the
 core asks only for the roles it uses, so a second store is written against small, typed contracts.
 """
 
@@ -389,7 +389,7 @@ class BlobStore(Protocol):
     async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int) -> int:
         """Store streamed chunks under `key` without holding them all; returns the size written.
 
-        More than `max_bytes` raises `storage.blobs.BlobError` and leaves nothing behind.
+        More than `max_bytes` raises `storage.sqlite.blobs.BlobError` and leaves nothing behind.
         """
         ...
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.ports import BlobStore
-from storage.blobs import BlobError
+from storage.sqlite.blobs import BlobError
 
 BIG = os.urandom(300_000)  # several chunks in either store
 

@@ -13,7 +13,7 @@ from bot.jobs import Job
 from bot.options import Options
 from bot.quotas import Charge, Limit, Period, QuotaPolicy, Scope
 from bot.wiring.settings import Settings
-from storage.jobs import SqliteJobStore
+from storage.sqlite.jobs import SqliteJobStore
 from tests.test_cli import run_cli
 
 

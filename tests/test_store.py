@@ -14,7 +14,7 @@ from bot.jobs import Job, JobChange, JobState, PendingIntake
 from bot.options import Options
 from bot.ports import JobStore
 from bot.quotas import Charge, ChargeTotal, Limit, Period, Scope, Window, window
-from storage.jobs import SqliteJobStore
+from storage.sqlite.jobs import SqliteJobStore
 from tests.conftest import StoreOpener
 
 HASH = "f" * 64

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.jobs import Job
 from bot.options import Options
-from storage.jobs import SqliteJobStore
-from storage.migrations import MIGRATIONS
+from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite.migrations import MIGRATIONS
 
 HASH = "f" * 64
 

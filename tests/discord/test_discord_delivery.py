@@ -13,7 +13,7 @@ from bot.chat import OutgoingFile
 from bot.delivery import POSTED, STARTED, deliver_results
 from bot.jobs import JobState
 from bot.providers import Provider
-from storage.blobs import FileBlobStore
+from storage.sqlite.blobs import FileBlobStore
 from tests.discord.conftest import CHANNEL, OWNER, Harness, PackProvider
 from tests.discord.shapes import TOKEN
 from tests.doubles import jpeg

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 import aiosqlite
 
-from storage.writes import begin_immediate
+from storage.sqlite.writes import begin_immediate
 
 # Unfinished states are everything but these two.
 _TERMINAL = ("delivered", "failed")
@@ -22,7 +22,7 @@ PRUNE_EVERY = 500  # seen keys: sweep the expired ones every this many sightings
 
 
 class SqliteLimits:
-    """`CallLog`, `JobSlots` and `SeenKeys` for `storage.jobs.SqliteJobStore`."""
+    """`CallLog`, `JobSlots` and `SeenKeys` for `storage.sqlite.jobs.SqliteJobStore`."""
 
     _db: aiosqlite.Connection
     _writing: asyncio.Lock

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import aiosqlite
 
 from bot.quotas import Charge, ChargeTotal, Period, Scope, Window, window
-from storage.writes import transaction
+from storage.sqlite.writes import transaction
 
 # A charge counts once its job is recorded (held_until NULL), or while its hold lasts.
 LIVE = "(held_until IS NULL OR held_until > :now)"

@@ -15,11 +15,11 @@ import aiosqlite
 
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
-from storage.charges import CONFIRM, SqliteCharges
-from storage.intakes import SqliteIntakes
-from storage.limits import SqliteLimits
-from storage.migrations import MIGRATIONS
-from storage.writes import write_at_once
+from storage.sqlite.charges import CONFIRM, SqliteCharges
+from storage.sqlite.intakes import SqliteIntakes
+from storage.sqlite.limits import SqliteLimits
+from storage.sqlite.migrations import MIGRATIONS
+from storage.sqlite.writes import write_at_once
 
 _COLUMNS = (
     "id owner surface thread provider options photo_count state created_at updated_at attempts "

@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from bot.jobs import PendingIntake, ThreadAddress
-from storage.writes import write_at_once
+from storage.sqlite.writes import write_at_once
 
 
 class SqliteIntakes:

@@ -37,7 +37,7 @@ from benchmarks.common import make_settings, ms, percentile
 from benchmarks.load import Hit, Shot, fire, pool
 from benchmarks.slack_process import fake_slack_process
 from benchmarks.table import Row
-from bot.chat import ChatAdapter
+from bot.ports import ChatAdapter
 from bot.quotas import QuotaPolicy
 from bot.wiring.app import Core, build_adapters, build_core
 from bot.wiring.provider_table import provider_names

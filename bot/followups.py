@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 from bot.blob_keys import photo_key
 from bot.buttons import FollowUpKind
-from bot.chat import ChatSurface, StatusOpener
 from bot.errors import UserError
 from bot.intake import Ask, JobIntake
 from bot.jobs import Job, JobState, ThreadAddress
 from bot.options import Style
-from bot.ports import BlobStore, JobRecords
+from bot.ports import BlobStore, ChatSurface, JobRecords, StatusOpener
 
 NOT_YOURS = "Only the person who asked for these headshots can use their buttons."
 GONE = "Those headshots are no longer stored, so this button can't start anything; run /headshot to begin afresh."
@@ -104,7 +103,7 @@ class FollowUps:
 
 @dataclass(frozen=True)
 class _KeptPhotos:
-    """`bot.chat.PhotoFetcher` for the photos a finished job kept."""
+    """`bot.ports.PhotoFetcher` for the photos a finished job kept."""
 
     follow_ups: FollowUps
     job: Job

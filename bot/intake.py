@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from bot.blob_keys import photo_key
 from bot.catalog import ProviderCatalog
-from bot.chat import ChatSurface, PhotoFetcher, StatusOpener
 from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.delivery import show_status
 from bot.errors import StoreUnavailable
@@ -28,7 +27,7 @@ from bot.jobs import Job, PendingIntake, ThreadAddress
 from bot.logs import job_context
 from bot.options import OptionError, Options
 from bot.photos import Photo, PhotoReader
-from bot.ports import BlobStore, IntakeLog, JobRecords, JobSlots, SlotsTaken
+from bot.ports import BlobStore, ChatSurface, IntakeLog, JobRecords, JobSlots, PhotoFetcher, SlotsTaken, StatusOpener
 from bot.quota_guard import QuotaExceeded, QuotaGuard, images_for
 from bot.quotas import Charge, workspace_key
 from bot.request import Field, HeadshotRequest, Problem, RequestError, count_problem, photo_count_problem

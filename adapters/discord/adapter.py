@@ -16,11 +16,11 @@ from adapters.discord.commands import install_commands
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
 from adapters.discord.surface import DiscordThread, fit
-from bot.chat import ExclusiveConnection
 from bot.downloads import Downloader
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
+from bot.ports import ExclusiveConnection
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)

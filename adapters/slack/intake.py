@@ -18,10 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_by_limit, needs_file_info
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
-from bot.chat import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
+from bot.ports import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.quota_guard import QuotaExceeded
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ class SlackIntake:
 
 @dataclass(frozen=True)
 class _SlackPhotos:
-    """`bot.chat.PhotoFetcher` for files shared on Slack."""
+    """`bot.ports.PhotoFetcher` for files shared on Slack."""
 
     slack: SlackIntake
     origin: Origin
@@ -250,7 +250,7 @@ class _SlackPhotos:
 
 @dataclass(frozen=True)
 class _StatusInChannel:
-    """`bot.chat.StatusOpener`: the status message where the request came from (or in a DM)."""
+    """`bot.ports.StatusOpener`: the status message where the request came from (or in a DM)."""
 
     slack: SlackIntake
     origin: Origin

@@ -16,7 +16,6 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.catalog import ProviderCatalog
-from bot.chat import ChatAdapter, ChatSurface
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
@@ -28,7 +27,7 @@ from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
 from bot.photos import PhotoReader
-from bot.ports import BlobStore, JobStore, JobWakeups, SingletonLease
+from bot.ports import BlobStore, ChatAdapter, ChatSurface, JobStore, JobWakeups, SingletonLease
 from bot.providers import Provider
 from bot.quota_guard import QuotaGuard
 from bot.results import ResultKeeper

@@ -68,7 +68,7 @@ def _read_inputs(args: GenerateArgs) -> list[tuple[str, bytes]]:
 
 @dataclass(frozen=True)
 class _Files:
-    """`bot.chat.PhotoFetcher` for photos already read from disk."""
+    """`bot.ports.PhotoFetcher` for photos already read from disk."""
 
     files: list[tuple[str, bytes]]
 
@@ -78,7 +78,7 @@ class _Files:
 
 @dataclass(frozen=True)
 class _Folder:
-    """`bot.chat.StatusOpener`: the "thread" is a file name prefix in the output folder."""
+    """`bot.ports.StatusOpener`: the "thread" is a file name prefix in the output folder."""
 
     prefix: str
 

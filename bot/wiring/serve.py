@@ -11,9 +11,9 @@ import time
 
 from aiohttp import web
 
-from bot.chat import ChatAdapter
 from bot.errors import UserError
 from bot.interrupted import InterruptedIntakes
+from bot.ports import ChatAdapter
 from bot.scrape import metrics_route
 from bot.singleton import while_leased
 from bot.web import web_runner

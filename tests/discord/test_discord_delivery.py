@@ -9,9 +9,9 @@ from typing import Any
 import discord
 import pytest
 
-from bot.chat import OutgoingFile
 from bot.delivery import POSTED, STARTED, deliver_results
 from bot.jobs import JobState
+from bot.ports import OutgoingFile
 from bot.providers import Provider
 from storage.sqlite.blobs import FileBlobStore
 from tests.discord.conftest import CHANNEL, OWNER, Harness, PackProvider

@@ -1,0 +1,81 @@
+"""The ports the core works through, by role, in one place; `from bot.ports import X` finds each.
+
+Each module holds one family: the store's roles (`store`), the chat surface and what an adapter
+gives intake (`chat`).
+"""
+
+from __future__ import annotations
+
+from bot.ports.chat import (
+    Button,
+    ChatAdapter,
+    ChatSurface,
+    DirectMessagesClosed,
+    ExclusiveConnection,
+    Link,
+    OutgoingFile,
+    PhotoFetcher,
+    StatusOpener,
+    ThreadGone,
+)
+from bot.ports.store import (
+    BlobStore,
+    CallLog,
+    Connection,
+    DeliveryLog,
+    Favourites,
+    GalleryLinks,
+    Installations,
+    IntakeLog,
+    JobCensus,
+    JobQueue,
+    JobRecords,
+    JobSlots,
+    JobStore,
+    JobWakeups,
+    OneTimeStates,
+    Preferences,
+    QuotaLedger,
+    ResultLog,
+    Retention,
+    SeenKeys,
+    SingletonLease,
+    SlotHolds,
+    SlotsTaken,
+)
+
+__all__ = [
+    "BlobStore",
+    "Button",
+    "CallLog",
+    "ChatAdapter",
+    "ChatSurface",
+    "Connection",
+    "DeliveryLog",
+    "DirectMessagesClosed",
+    "ExclusiveConnection",
+    "Favourites",
+    "GalleryLinks",
+    "Installations",
+    "IntakeLog",
+    "JobCensus",
+    "JobQueue",
+    "JobRecords",
+    "JobSlots",
+    "JobStore",
+    "JobWakeups",
+    "Link",
+    "OneTimeStates",
+    "OutgoingFile",
+    "PhotoFetcher",
+    "Preferences",
+    "QuotaLedger",
+    "ResultLog",
+    "Retention",
+    "SeenKeys",
+    "SingletonLease",
+    "SlotHolds",
+    "SlotsTaken",
+    "StatusOpener",
+    "ThreadGone",
+]

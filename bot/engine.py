@@ -25,8 +25,19 @@ from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
 from bot.metrics import Metrics
 from bot.photos import Photo
-from bot.ports import BlobStore, ChatSurface, DeliveryLog, JobRecords, Link, QuotaLedger, ResultLog, ThreadGone
-from bot.providers import CallbackUrl, Generated, GenerationInput, Provider, ProviderError, Submitted
+from bot.ports import (
+    BlobStore,
+    CallbackUrl,
+    ChatSurface,
+    DeliveryLog,
+    JobRecords,
+    Link,
+    Provider,
+    QuotaLedger,
+    ResultLog,
+    ThreadGone,
+)
+from bot.providers import Generated, GenerationInput, ProviderError, Submitted
 from bot.results import ResultKeeper
 
 log = logging.getLogger(__name__)

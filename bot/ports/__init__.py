@@ -1,11 +1,23 @@
-"""The ports the core works through, by role, in one place; `from bot.ports import X` finds each.
+"""The ports the core works through, by role, in one place: `from bot.ports import X` finds each.
 
-Each module holds one family: the store's roles (`store`), the chat surface and what an adapter
-gives intake (`chat`).
+    store          the job store's roles (queue, records, results, deliveries, ...) and `JobStore`, all of them
+    limits         what holds across processes: provider call log, job slots, seen keys, quota charges
+    installations  a chat app's installations and the one-time states of its install flow
+    blobs          photos and results by key
+    replicas       what processes sharing a store need of each other: wake-ups, a singleton lease
+    chat           the chat surface the core posts through, and an adapter's two parts of intake
+    providers      a source of headshots, and where its callbacks go
+
+`storage/sqlite/` and `storage/postgres/` implement the store's ports; `adapters/` the chat ones;
+`bot/providers/` the provider.
 """
 
 from __future__ import annotations
 
+from bot.ports.blobs import (
+    BlobError,
+    BlobStore,
+)
 from bot.ports.chat import (
     Button,
     ChatAdapter,
@@ -18,36 +30,49 @@ from bot.ports.chat import (
     StatusOpener,
     ThreadGone,
 )
-from bot.ports.store import (
-    BlobStore,
+from bot.ports.installations import (
+    Installations,
+    OneTimeStates,
+)
+from bot.ports.limits import (
     CallLog,
+    JobSlots,
+    QuotaLedger,
+    SeenKeys,
+    SlotHolds,
+    SlotsTaken,
+)
+from bot.ports.providers import (
+    CallbackReceiver,
+    CallbackUrl,
+    Provider,
+)
+from bot.ports.replicas import (
+    JobWakeups,
+    SingletonLease,
+)
+from bot.ports.store import (
     Connection,
     DeliveryLog,
     Favourites,
     GalleryLinks,
-    Installations,
     IntakeLog,
     JobCensus,
     JobQueue,
     JobRecords,
-    JobSlots,
     JobStore,
-    JobWakeups,
-    OneTimeStates,
     Preferences,
-    QuotaLedger,
     ResultLog,
     Retention,
-    SeenKeys,
-    SingletonLease,
-    SlotHolds,
-    SlotsTaken,
 )
 
 __all__ = [
+    "BlobError",
     "BlobStore",
     "Button",
     "CallLog",
+    "CallbackReceiver",
+    "CallbackUrl",
     "ChatAdapter",
     "ChatSurface",
     "Connection",
@@ -69,6 +94,7 @@ __all__ = [
     "OutgoingFile",
     "PhotoFetcher",
     "Preferences",
+    "Provider",
     "QuotaLedger",
     "ResultLog",
     "Retention",

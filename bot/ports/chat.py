@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.buttons import FollowUp
 from bot.errors import UserError
 from bot.jobs import ThreadAddress
-from bot.ports.store import BlobStore
+from bot.ports.blobs import BlobStore
 
 
 @dataclass(frozen=True)

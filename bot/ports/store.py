@@ -1,14 +1,13 @@
-"""The storage ports the core works through, one per role; `storage/` holds the implementations.
+"""The job store's ports, one per role; `storage/sqlite/` and `storage/postgres/` implement them all.
 
-One database may implement them all (`storage.sqlite.jobs.SqliteJobStore` does), but each part of the
-core asks only for the roles it uses, so a second store is written against small, typed contracts.
+One database plays every role (`JobStore`), but each part of the core asks only for the roles it
+uses, so a second store is written against small, typed contracts. The roles that hold across
+processes are in `bot.ports.limits`, a chat app's installations in `bot.ports.installations`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from bot.jobs import (
@@ -22,7 +21,8 @@ from bot.jobs import (
     StoredResult,
     ThreadAddress,
 )
-from bot.quotas import Charge, ChargeTotal, Window
+from bot.ports.installations import Installations, OneTimeStates
+from bot.ports.limits import CallLog, QuotaLedger, SeenKeys, SlotHolds
 
 
 class JobQueue(Protocol):
@@ -165,78 +165,6 @@ class Retention(Protocol):
         ...
 
 
-class CallLog(Protocol):
-    """Calls made to a rate-limited provider, shared by every process and remembered across restarts."""
-
-    async def take_call(self, provider: str, at: float, limits: Sequence[tuple[int, float]]) -> float:
-        """Log a call at `at` if every (count, window seconds) limit allows it, and return 0; else
-        log nothing and return the seconds until one would. Two processes cannot share a slot."""
-        ...
-
-    async def calls_since(self, provider: str, since: float) -> list[float]:
-        """Times of the calls since `since`, oldest first."""
-        ...
-
-
-class SlotsTaken(Exception):
-    """The owner already has `busy` unfinished jobs (or jobs being started), as many as allowed."""
-
-    def __init__(self, busy: int) -> None:
-        super().__init__(f"{busy} jobs in progress")
-        self.busy = busy
-
-
-class JobSlots(Protocol):
-    """Each user's allowance of unfinished jobs, held from the check until the job is recorded.
-
-    Without the hold, requests sent at the same moment would all pass the check before any of
-    them is recorded. `bot.slots.InProcessSlots` holds them in memory (one process per store).
-    """
-
-    async def in_use(self, owner: str) -> int:
-        """The owner's unfinished jobs plus those being started."""
-        ...
-
-    def hold(self, owner: str, limit: int, job_id: str | None = None) -> AbstractAsyncContextManager[None]:
-        """Take one of the owner's `limit` slots for as long as the context lasts; raises `SlotsTaken`.
-
-        `job_id`, when known, is the id the job will be recorded with: from then on the job counts
-        and the hold no longer does, so the two are never counted together."""
-        ...
-
-
-class SlotHolds(Protocol):
-    """Holds on users' job slots kept in the store, so that every process sharing it sees them."""
-
-    async def take_slot(
-        self, owner: str, limit: int, hold_s: float, hold_id: str | None = None
-    ) -> tuple[str | None, int]:
-        """Hold one of the owner's `limit` slots for up to `hold_s` seconds, if one is free.
-
-        Returns the hold's id (`hold_id`, the id its job will have, or a new one; None when every
-        slot is taken) and how many were busy before: unfinished jobs plus other holds. Requests
-        at the same moment, on any process, cannot both take the last slot. Recording the job
-        with the hold's id ends the hold in the same write.
-        """
-        ...
-
-    async def give_back_slot(self, hold: str) -> None:
-        """End a hold (its job is recorded by now, or was given up)."""
-        ...
-
-    async def slots_in_use(self, owner: str) -> int:
-        """The owner's unfinished jobs plus the live holds."""
-        ...
-
-
-class SeenKeys(Protocol):
-    """Keys of events already handled, so a repeat (a retry, the same event twice) is ignored."""
-
-    async def seen_once(self, key: str, ttl_s: float) -> bool:
-        """True for the first sighting of `key` within `ttl_s` seconds, on any process; False after."""
-        ...
-
-
 class Connection(Protocol):
     """The store as a whole: whether it answers, and closing it."""
 
@@ -249,74 +177,11 @@ class Connection(Protocol):
         ...
 
 
-class Installations(Protocol):
-    """Each workspace's installation of a chat app: an opaque blob, sealed (encrypted) by the adapter."""
-
-    async def save_installation(self, workspace: str, sealed: bytes) -> None:
-        """Store (or replace) a workspace's installation."""
-        ...
-
-    async def installation(self, workspace: str) -> bytes | None:
-        """A workspace's sealed installation, if it is installed."""
-        ...
-
-    async def installations(self) -> list[tuple[str, bytes]]:
-        """Every stored installation (workspace, sealed blob)."""
-        ...
-
-    async def delete_installation(self, workspace: str) -> bool:
-        """Forget a workspace's installation at once; whether there was one."""
-        ...
-
-
-class OneTimeStates(Protocol):
-    """Secrets handed out once and accepted once before they expire (an OAuth `state`); stored hashed."""
-
-    async def issue_state(self, state_hash: str, expires_at: float) -> None:
-        """Remember a new state until `expires_at` (and drop expired ones)."""
-        ...
-
-    async def consume_state(self, state_hash: str, now: float) -> bool:
-        """True exactly once for an issued state that has not expired at `now`."""
-        ...
-
-
 class JobCensus(Protocol):
     """How many jobs are in each state, for monitoring."""
 
     async def count_by_state(self) -> dict[str, int]:
         """Job counts by state value, in one grouped query; states without jobs may be absent."""
-        ...
-
-
-class QuotaLedger(Protocol):
-    """Each job's charge of images: held when its request starts, confirmed by the same write that
-    records the job (`JobStore.add`), settled to what was delivered when it ends."""
-
-    async def hold_charge(self, charge: Charge, windows: Sequence[Window], until: float) -> tuple[int, int] | None:
-        """In one atomic step: if every window's use plus `charge.images` stays within its limit, record
-        the charge as held until `until` and return None; else record nothing and return the index of
-        the first window it would pass and that window's use."""
-        ...
-
-    async def release_charge(self, job_id: str) -> None:
-        """Drop the hold of a request that was not accepted (a recorded job's charge stays)."""
-        ...
-
-    async def settle_charge(self, job_id: str, images: int) -> None:
-        """Count `images` (at most what was held) for a job that has ended."""
-        ...
-
-    async def charged(self, windows: Sequence[Window], now: float) -> list[int]:
-        """The images counted in each window (of its limit's provider) at `now`: recorded charges and live holds."""
-        ...
-
-    async def charge_totals(self, since: float, now: float) -> list[ChargeTotal]:
-        """The images counted since `since`, per workspace, owner and provider."""
-        ...
-
-    async def drop_charges_before(self, cutoff: float, now: float) -> int:
-        """Forget charges made before `cutoff` and holds lapsed by `now`; returns how many."""
         ...
 
 
@@ -373,81 +238,6 @@ class JobStore(
     Protocol,
 ):
     """Every role at once: what one database behind the bot provides (the composition root wires it)."""
-
-
-class BlobStore(Protocol):
-    """Photos and results by key (`bot.blob_keys`), each written whole or not at all.
-
-    Nothing here promises a local file: a database or an object store can hold the bytes.
-    `as_file` gives one to the libraries that insist on a path.
-    """
-
-    async def put(self, key: str, data: bytes) -> None:
-        """Store `data` under `key`."""
-        ...
-
-    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int) -> int:
-        """Store streamed chunks under `key` without holding them all; returns the size written.
-
-        More than `max_bytes` raises `storage.sqlite.blobs.BlobError` and leaves nothing behind.
-        """
-        ...
-
-    async def get(self, key: str) -> bytes:
-        """The bytes stored under `key`."""
-        ...
-
-    def stream(self, key: str) -> AsyncIterator[bytes]:
-        """The bytes stored under `key`, in chunks."""
-        ...
-
-    async def size(self, key: str) -> int:
-        """How many bytes are stored under `key`."""
-        ...
-
-    async def exists(self, key: str) -> bool:
-        """Whether a blob is stored under `key`."""
-        ...
-
-    async def delete_prefix(self, prefix: str) -> None:
-        """Delete every blob under a key prefix (a folder)."""
-        ...
-
-    async def folders(self, prefix: str) -> list[str]:
-        """The names of the folders directly under `prefix` (for `jobs`: the job ids with files)."""
-        ...
-
-    def as_file(self, key: str) -> AbstractAsyncContextManager[Path]:
-        """A local file with the blob's bytes, for as long as the context lasts (do not write to it)."""
-        ...
-
-    async def remove_stale_temporaries(self, older_than: float) -> int:
-        """Delete what writes killed half-way left behind before `older_than`; returns how many."""
-        ...
-
-
-class JobWakeups(Protocol):
-    """News from other processes sharing the store: a job was accepted, a callback landed."""
-
-    async def listen(self, wake: Callable[[], None]) -> None:
-        """Call `wake` whenever another process made work due, until cancelled."""
-        ...
-
-
-class SingletonLease(Protocol):
-    """A lease at most one process of a deployment holds at a time (for a connection only one may keep)."""
-
-    async def acquire(self) -> None:
-        """Wait until this process holds the lease."""
-        ...
-
-    async def lost(self) -> None:
-        """Return as soon as the lease is lost; whatever it guarded must stop at once."""
-        ...
-
-    async def release(self) -> None:
-        """Give the lease up."""
-        ...
 
 
 class Favourites(Protocol):

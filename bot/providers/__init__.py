@@ -1,16 +1,14 @@
-"""Headshot providers: the port every provider implements, and its result types."""
+"""Headshot providers: what they are given and answer with (the port itself is `bot.ports.Provider`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import aiohttp
 
 from bot.options import Options
 from bot.photos import Photo
-from bot.request import Capabilities
 
 
 @dataclass(frozen=True)
@@ -81,34 +79,3 @@ class GenerationInput:
     photos: Sequence[Photo]
     options: Options
     callback_url: str | None = None
-
-
-# token → the URL an asynchronous provider is told to call back (made by the callback route's owner).
-CallbackUrl = Callable[[str], str]
-
-
-class CallbackReceiver(Protocol):
-    """Where a provider's completion callbacks go once its route has read them."""
-
-    async def receive(self, token: str, remote_id: str, urls: list[str]) -> bool | None:
-        """None when no job has this token and remote id, else whether the callback changed anything."""
-        ...
-
-    def refused(self) -> None:
-        """A callback was refused before it reached any job (a bad token, body or event)."""
-        ...
-
-
-class Provider(Protocol):
-    """A source of headshots."""
-
-    name: str
-    capabilities: Capabilities
-
-    def wait_seconds(self) -> float:
-        """How long until this provider may be called again (0 when it may be called now)."""
-        ...
-
-    async def generate(self, task: GenerationInput) -> Generated | Submitted:
-        """Make headshots, or submit the job and return its remote id; raise `ProviderError`."""
-        ...

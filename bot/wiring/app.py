@@ -27,8 +27,7 @@ from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
 from bot.photos import PhotoReader
-from bot.ports import BlobStore, ChatAdapter, ChatSurface, JobStore, JobWakeups, SingletonLease
-from bot.providers import Provider
+from bot.ports import BlobStore, ChatAdapter, ChatSurface, JobStore, JobWakeups, Provider, SingletonLease
 from bot.quota_guard import QuotaGuard
 from bot.results import ResultKeeper
 from bot.retention import RetentionSweep

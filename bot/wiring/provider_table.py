@@ -13,8 +13,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.downloads import Downloader
-from bot.ports import CallLog
-from bot.providers import CallbackReceiver, CallbackUrl, Provider, runflow_callback
+from bot.ports import CallbackReceiver, CallbackUrl, CallLog, Provider
+from bot.providers import runflow_callback
 from bot.wiring.settings import Settings
 
 

@@ -20,8 +20,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.ports import BlobError
 from storage.postgres.connect import GuardedPool
-from storage.sqlite.blobs import BlobError
 
 CHUNK_BYTES = 512 * 1024
 

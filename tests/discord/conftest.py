@@ -15,7 +15,8 @@ import pytest
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.surface import DiscordThread
-from bot.providers import Generated, GenerationInput, Provider, ResultImage
+from bot.ports import Provider
+from bot.providers import Generated, GenerationInput, ResultImage
 from bot.request import Capabilities
 from bot.wiring.app import Core, build_core, discord_adapter
 from tests.conftest import make_settings

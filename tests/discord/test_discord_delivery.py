@@ -11,8 +11,7 @@ import pytest
 
 from bot.delivery import POSTED, STARTED, deliver_results
 from bot.jobs import JobState
-from bot.ports import OutgoingFile
-from bot.providers import Provider
+from bot.ports import OutgoingFile, Provider
 from storage.sqlite.blobs import FileBlobStore
 from tests.discord.conftest import CHANNEL, OWNER, Harness, PackProvider
 from tests.discord.shapes import TOKEN

@@ -133,7 +133,8 @@ FULL_DISK_WRITER = textwrap.dedent(
     """
     import asyncio, resource, signal, sys
     from pathlib import Path
-    from storage.sqlite.blobs import BlobError, FileBlobStore
+    from bot.ports import BlobError
+    from storage.sqlite.blobs import FileBlobStore
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))

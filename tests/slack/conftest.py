@@ -23,7 +23,7 @@ from aiohttp import web
 from PIL import Image
 
 from adapters.slack import SlackAdapter
-from bot.providers import Provider
+from bot.ports import Provider
 from bot.wiring.app import Core, build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider

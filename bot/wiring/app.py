@@ -212,9 +212,9 @@ async def build_core(
     downloader = Downloader(
         new_http(timeout=aiohttp.ClientTimeout(total=120, sock_connect=15)), allow_private=settings.allow_private_urls
     )
-    configured = await build_providers(settings, ProviderTools(store, downloader, new_http))
+    configured = await build_providers(settings.provider_settings, ProviderTools(store, downloader, new_http))
     running = {**configured, **(providers or {})}
-    catalog = ProviderCatalog(running, default_provider(settings, list(running)))
+    catalog = ProviderCatalog(running, default_provider(settings.default_provider, list(running)))
     surface_map: dict[str, ChatSurface] = dict(surfaces or {})
     metrics = Metrics()
     metrics.declare(catalog.names(), surface_map)

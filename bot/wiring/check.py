@@ -89,7 +89,7 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
     else:
         line("discord", "off", "set DISCORD_TOKEN")
     for entry in BY_RANK:
-        state, detail = entry.status(settings)
+        state, detail = entry.status(settings.provider_settings)
         line(entry.name, state, detail)
     line("metrics", "configured", "GET /metrics; " + ("bearer token required" if settings.metrics_token else
                                                      "open to anyone who reaches the port (set METRICS_TOKEN)"))

@@ -27,7 +27,7 @@ from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
 from bot.wiring.app import build_core
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from tests.servers import running
 
 CONCURRENCY = 64

@@ -280,7 +280,7 @@ class JobIntake:
         )
         for n, photo in enumerate(request.photos):
             await self._blobs.put(photo_key(job.id, n), photo.data)
-        await self._records.add(job)
+        await self._records.admit(job)
         if reservation is not None:
             reservation.accepted = True
         with job_context(job.id):

@@ -14,8 +14,8 @@ from bot.photos import Photo
 from bot.ports import BlobStore, JobStore
 from bot.wiring.app import Core, build_core
 from bot.wiring.settings import Settings
+from storage.sqlite import SqliteJobStore
 from storage.sqlite.blobs import FileBlobStore
-from storage.sqlite.jobs import SqliteJobStore
 from tests import pg
 from tests.doubles import RecordingSurface, ScriptedProvider, jpeg
 from tests.pg import Cluster

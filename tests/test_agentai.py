@@ -20,7 +20,7 @@ from bot.providers.agentai import AgentAIProvider
 from bot.providers.ratelimit import CallLimiter
 from bot.runner import JobRunner
 from bot.wiring.app import Core, build_core
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from tests.conftest import make_settings
 from tests.doubles import RecordingSurface
 from tests.fakes import Reply, gradient_jpeg

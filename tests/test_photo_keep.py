@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.blob_keys import photo_key
 from bot.providers import ProviderError
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from storage.sqlite.migrations import MIGRATIONS
 from tests.conftest import CoreFactory, submit
 from tests.doubles import ScriptedProvider

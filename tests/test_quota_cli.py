@@ -13,7 +13,7 @@ from bot.jobs import Job
 from bot.options import Options
 from bot.quotas import Charge, Limit, Period, QuotaPolicy, Scope
 from bot.wiring.settings import Settings
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from tests.test_cli import run_cli
 
 
@@ -94,8 +94,8 @@ def test_check_lists_the_limits_in_force(tmp_path: Path) -> None:
 async def charge(store: SqliteJobStore, n: int, owner: str, workspace: str, provider: str, images: int) -> None:
     job_id = f"{n:032x}"
     await store.hold_charge(Charge(job_id, provider, owner, workspace, images, time.time()), [], time.time() + 60)
-    await store.add(Job(id=job_id, owner=owner, surface="test", thread={}, provider=provider, options=Options(),
-                        photo_count=1, workspace=workspace))
+    await store.admit(Job(id=job_id, owner=owner, surface="test", thread={}, provider=provider, options=Options(),
+                          photo_count=1, workspace=workspace))
 
 
 async def test_usage_prints_every_workspace_as_a_table_or_one_of_them(tmp_path: Path) -> None:

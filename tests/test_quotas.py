@@ -18,7 +18,7 @@ from bot.quota_guard import QuotaExceeded, QuotaGuard
 from bot.quotas import Charge, ChargeTotal, Limit, Period, QuotaPolicy, Scope
 from bot.request import Field
 from bot.wiring.app import Core, build_core
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from storage.sqlite.migrations import MIGRATIONS
 from tests.conftest import make_settings
 from tests.doubles import RecordingSurface, ScriptedProvider, images, jpeg

@@ -26,8 +26,8 @@ from bot.quota_guard import QuotaGuard
 from bot.quotas import Limit, Period, QuotaPolicy, Scope
 from bot.runner import JobRunner
 from bot.wiring.app import build_core
+from storage.sqlite import SqliteJobStore
 from storage.sqlite.blobs import FileBlobStore
-from storage.sqlite.jobs import SqliteJobStore
 from tests.conftest import make_settings
 from tests.doubles import RecordingSurface
 from tests.fakes import Reply, gradient_jpeg, small_jpeg

@@ -6,7 +6,10 @@ Two stores opened on one database stand for two processes sharing it.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +17,7 @@ from bot.jobs import Job, JobChange, JobState, PendingIntake
 from bot.options import Options
 from bot.ports import JobStore
 from bot.quotas import Charge, ChargeTotal, Limit, Period, Scope, Window, window
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from tests.conftest import StoreOpener
 
 HASH = "f" * 64
@@ -229,10 +232,10 @@ async def test_the_last_job_slot_goes_to_one_request_on_any_process(open_store: 
     assert await first.take_slot("u1", 3, 60) == (None, 3)
 
 
-async def test_recording_the_job_ends_the_hold_taken_for_it(store: JobStore) -> None:
+async def test_admitting_the_job_ends_the_hold_taken_for_it(store: JobStore) -> None:
     hold, busy = await store.take_slot("u1", 2, 60, hold_id=A)
     assert (hold, busy) == (A, 0) and await store.slots_in_use("u1") == 1
-    await store.add(_job(A, "u1"))  # the job counts now, and its hold not as well
+    await store.admit(_job(A, "u1"))  # the job counts now, and its hold not as well
     assert await store.slots_in_use("u1") == 1 and (await store.take_slot("u1", 2, 60))[0] is not None
 
 
@@ -314,7 +317,7 @@ async def test_quota_holds_from_two_processes_cannot_both_take_the_last_images(o
     assert await second.charged([user, team], now) == [4, 4]
     held = [c for c, answer in zip(charges, answers, strict=True) if answer is None]
     await first.release_charge(held[0].job_id)  # its request gave up: the images come back
-    await first.add(_job(held[1].job_id, "u1"))  # recorded: the hold becomes a charge
+    await first.admit(_job(held[1].job_id, "u1"))  # admitted: the hold becomes a charge
     await second.settle_charge(held[1].job_id, 1)  # it delivered one image
     assert await first.charged([user, team], now + 120) == [1, 1]  # lapsed holds count no more
     assert await first.charge_totals(0, now + 120) == [ChargeTotal("w1", "u1", "agentai", 1)]
@@ -364,3 +367,66 @@ async def test_a_request_left_open_is_handed_to_one_replica_to_answer(open_store
     handed = await asyncio.gather(first.open_intakes(older_than=1e12), second.open_intakes(older_than=1e12))
     ids = [i.id for found in handed for i in found]
     assert sorted(ids) == [f"{n:032d}" for n in range(5)]  # each once, to one of them
+
+
+_REFUSE_SQLITE = {
+    "confirm": "CREATE TRIGGER refuse BEFORE UPDATE ON quota_charges BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    "release": "CREATE TRIGGER refuse BEFORE DELETE ON job_holds BEGIN SELECT RAISE(ABORT, 'refused'); END",
+}
+_REFUSE_POSTGRES = {
+    "confirm": "CREATE TRIGGER refuse BEFORE UPDATE ON quota_charges FOR EACH ROW EXECUTE FUNCTION refuse()",
+    "release": "CREATE TRIGGER refuse BEFORE DELETE ON job_holds FOR EACH ROW EXECUTE FUNCTION refuse()",
+}
+
+
+async def _refuse(store: JobStore, tmp_path: Path, step: str) -> Callable[[], Awaitable[None]]:
+    """Make the database refuse one step of `admit` (a trigger); returns how to stop refusing."""
+    if isinstance(store, SqliteJobStore):
+        db = sqlite3.connect(tmp_path / "headshot-bot.db")
+        db.execute(_REFUSE_SQLITE[step])
+        db.commit()
+
+        async def allow_sqlite() -> None:
+            db.execute("DROP TRIGGER refuse")
+            db.commit()
+            db.close()
+
+        return allow_sqlite
+    pool = store.pool  # type: ignore[attr-defined]
+    await pool.execute(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+    )
+    await pool.execute(_REFUSE_POSTGRES[step])
+
+    async def allow_postgres() -> None:
+        await pool.execute("DROP FUNCTION refuse() CASCADE")
+
+    return allow_postgres
+
+
+@pytest.mark.parametrize("step", ["confirm", "release"])
+async def test_admit_records_the_job_confirms_its_charge_and_ends_its_hold_all_or_nothing(
+    store: JobStore, tmp_path: Path, step: str
+) -> None:
+    now = time.time()
+    assert await store.hold_charge(Charge(A, "studio", "u1", "w1", 2, now), [], now + 60) is None
+    assert (await store.take_slot("u1", 3, 60, hold_id=A))[0] == A
+    allow = await _refuse(store, tmp_path, step)
+    with pytest.raises(Exception, match="refused"):
+        await store.admit(_job(A, "u1"))
+    assert await store.get(A) is None  # not recorded...
+    assert await store.slots_in_use("u1") == 1  # ...its slot still held...
+    assert await store.charge_totals(0, now + 120) == []  # ...and its charge still only held (lapsed by then)
+    await allow()
+    await store.admit(_job(A, "u1"))
+    assert await store.get(A) is not None and await store.slots_in_use("u1") == 1  # the job counts, not its hold
+    assert await store.charge_totals(0, now + 120) == [ChargeTotal("w1", "u1", "studio", 2)]  # confirmed: it stays
+
+
+async def test_add_records_the_job_alone(store: JobStore) -> None:
+    now = time.time()
+    assert await store.hold_charge(Charge(A, "studio", "u1", "w1", 2, now), [], now + 60) is None
+    assert (await store.take_slot("u1", 3, 60, hold_id=A))[0] == A
+    await store.add(_job(A, "u1"))
+    assert await store.slots_in_use("u1") == 2  # the job, and its hold still
+    assert await store.charge_totals(0, now + 120) == []  # the charge is still only held

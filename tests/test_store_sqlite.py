@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.jobs import Job
 from bot.options import Options
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from storage.sqlite.migrations import MIGRATIONS
 
 HASH = "f" * 64

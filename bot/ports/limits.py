@@ -61,7 +61,7 @@ class SlotHolds(Protocol):
         Returns the hold's id (`hold_id`, the id its job will have, or a new one; None when every
         slot is taken) and how many were busy before: unfinished jobs plus other holds. Requests
         at the same moment, on any process, cannot both take the last slot. Recording the job
-        with the hold's id ends the hold in the same write.
+        with the hold's id (`JobRecords.admit`) ends the hold in the same write.
         """
         ...
 
@@ -84,7 +84,7 @@ class SeenKeys(Protocol):
 
 class QuotaLedger(Protocol):
     """Each job's charge of images: held when its request starts, confirmed by the same write that
-    records the job (`JobStore.add`), settled to what was delivered when it ends."""
+    records the job (`JobRecords.admit`), settled to what was delivered when it ends."""
 
     async def hold_charge(self, charge: Charge, windows: Sequence[Window], until: float) -> tuple[int, int] | None:
         """In one atomic step: if every window's use plus `charge.images` stays within its limit, record

@@ -59,8 +59,16 @@ class JobQueue(Protocol):
 class JobRecords(Protocol):
     """The job rows themselves: recorded once, changed field by field, read by owner."""
 
+    async def admit(self, job: Job) -> None:
+        """Record the job, confirm the quota charge held for it and end its slot's hold, in one transaction.
+
+        The three happen together or not at all: a job is never recorded with its images still only
+        held (or its slot counted twice), and a charge never confirmed for a job that is not there.
+        """
+        ...
+
     async def add(self, job: Job) -> None:
-        """Record a new job."""
+        """Record a job, and nothing else (a charge or a slot's hold under its id is left as it is)."""
         ...
 
     async def get(self, job_id: str) -> Job | None:

@@ -45,9 +45,9 @@ from bot.wiring.provider_table import (
     default_provider,
 )
 from bot.wiring.settings import Settings
+from storage.sqlite import SqliteJobStore
 from storage.sqlite.blobs import FileBlobStore
 from storage.sqlite.folder_lock import lock_folder
-from storage.sqlite.jobs import SqliteJobStore
 
 if TYPE_CHECKING:
     from adapters.discord import DiscordAdapter

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.quota_guard import QuotaGuard
 from bot.usage import usage_table
 from bot.wiring.settings import Settings
-from storage.sqlite.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 
 
 async def usage_report(settings: Settings, workspace: str | None = None) -> str:

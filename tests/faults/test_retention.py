@@ -20,8 +20,8 @@ from bot.quota_guard import QuotaGuard
 from bot.quotas import QuotaPolicy
 from bot.results import ResultKeeper
 from bot.slots import InProcessSlots
+from storage.sqlite import SqliteJobStore
 from storage.sqlite.blobs import FileBlobStore
-from storage.sqlite.jobs import SqliteJobStore
 from tests.doubles import ScriptedProvider, jpeg
 from tests.faults.harness import BotProcess, Fakes, eventually
 from tests.faults.test_backpressure import settings_submission

@@ -126,7 +126,7 @@ async def run(quick: bool) -> list[Row]:
     fake = await FakeDiscord().start()
     with tempfile.TemporaryDirectory(prefix="bench-follow-ups-") as tmp:
         settings = make_settings(Path(tmp), discord_token=TOKEN, discord_api_base_url=fake.api)
-        core = await build_core(settings, data_dir=Path(tmp))
+        core = await build_core(settings)
         adapter = discord_adapter(settings, core)
         bare = discord.Client(intents=discord.Intents.none())
         bare.add_dynamic_items(BareMore)

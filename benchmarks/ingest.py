@@ -85,7 +85,7 @@ async def run(quick: bool) -> list[Row]:
     count, batches = (600, 1) if quick else (3000, 3)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         settings = make_settings(Path(tmp), runflow_api_key="bench-key", public_base_url=f"http://{LOOPBACK}:9")
-        core = await build_core(settings, data_dir=Path(tmp))
+        core = await build_core(settings)
         jobs = await waiting_jobs(core.store, count)
         real_hits: list[Hit] = []
         bare_hits: list[Hit] = []

@@ -148,7 +148,7 @@ async def run(quick: bool) -> list[Row]:
         settings = make_settings(
             Path(tmp), slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake_url}/api/"
         )
-        core = await build_core(settings, data_dir=Path(tmp))
+        core = await build_core(settings)
         adapters = build_adapters(settings, core)
         uncached = create_web_app(core.engine, core.runner, [metrics_route(core.metrics, core.store, None, ttl=0)])
         routes = [metrics_route(core.metrics, core.store, None), *(a.install_routes for a in adapters)]

@@ -123,7 +123,8 @@ def _check(hits: list[Hit]) -> list[float]:
 async def real_app(settings: Settings, data_dir: Path) -> tuple[Core, list[ChatAdapter], web.Application]:
     """The project's whole app on its own data directory."""
     data_dir.mkdir()
-    core = await build_core(settings, data_dir=data_dir)
+    settings = settings.model_copy(update={"data_dir": data_dir})
+    core = await build_core(settings)
     adapters = build_adapters(settings, core)
     return core, adapters, core.web_app([a.install_routes for a in adapters])
 

@@ -53,7 +53,6 @@ async def make_core(
     async def make(*, providers: dict[str, Any] | None = None, **settings: Any) -> Core:
         core = await build_core(
             make_settings(tmp_path, **settings),
-            data_dir=tmp_path,
             providers={"scripted": scripted} if providers is None else providers,
             surfaces={"test": surface},
             callback_base="http://127.0.0.1:9",

@@ -314,7 +314,6 @@ async def engine_for(
     surface = RecordingSurface()
     core = await build_core(
         make_settings(tmp_path, default_provider="agentai", job_concurrency=2),
-        data_dir=tmp_path,
         providers={"agentai": provider},
         surfaces={"test": surface},
     )

@@ -129,3 +129,16 @@ async def test_usage_prints_every_workspace_as_a_table_or_one_of_them(tmp_path: 
         ["T9", "workspace", "agentai", "day", "0", "-"], ["T9", "workspace", "agentai", "month", "0", "-"],
         ["T9", "workspace", "studio", "day", "0", "-"], ["T9", "workspace", "studio", "month", "0", "400"],
     ]
+
+
+def test_generate_is_counted_as_user_cli_and_refused_past_a_limit(tmp_path: Path) -> None:
+    limit = {"QUOTA_STUDIO_PER_USER_PER_MONTH": "1"}
+    first = run_cli("generate", "--sample", "--out", "out", cwd=tmp_path, env=limit)
+    assert first.returncode == 0, first.stderr
+    second = run_cli("generate", "--sample", "--out", "out", cwd=tmp_path, env=limit)
+    assert second.returncode != 0 and second.stdout == ""
+    lines = second.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: You have used 1 of your 1 Studio headshots for this month")
+    usage = run_cli("usage", cwd=tmp_path, env=limit)
+    rows = [line.split()[:6] for line in usage.stdout.splitlines()[1:]]
+    assert ["cli", "cli", "studio", "month", "1", "1"] in rows, usage.stdout

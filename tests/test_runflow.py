@@ -158,7 +158,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         surface = RecordingSurface()
         core = await build_core(
             make_settings(tmp_path, runflow_callback_timeout_s=600),
-            data_dir=tmp_path,
             providers={"runflow": RunflowProvider(KEY, runflow.url, http, retry_base_delay=0.01)},
             surfaces={"test": surface},
             callback_base=f"http://127.0.0.1:{listener.getsockname()[1]}",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.errors import UserError
 from bot.usage import limit_lines
-from bot.wiring.app import open_storage
 from bot.wiring.provider_table import BY_RANK
 from bot.wiring.settings import Settings
+from bot.wiring.stores import open_storage
 
 
 def _dir_usable(path: Path) -> str | None:
@@ -34,7 +34,7 @@ async def _store_usable(settings: Settings) -> tuple[str, str | None]:
     try:
         return storage.description, None if await storage.store.ping() else f"{storage.description}: no answer"
     finally:
-        await storage.store.close()
+        await storage.close()
 
 
 def check_lines(settings: Settings) -> tuple[list[str], bool]:

@@ -17,8 +17,9 @@ from bot.ports import ChatAdapter
 from bot.scrape import metrics_route
 from bot.singleton import while_leased
 from bot.web import web_runner
-from bot.wiring.app import build_adapters, build_core, hold_data_folders
+from bot.wiring.app import build_adapters, build_core
 from bot.wiring.settings import Settings
+from bot.wiring.stores import hold_data_folders
 
 log = logging.getLogger(__name__)
 

@@ -174,7 +174,7 @@ async def make_harness(
 
     async def make(*, login: bool = True, **settings: Any) -> Harness:
         config = make_settings(tmp_path, discord_token=TOKEN, discord_api_base_url=fake.api, **settings)
-        core = await build_core(config, data_dir=tmp_path, providers=extra_providers)
+        core = await build_core(config, providers=extra_providers)
         adapter: DiscordAdapter = discord_adapter(config, core)
         cast(DiscordThread, adapter.surface).retry_delay = 0.01
         harness = Harness(fake, core, adapter)

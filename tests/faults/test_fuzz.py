@@ -95,7 +95,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             fake.url = fake_url
             settings_ = make_settings(root, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                                       slack_api_base_url=f"{fake_url}/api/")
-            core = await build_core(settings_, data_dir=root)
+            core = await build_core(settings_)
             adapter = slack_adapter(settings_, core)
             app = core.web_app([adapter.install_routes])
             runner_task = asyncio.create_task(core.runner.run())

@@ -62,7 +62,7 @@ async def agentai_core(tmp_path: Path) -> AsyncIterator[tuple[Core, ResettingAge
     async with ResettingAgentAI() as fake:
         surface = RecordingSurface()
         settings = make_settings(tmp_path, agentai_api_key=AGENTAI_KEY, agentai_base_url=fake.url)
-        core = await build_core(settings, data_dir=tmp_path, surfaces={"test": surface})
+        core = await build_core(settings, surfaces={"test": surface})
         provider = cast(AgentAIProvider, core.catalog.get("agentai"))
         provider.retry_base_delay = 0.01
         provider.timeout_factor = 0.01  # a one-image request may take about a second here

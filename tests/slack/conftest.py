@@ -177,7 +177,7 @@ async def slack_bot(
         **settings,
     )
     scripted = ScriptedProvider()
-    core = await build_core(config, data_dir=tmp_path, providers={"scripted": scripted, **(providers or {})})
+    core = await build_core(config, providers={"scripted": scripted, **(providers or {})})
     adapter = slack_adapter(config, core)
     app: web.Application = core.web_app([adapter.install_routes])
     try:

@@ -26,8 +26,8 @@ from benchmarks.table import Row
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
+from bot.ports import JobRecords
 from bot.wiring.app import build_core
-from storage.sqlite import SqliteJobStore
 from tests.servers import running
 
 CONCURRENCY = 64
@@ -50,7 +50,7 @@ def bare_app() -> web.Application:
     return app
 
 
-async def waiting_jobs(store: SqliteJobStore, count: int) -> list[tuple[str, str]]:
+async def waiting_jobs(store: JobRecords, count: int) -> list[tuple[str, str]]:
     """`count` Runflow jobs waiting for their callbacks; returns (token, headshots_id) pairs."""
     made = []
     for n in range(count):

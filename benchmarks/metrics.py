@@ -150,13 +150,17 @@ async def run(quick: bool) -> list[Row]:
         )
         core = await build_core(settings)
         adapters = build_adapters(settings, core)
-        uncached = create_web_app(core.engine, core.runner, [metrics_route(core.metrics, core.store, None, ttl=0)])
+
+        def in_flight() -> int:
+            return core.runner.busy
+
+        uncached = create_web_app(core.store, in_flight, [metrics_route(core.metrics, core.store, None, ttl=0)])
         routes = [metrics_route(core.metrics, core.store, None), *(a.install_routes for a in adapters)]
         try:
             await fill(core.store, JOBS)
             async with serving(uncached) as url:
                 times, cpu = await scrape_times(f"{url}/metrics", count)
-            async with serving(create_web_app(core.engine, core.runner, routes)) as url:
+            async with serving(create_web_app(core.store, in_flight, routes)) as url:
                 with pool() as executor, Scraper(f"{url}/metrics", SCRAPE_EVERY_S) as scraper:
                     warm = shots(url, fake_url, photo, "W", 4)
                     _check((await fire(executor, warm, 4, ROUND_TIMEOUT_S)).hits)

@@ -51,7 +51,7 @@ async def run(quick: bool) -> list[Row]:
         with tempfile.TemporaryDirectory(prefix="bench-pg-ingest-") as tmp:
             url = await cluster.fresh_database()
             base = {"runflow_api_key": "bench-key", "public_base_url": f"http://{LOOPBACK}:9"}
-            lite = await build_core(make_settings(Path(tmp) / "sqlite", **base), data_dir=Path(tmp) / "sqlite")
+            lite = await build_core(make_settings(Path(tmp) / "sqlite", **base))
             cores.append(lite)
             postgres = await build_core(make_settings(Path(tmp) / "pg", database_url=url, **base))
             cores.append(postgres)

@@ -30,14 +30,17 @@ from bot.ports import (
     CallbackUrl,
     ChatSurface,
     DeliveryLog,
+    Generated,
+    GenerationInput,
     JobRecords,
     Link,
     Provider,
+    ProviderError,
     QuotaLedger,
     ResultLog,
+    Submitted,
     ThreadGone,
 )
-from bot.providers import Generated, GenerationInput, ProviderError, Submitted
 from bot.results import ResultKeeper
 
 log = logging.getLogger(__name__)

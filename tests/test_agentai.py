@@ -15,7 +15,7 @@ from bot.downloads import Downloader
 from bot.jobs import JobState
 from bot.options import Options, Quality
 from bot.photos import Photo
-from bot.providers import GenerationInput, ProviderError
+from bot.ports import GenerationInput, ProviderError
 from bot.providers.agentai import AgentAIProvider
 from bot.providers.ratelimit import CallLimiter
 from bot.runner import JobRunner

@@ -11,7 +11,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import Metrics
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from bot.scrape import metrics_route
 from bot.wiring.app import Core
 from tests.conftest import submit

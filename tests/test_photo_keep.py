@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.blob_keys import photo_key
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from storage.sqlite import SqliteJobStore
 from storage.sqlite.migrations import MIGRATIONS
 from tests.conftest import CoreFactory, submit

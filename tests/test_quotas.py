@@ -13,7 +13,7 @@ import pytest
 from bot.errors import UserError
 from bot.intake import Ask
 from bot.jobs import JobState, ThreadAddress
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from bot.quota_guard import QuotaExceeded, QuotaGuard
 from bot.quotas import Charge, ChargeTotal, Limit, Period, QuotaPolicy, Scope
 from bot.request import Field

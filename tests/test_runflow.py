@@ -20,7 +20,7 @@ from bot.intake import Ask, JobIntake, Reservation
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
-from bot.providers import GenerationInput, ProviderError
+from bot.ports import GenerationInput, ProviderError
 from bot.providers.runflow import RunflowProvider
 from bot.quota_guard import QuotaGuard
 from bot.quotas import Limit, Period, QuotaPolicy, Scope

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot import web as bot_web
 from bot.jobs import JobState
-from bot.providers import Submitted
+from bot.ports import Submitted
 from bot.web import web_runner
 from bot.wiring.app import Core
 from tests.conftest import submit

@@ -6,7 +6,7 @@
     blobs          photos and results by key
     replicas       what processes sharing a store need of each other: wake-ups, a singleton lease
     chat           the chat surface the core posts through, and an adapter's two parts of intake
-    providers      a source of headshots, and where its callbacks go
+    providers      a source of headshots: what it is given, what it answers, how it fails, its callbacks
 
 `storage/sqlite/` and `storage/postgres/` implement the store's ports; `adapters/` the chat ones;
 `bot/providers/` the provider.
@@ -45,7 +45,12 @@ from bot.ports.limits import (
 from bot.ports.providers import (
     CallbackReceiver,
     CallbackUrl,
+    Generated,
+    GenerationInput,
     Provider,
+    ProviderError,
+    ResultImage,
+    Submitted,
 )
 from bot.ports.replicas import (
     JobWakeups,
@@ -81,6 +86,8 @@ __all__ = [
     "ExclusiveConnection",
     "Favourites",
     "GalleryLinks",
+    "Generated",
+    "GenerationInput",
     "Installations",
     "IntakeLog",
     "JobCensus",
@@ -95,7 +102,9 @@ __all__ = [
     "PhotoFetcher",
     "Preferences",
     "Provider",
+    "ProviderError",
     "QuotaLedger",
+    "ResultImage",
     "ResultLog",
     "Retention",
     "SeenKeys",
@@ -103,5 +112,6 @@ __all__ = [
     "SlotHolds",
     "SlotsTaken",
     "StatusOpener",
+    "Submitted",
     "ThreadGone",
 ]

@@ -15,8 +15,7 @@ import pytest
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.surface import DiscordThread
-from bot.ports import Provider
-from bot.providers import Generated, GenerationInput, ResultImage
+from bot.ports import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
 from bot.wiring.app import Core, build_core, discord_adapter
 from tests.conftest import make_settings

@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
-from bot.providers import Submitted
+from bot.ports import Submitted
 from bot.providers.agentai import AgentAIProvider
 from bot.runner import JobRunner
 from bot.wiring.app import Core, build_core

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from bot.options import Options
-from bot.providers import Generated, ResultImage
+from bot.ports import Generated, ResultImage
 from bot.wiring.app import Core, build_core
 from tests.conftest import make_settings, photo
 from tests.doubles import RecordingSurface, ScriptedProvider

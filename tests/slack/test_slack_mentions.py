@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from tests.doubles import jpeg
 from tests.slack.conftest import SlackHarness, payload, portrait_jpeg
 

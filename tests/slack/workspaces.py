@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.providers import Submitted
+from bot.ports import Submitted
 from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider

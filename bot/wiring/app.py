@@ -143,7 +143,7 @@ async def build_core(
     `ledger` counts the quotas when they are kept in another store than the jobs (`generate`).
     With PUBLIC_BASE_URL (and `galleries`), every delivered job gets a gallery.
     """
-    storage = storage or await open_storage(settings)
+    storage = storage or await open_storage(settings, serving=True)
     store, blobs = storage.store, storage.blobs
     ledger = ledger or store
     http_clients: list[aiohttp.ClientSession] = []

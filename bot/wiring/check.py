@@ -26,7 +26,7 @@ def _dir_usable(path: Path) -> str | None:
 async def _store_usable(settings: Settings) -> tuple[str, str | None]:
     """Which store DATABASE_URL chooses, and why it is not usable (None when it is)."""
     try:
-        storage = await open_storage(settings)
+        storage = await open_storage(settings, serving=False)
     except UserError as exc:  # PostgreSQL says exactly what is wrong, without the password
         return "PostgreSQL", str(exc)
     except Exception as exc:

@@ -113,7 +113,7 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
     process works that queue, and its files go when the run ends.
     """
     files = _read_inputs(args)
-    counted = await open_storage(settings)
+    counted = await open_storage(settings, serving=False)  # a serve may be working that store
     try:
         return await _generate(settings, args, files, counted)
     finally:

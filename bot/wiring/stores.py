@@ -31,16 +31,22 @@ class Storage:
         await self.store.close()
 
 
-async def open_storage(settings: Settings) -> Storage:
+async def open_storage(settings: Settings, *, serving: bool) -> Storage:
     """PostgreSQL when DATABASE_URL names it (then DATA_DIR keeps only temporary files), else SQLite:
     DATABASE_URL's file, or the one under DATA_DIR. `serve`, `generate`, `check` and `usage` all
-    open the store here, so each of them sees the same jobs and the same quota charges."""
+    open the store here, so each of them sees the same jobs and the same quota charges.
+
+    `serving`: this process works the store's queue (`serve`, a core of its own). A command that
+    only reads or counts beside a running `serve` (`check`, `usage`, `generate`'s charges) must not
+    take the SQLite file's leases from it.
+    """
     root = settings.data_dir
     root.mkdir(parents=True, exist_ok=True)
     url = settings.postgres_url
     if url is None:
         path = settings.database_path
-        return Storage(await SqliteJobStore.open(path), FileBlobStore(root / "blobs"), f"SQLite at {path}")
+        sqlite = await SqliteJobStore.open(path, serving=serving)
+        return Storage(sqlite, FileBlobStore(root / "blobs"), f"SQLite at {path}")
     try:
         from storage.postgres.blobs import PostgresBlobStore
         from storage.postgres.lease import AdvisoryLease

@@ -11,7 +11,7 @@ from bot.wiring.stores import open_storage
 async def usage_report(settings: Settings, workspace: str | None = None) -> str:
     """The operator's usage table for today and this month (UTC), one workspace or all, from the store
     DATABASE_URL (or DATA_DIR) names."""
-    storage = await open_storage(settings)
+    storage = await open_storage(settings, serving=False)
     try:
         rows = await QuotaGuard(settings.quotas, storage.store).report(workspace)
     finally:

@@ -24,7 +24,8 @@ class SqliteJobStore(SqliteJobs, SqliteRecords, SqliteLimits, SqliteCharges, Sql
     Coroutines share the connection, and with it the open transaction: `_write` runs one
     write (its statements and their commit) at a time, so no statement lands in another's
     transaction and is committed or rolled back with it. One process serves a SQLite file,
-    so the leases left in it at start-up belong to a process that is gone: opening drops them.
+    so the leases left in it when that process opens it belong to a process that is gone:
+    opening drops them, unless the opener only reads or counts beside it (`serving=False`).
     """
 
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -32,13 +33,15 @@ class SqliteJobStore(SqliteJobs, SqliteRecords, SqliteLimits, SqliteCharges, Sql
         self._writing = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteJobStore:
-        """Open (creating and migrating if needed) the store at `path`."""
+    async def open(cls, path: Path, *, serving: bool = True) -> SqliteJobStore:
+        """Open (creating and migrating if needed) the store at `path`; `serving`: as the process
+        that works its queue, which drops the leases a process that is gone left in it."""
         db = await connect(path)
         store = cls(db)
         try:
             await migrate(db)
-            await store._write(("UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE lease_until > 0", ()))
+            if serving:
+                await store._write(("UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE lease_until > 0", ()))
         except BaseException:
             await db.close()  # an open connection's thread would keep the process alive
             raise

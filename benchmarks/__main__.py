@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "studio": ("benchmarks.studio", 90, 30),
     "masks": ("benchmarks.masks", 120, 120),
     "startup": ("benchmarks.startup", 45, 15),
+    "shutdown": ("benchmarks.shutdown", 240, 120),
     "metrics": ("benchmarks.metrics", 180, 60),
     "gallery": ("benchmarks.gallery", 120, 60),
     "pg_ingest": ("benchmarks.pg_ingest", 90, 40),

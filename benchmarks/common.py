@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.settings import Settings
+from bot.wiring.settings import Settings
 
 LOOPBACK = "127.0.0.1"
 # Every secret-bearing setting: passed explicitly so nothing leaks in from the caller's environment.
@@ -85,7 +85,7 @@ def serve_command() -> list[str]:
     """How to start `headshot-bot serve`: the installed console script, else the module."""
     script = Path(sys.executable).parent / "headshot-bot"
     found = str(script) if script.exists() else shutil.which("headshot-bot")
-    return [found, "serve"] if found else [sys.executable, "-m", "bot.cli", "serve"]
+    return [found, "serve"] if found else [sys.executable, "-m", "bot.wiring.cli", "serve"]
 
 
 def serve_env(data_dir: Path, port: int, **values: str) -> dict[str, str]:

@@ -93,7 +93,7 @@ async def run(quick: bool) -> list[Row]:
     """Alternate bursts against the bare client and the project's adapter."""
     if not available():
         return [Row("discord defer", "-", "-", None, f"<= {RATIO_TARGET}x bare", None, "not measured: no adapter")]
-    from bot.app import build_core, discord_adapter
+    from bot.wiring.app import build_core, discord_adapter
     from tests.discord.fake_discord import FakeDiscord
     from tests.discord.shapes import TOKEN
 
@@ -103,7 +103,7 @@ async def run(quick: bool) -> list[Row]:
     fake = await FakeDiscord().start()
     with tempfile.TemporaryDirectory(prefix="bench-discord-") as tmp:
         settings = make_settings(Path(tmp), discord_token=TOKEN, discord_api_base_url=fake.api)
-        core = await build_core(settings, data_dir=Path(tmp))
+        core = await build_core(settings)
         adapter = discord_adapter(settings, core)
         bare = _bare_client()
         try:

@@ -22,10 +22,10 @@ import aiohttp
 
 from benchmarks.common import Delay, make_settings
 from benchmarks.table import Row
-from bot.app import build_adapters, build_core
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
+from bot.wiring.app import build_adapters, build_core
 from tests.fakes import gradient_jpeg
 from tests.fakes.cdn import FakeCDN
 from tests.servers import running
@@ -65,7 +65,7 @@ async def run(quick: bool) -> list[Row]:
             urls = [cdn.put(f"pack/{n:02d}.jpg", gradient_jpeg(512, seed=n)) for n in range(IMAGES)]
             settings = make_settings(Path(tmp), slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                                      slack_api_base_url=f"{slack_url}/api/")
-            core = await build_core(settings, data_dir=Path(tmp))
+            core = await build_core(settings)
             adapters = build_adapters(settings, core)
             status = fake.add_message("C0BENCH", {"text": "⏳ waiting for Runflow", "user": "U0BOT"})
             token, remote = secrets.token_urlsafe(32), str(uuid.uuid4())

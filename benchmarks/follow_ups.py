@@ -115,7 +115,7 @@ async def settle(timeout: float = 30.0) -> None:
 
 async def run(quick: bool) -> list[Row]:
     """Alternate bursts of presses against the bare client and the project's adapter."""
-    from bot.app import build_core, discord_adapter
+    from bot.wiring.app import build_core, discord_adapter
     from tests.discord.fake_discord import FakeDiscord
     from tests.discord.shapes import TOKEN
 
@@ -126,7 +126,7 @@ async def run(quick: bool) -> list[Row]:
     fake = await FakeDiscord().start()
     with tempfile.TemporaryDirectory(prefix="bench-follow-ups-") as tmp:
         settings = make_settings(Path(tmp), discord_token=TOKEN, discord_api_base_url=fake.api)
-        core = await build_core(settings, data_dir=Path(tmp))
+        core = await build_core(settings)
         adapter = discord_adapter(settings, core)
         bare = discord.Client(intents=discord.Intents.none())
         bare.add_dynamic_items(BareMore)

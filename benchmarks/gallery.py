@@ -27,8 +27,8 @@ from bot.blob_keys import result_key
 from bot.gallery.publish import Galleries
 from bot.jobs import Job, JobChange, JobState
 from bot.options import Options
-from storage.blobs import FileBlobStore
-from storage.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
+from storage.sqlite.blobs import FileBlobStore
 from tests.images import astronaut_jpeg, grace_hopper_jpeg
 
 IMAGES = 60

@@ -23,11 +23,11 @@ from aiohttp import web
 from benchmarks.common import LOOPBACK, make_settings, ms, percentile
 from benchmarks.load import Hit, Shot, fire, pool
 from benchmarks.table import Row
-from bot.app import build_core
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
-from storage.jobs import SqliteJobStore
+from bot.ports import JobRecords
+from bot.wiring.app import build_core
 from tests.servers import running
 
 CONCURRENCY = 64
@@ -50,7 +50,7 @@ def bare_app() -> web.Application:
     return app
 
 
-async def waiting_jobs(store: SqliteJobStore, count: int) -> list[tuple[str, str]]:
+async def waiting_jobs(store: JobRecords, count: int) -> list[tuple[str, str]]:
     """`count` Runflow jobs waiting for their callbacks; returns (token, headshots_id) pairs."""
     made = []
     for n in range(count):
@@ -85,7 +85,7 @@ async def run(quick: bool) -> list[Row]:
     count, batches = (600, 1) if quick else (3000, 3)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         settings = make_settings(Path(tmp), runflow_api_key="bench-key", public_base_url=f"http://{LOOPBACK}:9")
-        core = await build_core(settings, data_dir=Path(tmp))
+        core = await build_core(settings)
         jobs = await waiting_jobs(core.store, count)
         real_hits: list[Hit] = []
         bare_hits: list[Hit] = []

@@ -25,7 +25,7 @@ from benchmarks.table import Row
 from bot.engine import callback_hash
 from bot.jobs import Job, JobState
 from bot.options import Options
-from storage.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from tests.fakes.cdn import FakeCDN
 from tests.images import noise_image
 from tests.servers import running

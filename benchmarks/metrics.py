@@ -33,12 +33,12 @@ from benchmarks.load import fire, pool
 from benchmarks.slack_ack import REQUESTS, ROUND_TIMEOUT_S, _check, settle, shots
 from benchmarks.slack_process import fake_slack_process
 from benchmarks.table import Row
-from bot.app import build_adapters, build_core
 from bot.jobs import Job, JobState
 from bot.options import Options
 from bot.ports import JobRecords
 from bot.scrape import metrics_route
 from bot.web import create_web_app
+from bot.wiring.app import build_adapters, build_core
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import TOKEN
 
@@ -148,15 +148,19 @@ async def run(quick: bool) -> list[Row]:
         settings = make_settings(
             Path(tmp), slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake_url}/api/"
         )
-        core = await build_core(settings, data_dir=Path(tmp))
+        core = await build_core(settings)
         adapters = build_adapters(settings, core)
-        uncached = create_web_app(core.engine, core.runner, [metrics_route(core.metrics, core.store, None, ttl=0)])
+
+        def in_flight() -> int:
+            return core.runner.busy
+
+        uncached = create_web_app(core.store, in_flight, [metrics_route(core.metrics, core.store, None, ttl=0)])
         routes = [metrics_route(core.metrics, core.store, None), *(a.install_routes for a in adapters)]
         try:
             await fill(core.store, JOBS)
             async with serving(uncached) as url:
                 times, cpu = await scrape_times(f"{url}/metrics", count)
-            async with serving(create_web_app(core.engine, core.runner, routes)) as url:
+            async with serving(create_web_app(core.store, in_flight, routes)) as url:
                 with pool() as executor, Scraper(f"{url}/metrics", SCRAPE_EVERY_S) as scraper:
                     warm = shots(url, fake_url, photo, "W", 4)
                     _check((await fire(executor, warm, 4, ROUND_TIMEOUT_S)).hits)

@@ -38,8 +38,8 @@ def _replica(url: str, out: str, stop: str) -> None:
 
 async def _serve_queue(url: str, out: Path, stop: Path) -> None:
     from benchmarks.common import make_settings
-    from bot.app import build_core
     from bot.runner import JobRunner
+    from bot.wiring.app import build_core
     from storage.postgres.store import PostgresStore
     from storage.postgres.wakeups import PostgresWakeups
 

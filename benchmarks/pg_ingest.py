@@ -18,7 +18,7 @@ from benchmarks.common import LOOPBACK, make_settings, ms, percentile
 from benchmarks.ingest import BATCH_TIMEOUT_S, CONCURRENCY, IMAGES, RATE_TARGET, callback_shots, waiting_jobs
 from benchmarks.load import Hit, fire, pool
 from benchmarks.table import Row
-from bot.app import Core, build_core
+from bot.wiring.app import Core, build_core
 from tests import pg
 from tests.servers import running
 
@@ -51,7 +51,7 @@ async def run(quick: bool) -> list[Row]:
         with tempfile.TemporaryDirectory(prefix="bench-pg-ingest-") as tmp:
             url = await cluster.fresh_database()
             base = {"runflow_api_key": "bench-key", "public_base_url": f"http://{LOOPBACK}:9"}
-            lite = await build_core(make_settings(Path(tmp) / "sqlite", **base), data_dir=Path(tmp) / "sqlite")
+            lite = await build_core(make_settings(Path(tmp) / "sqlite", **base))
             cores.append(lite)
             postgres = await build_core(make_settings(Path(tmp) / "pg", database_url=url, **base))
             cores.append(postgres)

@@ -37,11 +37,11 @@ from benchmarks.common import make_settings, ms, percentile
 from benchmarks.load import Hit, Shot, fire, pool
 from benchmarks.slack_process import fake_slack_process
 from benchmarks.table import Row
-from bot.app import Core, build_adapters, build_core
-from bot.chat import ChatAdapter
-from bot.provider_table import provider_names
+from bot.ports import ChatAdapter
 from bot.quotas import QuotaPolicy
-from bot.settings import Settings
+from bot.wiring.app import Core, build_adapters, build_core
+from bot.wiring.provider_table import provider_names
+from bot.wiring.settings import Settings
 from tests.servers import running
 from tests.slack.conftest import SECRET, payload, signature
 from tests.slack.fake_slack import TOKEN
@@ -123,7 +123,8 @@ def _check(hits: list[Hit]) -> list[float]:
 async def real_app(settings: Settings, data_dir: Path) -> tuple[Core, list[ChatAdapter], web.Application]:
     """The project's whole app on its own data directory."""
     data_dir.mkdir()
-    core = await build_core(settings, data_dir=data_dir)
+    settings = settings.model_copy(update={"data_dir": data_dir})
+    core = await build_core(settings)
     adapters = build_adapters(settings, core)
     return core, adapters, core.web_app([a.install_routes for a in adapters])
 

@@ -4,7 +4,7 @@ Slack is configured in HTTP mode against a fake Slack Web API on loopback, and D
 the fake Discord (REST and gateway) when this checkout has one; otherwise the figure is Slack
 only and says so. `/healthz` answers once the web server listens, which `serve` does before it
 connects to Discord, so the time until the fake gateway receives IDENTIFY is reported too. The
-import time of `bot.serve` and the Slack adapter in a fresh interpreter is reported beside
+import time of `bot.wiring.serve` and the Slack adapter in a fresh interpreter is reported beside
 it, since importing is most of what start-up costs.
 """
 
@@ -33,7 +33,8 @@ HEALTHY_TIMEOUT_S = 15.0
 def import_seconds() -> float:
     """Seconds for a fresh interpreter to import what `serve` needs before it can answer."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import bot.serve, bot.app, adapters.slack"], check=True, timeout=30)
+    code = "import bot.wiring.serve, bot.wiring.app, adapters.slack"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
     return time.perf_counter() - started
 
 

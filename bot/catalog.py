@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.providers import Provider
+from bot.ports import Provider
 from bot.request import Capabilities, Field, Problem
 
 

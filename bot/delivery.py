@@ -19,11 +19,10 @@ from pathlib import PurePosixPath
 
 from bot.blob_keys import contact_sheet_key
 from bot.buttons import follow_ups
-from bot.chat import Button, ChatSurface, Link, OutgoingFile, ThreadGone
 from bot.contact_sheet import render_contact_sheet
 from bot.jobs import Job, StoredResult
 from bot.messages import status_text
-from bot.ports import BlobStore, DeliveryLog, ResultLog
+from bot.ports import BlobStore, Button, ChatSurface, DeliveryLog, Link, OutgoingFile, ResultLog, ThreadGone
 from bot.request import Capabilities
 
 log = logging.getLogger(__name__)

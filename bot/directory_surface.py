@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from bot.chat import Button, Link, OutgoingFile
 from bot.jobs import ThreadAddress
+from bot.ports import Button, Link, OutgoingFile
 
 
 def folder_address(prefix: str) -> ThreadAddress:

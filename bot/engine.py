@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.blob_keys import job_prefix, photo_key, photos_prefix
 from bot.catalog import ProviderCatalog
-from bot.chat import ChatSurface, Link, ThreadGone
 from bot.delivery import announce_failure, announce_gallery, deliver_results, post_once, show_status
 from bot.downloads import DownloadError
 from bot.errors import StoreUnavailable
@@ -26,8 +25,22 @@ from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
 from bot.metrics import Metrics
 from bot.photos import Photo
-from bot.ports import BlobStore, DeliveryLog, JobRecords, QuotaLedger, ResultLog
-from bot.providers import CallbackUrl, Generated, GenerationInput, Provider, ProviderError, Submitted
+from bot.ports import (
+    BlobStore,
+    CallbackUrl,
+    ChatSurface,
+    DeliveryLog,
+    Generated,
+    GenerationInput,
+    JobRecords,
+    Link,
+    Provider,
+    ProviderError,
+    QuotaLedger,
+    ResultLog,
+    Submitted,
+    ThreadGone,
+)
 from bot.results import ResultKeeper
 
 log = logging.getLogger(__name__)

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 from bot.blob_keys import photo_key
 from bot.buttons import FollowUpKind
-from bot.chat import ChatSurface, StatusOpener
 from bot.errors import UserError
 from bot.intake import Ask, JobIntake
 from bot.jobs import Job, JobState, ThreadAddress
 from bot.options import Style
 from bot.photos import Photo
-from bot.ports import BlobStore, JobRecords
+from bot.ports import BlobStore, ChatSurface, JobRecords, StatusOpener
 
 NOT_YOURS = "Only the person who asked for these headshots can use their buttons."
 GONE = "Those headshots are no longer stored, so this button can't start anything; run /headshot to begin afresh."
@@ -105,7 +104,7 @@ class FollowUps:
 
 @dataclass(frozen=True)
 class _KeptPhotos:
-    """`bot.chat.CheckedPhotos` for the photos a finished job kept: they were checked when first taken."""
+    """`bot.ports.CheckedPhotos` for the photos a finished job kept: they were checked when first taken."""
 
     follow_ups: FollowUps
     job: Job

@@ -9,7 +9,7 @@ from bot.metrics import Metrics
 
 
 class CallbackInbox:
-    """`bot.providers.CallbackReceiver` for the callback routes of a running core."""
+    """`bot.ports.CallbackReceiver` for the callback routes of a running core."""
 
     def __init__(self, engine: JobEngine, wake: Callable[[], None], metrics: Metrics) -> None:
         self._engine = engine

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from bot.blob_keys import photo_key
 from bot.catalog import ProviderCatalog
-from bot.chat import ChatSurface, CheckedPhotos, PhotoFetcher, StatusOpener
 from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.delivery import show_status
 from bot.errors import StoreUnavailable
@@ -29,7 +28,17 @@ from bot.jobs import Job, PendingIntake, ThreadAddress
 from bot.logs import job_context
 from bot.options import OptionError, Options
 from bot.photos import Photo, PhotoReader
-from bot.ports import BlobStore, IntakeLog, JobRecords, JobSlots, SlotsTaken
+from bot.ports import (
+    BlobStore,
+    ChatSurface,
+    CheckedPhotos,
+    IntakeLog,
+    JobRecords,
+    JobSlots,
+    PhotoFetcher,
+    SlotsTaken,
+    StatusOpener,
+)
 from bot.quota_guard import QuotaExceeded, QuotaGuard, images_for
 from bot.quotas import Charge, quota_workspace
 from bot.request import Field, HeadshotRequest, Problem, RequestError, count_problem, photo_count_problem
@@ -291,7 +300,7 @@ class JobIntake:
         )
         for n, photo in enumerate(request.photos):
             await self._blobs.put(photo_key(job.id, n), photo.data)
-        await self._records.add(job)
+        await self._records.admit(job)
         if reservation is not None:
             reservation.accepted = True
         with job_context(job.id):

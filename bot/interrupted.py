@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from bot.chat import ChatSurface
 from bot.holds import Throttled
 from bot.jobs import PendingIntake, ThreadAddress
-from bot.ports import IntakeLog, JobRecords
+from bot.ports import ChatSurface, IntakeLog, JobRecords
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessColl
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from bot.chat import Button, ChatSurface, Link, OutgoingFile
 from bot.jobs import Job, JobState, ThreadAddress
+from bot.ports import Button, ChatSurface, Link, OutgoingFile
 
 JOB_OUTCOMES = ("delivered", "failed")
 PROVIDER_OUTCOMES = ("ok", "submitted", "refused", "unavailable", "error")
@@ -137,7 +137,7 @@ class Metrics:
 
 
 class CountedSurface:
-    """A chat surface that counts its posts (`bot.chat.ChatSurface` around another one)."""
+    """A chat surface that counts its posts (`bot.ports.ChatSurface` around another one)."""
 
     def __init__(self, inner: ChatSurface, metrics: Metrics) -> None:
         self.inner = inner

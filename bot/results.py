@@ -10,8 +10,7 @@ from bot.blob_keys import result_key
 from bot.downloads import Downloader, DownloadError
 from bot.jobs import Job
 from bot.photos import declared_pixels
-from bot.ports import BlobStore, ResultLog
-from bot.providers import ResultImage
+from bot.ports import BlobStore, ResultImage, ResultLog
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import Core, build_core
 from bot.options import Options
 from bot.photos import Photo
 from bot.ports import BlobStore, JobStore
-from bot.settings import Settings
-from storage.blobs import FileBlobStore
-from storage.jobs import SqliteJobStore
+from bot.wiring.app import Core, build_core
+from bot.wiring.settings import Settings
+from storage.sqlite import SqliteJobStore
+from storage.sqlite.blobs import FileBlobStore
 from tests import pg
 from tests.doubles import RecordingSurface, ScriptedProvider, jpeg
 from tests.pg import Cluster
@@ -53,7 +53,6 @@ async def make_core(
     async def make(*, providers: dict[str, Any] | None = None, **settings: Any) -> Core:
         core = await build_core(
             make_settings(tmp_path, **settings),
-            data_dir=tmp_path,
             providers={"scripted": scripted} if providers is None else providers,
             surfaces={"test": surface},
             callback_base="http://127.0.0.1:9",

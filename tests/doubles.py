@@ -9,8 +9,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.chat import Button, Link, OutgoingFile
-from bot.providers import Generated, GenerationInput, ResultImage, Submitted
+from bot.ports import Button, Generated, GenerationInput, Link, OutgoingFile, ResultImage, Submitted
 from bot.request import Capabilities
 
 

@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
+from bot.web import web_runner
+
 
 @asynccontextmanager
 async def running(app: web.Application) -> AsyncIterator[str]:
     """Serve `app` on 127.0.0.1 at a free port; yields its base URL."""
-    runner = web.AppRunner(app, access_log=None)
+    runner = web_runner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -11,16 +11,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import Core, build_core
 from bot.downloads import Downloader
 from bot.jobs import JobState
 from bot.options import Options, Quality
 from bot.photos import Photo
-from bot.providers import GenerationInput, ProviderError
+from bot.ports import GenerationInput, ProviderError
 from bot.providers.agentai import AgentAIProvider
 from bot.providers.ratelimit import CallLimiter
 from bot.runner import JobRunner
-from storage.jobs import SqliteJobStore
+from bot.wiring.app import Core, build_core
+from storage.sqlite import SqliteJobStore
 from tests.conftest import make_settings
 from tests.doubles import RecordingSurface
 from tests.fakes import Reply, gradient_jpeg
@@ -314,7 +314,6 @@ async def engine_for(
     surface = RecordingSurface()
     core = await build_core(
         make_settings(tmp_path, default_provider="agentai", job_concurrency=2),
-        data_dir=tmp_path,
         providers={"agentai": provider},
         surfaces={"test": surface},
     )

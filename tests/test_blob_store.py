@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.ports import BlobStore
-from storage.blobs import BlobError
+from bot.ports import BlobError, BlobStore
 
 BIG = os.urandom(300_000)  # several chunks in either store
 

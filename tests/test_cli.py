@@ -24,7 +24,7 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
     clean.update({"DATA_DIR": str(cwd / "data"), "PYTHONPATH": str(ROOT)})
     clean.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot.wiring.cli", *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=120
     )
 
 
@@ -91,9 +91,9 @@ def test_a_bad_setting_is_one_line(tmp_path: Path) -> None:
 
 
 def test_the_progress_bar_counts_a_pack_coming_in() -> None:
-    from bot.generate import progress_line
     from bot.jobs import Job, JobState
     from bot.options import Options
+    from bot.wiring.generate import progress_line
 
     job = Job(id="a" * 32, owner="o", surface="cli", thread={}, provider="runflow", options=Options(),
               photo_count=1, state=JobState.FETCHING, results_total=60, results_done=30)
@@ -145,7 +145,7 @@ def test_a_second_serve_on_one_sqlite_data_dir_is_refused_in_one_line(tmp_path: 
     clean = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_API_KEY", "_SECRET"))}
     clean.update({"DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "PORT": str(ports[0])})
     first = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=clean,
+        [sys.executable, "-m", "bot.wiring.cli", "serve"], cwd=tmp_path, env=clean,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:

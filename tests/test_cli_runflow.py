@@ -29,7 +29,7 @@ async def test_generate_with_runflow_waits_for_the_callback_and_saves_the_pack(t
         RUNFLOW_BASE_URL=runflow.url, ALLOW_PRIVATE_URLS="true",
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "generate", "me.jpg", "--provider", "runflow", "--out", "pack",
+        sys.executable, "-m", "bot.wiring.cli", "generate", "me.jpg", "--provider", "runflow", "--out", "pack",
         "--timeout", "60", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -63,7 +63,7 @@ async def test_generate_with_runflow_times_out_with_a_clear_line(tmp_path: Path)
     env.update(PYTHONPATH=str(ROOT), DATA_DIR=str(tmp_path / "data"), RUNFLOW_API_KEY="rf-key",
                RUNFLOW_BASE_URL=runflow.url, ALLOW_PRIVATE_URLS="true")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "generate", "me.jpg", "--provider", "runflow", "--timeout", "1",
+        sys.executable, "-m", "bot.wiring.cli", "generate", "me.jpg", "--provider", "runflow", "--timeout", "1",
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -92,7 +92,7 @@ async def test_with_a_public_url_generate_listens_on_port_and_says_where(tmp_pat
         PUBLIC_BASE_URL=f"http://localhost:{port}",
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "generate", "me.jpg", "--provider", "runflow", "--out", "pack",
+        sys.executable, "-m", "bot.wiring.cli", "generate", "me.jpg", "--provider", "runflow", "--out", "pack",
         "--timeout", "60", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.downloads import Downloader, DownloadError, IPAddress, is_public_address, sniff_image
-from storage.blobs import FileBlobStore
+from storage.sqlite.blobs import FileBlobStore
 from tests.fakes import gradient_jpeg
 from tests.fakes.cdn import FakeCDN
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.app import Core
 from bot.contact_sheet import render_contact_sheet
 from bot.delivery import STARTED
 from bot.jobs import JobChange, JobState
-from bot.providers import Generated, GenerationInput, ProviderError, ResultImage, Submitted
+from bot.ports import Generated, GenerationInput, ProviderError, ResultImage, Submitted
+from bot.wiring.app import Core
 from tests.conftest import CoreFactory, submit
 from tests.doubles import RecordingSurface, ScriptedProvider, images, jpeg
 from tests.images import flat_png, png_bomb_header
@@ -167,7 +167,7 @@ async def test_retention_sweep_deletes_old_results_and_forget_deletes_everything
 async def test_a_callback_that_never_comes_fails_the_job_after_the_deadline(
     make_core: CoreFactory, surface: RecordingSurface, scripted: ScriptedProvider
 ) -> None:
-    from bot.providers import Submitted
+    from bot.ports import Submitted
 
     scripted.capabilities = scripted.capabilities.__class__(**{**scripted.capabilities.__dict__, "asynchronous": True})
     scripted.script = [Submitted(remote_id="remote-1")]

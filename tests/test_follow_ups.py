@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from bot.app import Core
+
 from bot.buttons import FollowUpKind
 from bot.followups import Press
 from bot.intake import Ask

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core
 from bot.logs import TagJob, configure_logging, job_context
+from bot.wiring.app import Core
 from tests.conftest import submit
 from tests.test_cli import run_cli
 

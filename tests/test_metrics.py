@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import Core
 from bot.metrics import Metrics
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from bot.scrape import metrics_route
+from bot.wiring.app import Core
 from tests.conftest import submit
 from tests.doubles import RecordingSurface, ScriptedProvider, images
 from tests.servers import running

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 from bot.blob_keys import photo_key
-from bot.providers import ProviderError
-from storage.jobs import SqliteJobStore
-from storage.migrations import MIGRATIONS
+from bot.ports import ProviderError
+from storage.sqlite import SqliteJobStore
+from storage.sqlite.migrations import MIGRATIONS
 from tests.conftest import CoreFactory, submit
 from tests.doubles import ScriptedProvider
 

@@ -12,8 +12,8 @@ import pytest
 from bot.jobs import Job
 from bot.options import Options
 from bot.quotas import Charge, Limit, Period, QuotaPolicy, Scope
-from bot.settings import Settings
-from storage.jobs import SqliteJobStore
+from bot.wiring.settings import Settings
+from storage.sqlite import SqliteJobStore
 from tests.test_cli import run_cli
 
 
@@ -67,7 +67,7 @@ def test_a_bad_value_stops_start_up_with_one_line_naming_the_variable(
 ) -> None:
     for command in ("serve", "check"):
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", command],
+            [sys.executable, "-m", "bot.wiring.cli", command],
             env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), name: value, "PORT": "0"},
             cwd=tmp_path, capture_output=True, text=True, timeout=60,
         )
@@ -94,8 +94,8 @@ def test_check_lists_the_limits_in_force(tmp_path: Path) -> None:
 async def charge(store: SqliteJobStore, n: int, owner: str, workspace: str, provider: str, images: int) -> None:
     job_id = f"{n:032x}"
     await store.hold_charge(Charge(job_id, provider, owner, workspace, images, time.time()), [], time.time() + 60)
-    await store.add(Job(id=job_id, owner=owner, surface="test", thread={}, provider=provider, options=Options(),
-                        photo_count=1, workspace=workspace))
+    await store.admit(Job(id=job_id, owner=owner, surface="test", thread={}, provider=provider, options=Options(),
+                          photo_count=1, workspace=workspace))
 
 
 async def test_usage_prints_every_workspace_as_a_table_or_one_of_them(tmp_path: Path) -> None:
@@ -129,3 +129,16 @@ async def test_usage_prints_every_workspace_as_a_table_or_one_of_them(tmp_path: 
         ["T9", "workspace", "agentai", "day", "0", "-"], ["T9", "workspace", "agentai", "month", "0", "-"],
         ["T9", "workspace", "studio", "day", "0", "-"], ["T9", "workspace", "studio", "month", "0", "400"],
     ]
+
+
+def test_generate_is_counted_as_user_cli_and_refused_past_a_limit(tmp_path: Path) -> None:
+    limit = {"QUOTA_STUDIO_PER_USER_PER_MONTH": "1"}
+    first = run_cli("generate", "--sample", "--out", "out", cwd=tmp_path, env=limit)
+    assert first.returncode == 0, first.stderr
+    second = run_cli("generate", "--sample", "--out", "out", cwd=tmp_path, env=limit)
+    assert second.returncode != 0 and second.stdout == ""
+    lines = second.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: You have used 1 of your 1 Studio headshots for this month")
+    usage = run_cli("usage", cwd=tmp_path, env=limit)
+    rows = [line.split()[:6] for line in usage.stdout.splitlines()[1:]]
+    assert ["cli", "cli", "studio", "month", "1", "1"] in rows, usage.stdout

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core, build_core
 from bot.errors import UserError
 from bot.intake import Ask
 from bot.jobs import JobState, ThreadAddress
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from bot.quota_guard import QuotaExceeded, QuotaGuard
 from bot.quotas import Charge, ChargeTotal, Limit, Period, QuotaPolicy, Scope
 from bot.request import Field
-from storage.jobs import SqliteJobStore
-from storage.migrations import MIGRATIONS
+from bot.wiring.app import Core, build_core
+from storage.sqlite import SqliteJobStore
+from storage.sqlite.migrations import MIGRATIONS
 from tests.conftest import make_settings
 from tests.doubles import RecordingSurface, ScriptedProvider, images, jpeg
 
@@ -203,8 +203,8 @@ async def test_ten_simultaneous_requests_for_the_last_slot_let_exactly_one_throu
     """Five requests on each of two connections to one database file, all at once."""
     limits = QuotaPolicy((Limit("studio", Scope.WORKSPACE, Period.DAY, 5),))
     settings = make_settings(tmp_path, max_jobs_per_user=100, quotas=limits)
-    first = await build_core(settings, data_dir=tmp_path)
-    second = await build_core(settings, data_dir=tmp_path)
+    first = await build_core(settings)
+    second = await build_core(settings)
     try:
         await ask(first, count=4, provider="studio")
         outcomes = await asyncio.gather(
@@ -225,10 +225,10 @@ async def test_ten_simultaneous_requests_for_the_last_slot_let_exactly_one_throu
 async def test_use_is_kept_across_a_restart_and_a_forget(tmp_path: Path) -> None:
     limits = QuotaPolicy((Limit("studio", Scope.USER, Period.MONTH, 3),))
     settings = make_settings(tmp_path, max_jobs_per_user=100, quotas=limits)
-    core = await build_core(settings, data_dir=tmp_path)
+    core = await build_core(settings)
     await ask(core, count=3, provider="studio")
     await core.close()
-    core = await build_core(settings, data_dir=tmp_path)
+    core = await build_core(settings)
     try:
         with pytest.raises(QuotaExceeded, match="You have used 3 of your 3 Studio headshots for this month"):
             await ask(core, provider="studio")

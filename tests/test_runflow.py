@@ -16,19 +16,19 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import build_core
 from bot.blob_keys import result_key
 from bot.intake import Ask, JobIntake, Reservation
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
-from bot.providers import GenerationInput, ProviderError
+from bot.ports import GenerationInput, ProviderError
 from bot.providers.runflow import RunflowProvider
 from bot.quota_guard import QuotaGuard
 from bot.quotas import Limit, Period, QuotaPolicy, Scope
 from bot.runner import JobRunner
-from storage.blobs import FileBlobStore
-from storage.jobs import SqliteJobStore
+from bot.wiring.app import build_core
+from storage.sqlite import SqliteJobStore
+from storage.sqlite.blobs import FileBlobStore
 from tests.conftest import make_settings
 from tests.doubles import RecordingSurface
 from tests.fakes import Reply, gradient_jpeg, small_jpeg
@@ -159,7 +159,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         surface = RecordingSurface()
         core = await build_core(
             make_settings(tmp_path, runflow_callback_timeout_s=600),
-            data_dir=tmp_path,
             providers={"runflow": RunflowProvider(KEY, runflow.url, http, retry_base_delay=0.01)},
             surfaces={"test": surface},
             callback_base=f"http://127.0.0.1:{listener.getsockname()[1]}",

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from bot.jobs import JobState
-from bot.providers import Generated, GenerationInput, Submitted
+from bot.ports import Generated, GenerationInput, Submitted
 from tests.conftest import CoreFactory, submit
 from tests.doubles import ScriptedProvider
 

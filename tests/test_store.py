@@ -14,7 +14,7 @@ from bot.jobs import Job, JobChange, JobState, PendingIntake
 from bot.options import Options
 from bot.ports import JobStore
 from bot.quotas import Charge, ChargeTotal, Limit, Period, Scope, Window, window
-from storage.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 from tests.conftest import StoreOpener
 
 HASH = "f" * 64
@@ -229,10 +229,10 @@ async def test_the_last_job_slot_goes_to_one_request_on_any_process(open_store: 
     assert await first.take_slot("u1", 3, 60) == (None, 3)
 
 
-async def test_recording_the_job_ends_the_hold_taken_for_it(store: JobStore) -> None:
+async def test_admitting_the_job_ends_the_hold_taken_for_it(store: JobStore) -> None:
     hold, busy = await store.take_slot("u1", 2, 60, hold_id=A)
     assert (hold, busy) == (A, 0) and await store.slots_in_use("u1") == 1
-    await store.add(_job(A, "u1"))  # the job counts now, and its hold not as well
+    await store.admit(_job(A, "u1"))  # the job counts now, and its hold not as well
     assert await store.slots_in_use("u1") == 1 and (await store.take_slot("u1", 2, 60))[0] is not None
 
 
@@ -314,7 +314,7 @@ async def test_quota_holds_from_two_processes_cannot_both_take_the_last_images(o
     assert await second.charged([user, team], now) == [4, 4]
     held = [c for c, answer in zip(charges, answers, strict=True) if answer is None]
     await first.release_charge(held[0].job_id)  # its request gave up: the images come back
-    await first.add(_job(held[1].job_id, "u1"))  # recorded: the hold becomes a charge
+    await first.admit(_job(held[1].job_id, "u1"))  # admitted: the hold becomes a charge
     await second.settle_charge(held[1].job_id, 1)  # it delivered one image
     assert await first.charged([user, team], now + 120) == [1, 1]  # lapsed holds count no more
     assert await first.charge_totals(0, now + 120) == [ChargeTotal("w1", "u1", "agentai", 1)]
@@ -364,3 +364,4 @@ async def test_a_request_left_open_is_handed_to_one_replica_to_answer(open_store
     handed = await asyncio.gather(first.open_intakes(older_than=1e12), second.open_intakes(older_than=1e12))
     ids = [i.id for found in handed for i in found]
     assert sorted(ids) == [f"{n:032d}" for n in range(5)]  # each once, to one of them
+

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.jobs import Job
 from bot.options import Options
-from storage.jobs import SqliteJobStore
-from storage.migrations import MIGRATIONS
+from storage.sqlite import SqliteJobStore
+from storage.sqlite.migrations import MIGRATIONS
 
 HASH = "f" * 64
 
@@ -61,3 +61,14 @@ async def test_reopening_the_file_drops_the_leases_of_the_process_that_held_it(t
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")
     assert [job.id for job in await store.claim("new", time.time(), 1, lease_s=30)] == ["a" * 32]
     await store.close()
+
+
+async def test_a_command_beside_serve_leaves_its_leases(tmp_path: Path) -> None:
+    serving = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    await serving.add(_job())
+    assert await serving.claim("serve", time.time(), 1, lease_s=3600)
+    beside = await SqliteJobStore.open(tmp_path / "db.sqlite", serving=False)  # check, usage, generate
+    assert await serving.renew("serve", ["a" * 32], lease_s=3600) == {"a" * 32}
+    assert await beside.claim("other", time.time(), 1, lease_s=30) == []
+    await beside.close()
+    await serving.close()

@@ -13,7 +13,7 @@ from PIL import Image
 
 from bot.options import AspectRatio, Background, Options, Quality, Style
 from bot.photos import Photo, read_photo
-from bot.providers import Generated, GenerationInput, Provider, ProviderError
+from bot.ports import Generated, GenerationInput, Provider, ProviderError
 from bot.providers.studio import StudioProvider, output_size, render_headshots
 from bot.providers.studio import cutout as cutout_module
 from bot.providers.studio.backgrounds import render_background

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import web as bot_web
-from bot.app import Core
 from bot.jobs import JobState
-from bot.providers import Submitted
+from bot.ports import Submitted
 from bot.web import web_runner
+from bot.wiring.app import Core
 from tests.conftest import submit
 from tests.doubles import ScriptedProvider
 from tests.servers import running

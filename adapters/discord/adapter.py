@@ -18,11 +18,11 @@ from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import STARTING, DiscordIntake
 from adapters.discord.status_lookup import end_status
 from adapters.discord.surface import DiscordThread, fit
-from bot.chat import ExclusiveConnection
 from bot.downloads import Downloader
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
+from bot.ports import ExclusiveConnection
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)

@@ -48,7 +48,7 @@ def check_sizes(attachments: Sequence[discord.Attachment], max_bytes: int) -> No
 
 @dataclass(frozen=True)
 class AttachmentPhotos:
-    """`bot.chat.PhotoFetcher` for a command's attachments: all fetched at once, their URLs expire."""
+    """`bot.ports.PhotoFetcher` for a command's attachments: all fetched at once, their URLs expire."""
 
     downloader: Downloader
     attachments: Sequence[discord.Attachment]

@@ -16,7 +16,7 @@ import discord
 
 from adapters.discord.links import link_button
 from bot.buttons import MORE_LABEL, STYLE_LABEL, FollowUpKind
-from bot.chat import Button, Link
+from bot.ports import Button, Link
 
 
 class PressHandler(Protocol):

@@ -73,7 +73,7 @@ async def _answer(interaction: discord.Interaction, text: str | None) -> None:
 
 @dataclass(frozen=True)
 class _StatusInThread:
-    """`bot.chat.StatusOpener` for a follow-up: a new status message where the followed job's results went."""
+    """`bot.ports.StatusOpener` for a follow-up: a new status message where the followed job's results went."""
 
     surface: DiscordThread
     address: DiscordAddress

@@ -18,11 +18,11 @@ from adapters.discord.attachments import AttachmentPhotos, check_sizes
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
 from adapters.discord.status_lookup import status_nonce
 from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
-from bot.chat import DirectMessagesClosed
 from bot.downloads import Downloader
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
+from bot.ports import DirectMessagesClosed
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ class DiscordIntake:
 
 @dataclass(frozen=True)
 class _StatusAnswer:
-    """`bot.chat.StatusOpener`: the command's public answer is the status message."""
+    """`bot.ports.StatusOpener`: the command's public answer is the status message."""
 
     discord_intake: DiscordIntake
     interaction: discord.Interaction

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.chat import Link
+from bot.ports import Link
 
 MAX_LABEL = 80
 MAX_BUTTONS = 25

@@ -19,9 +19,9 @@ import discord
 from adapters.discord.buttons import status_view
 from adapters.discord.links import link_view
 from adapters.discord.permissions import joined
-from bot.chat import Button, Link, OutgoingFile
 from bot.delivery import plan_batches
 from bot.jobs import ThreadAddress
+from bot.ports import Button, Link, OutgoingFile
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _ends_with(key: str) -> Callable[[discord.Message], bool]:
 
 
 class DiscordThread:
-    """Posts into a job's Discord thread (or channel) for the core (`bot.chat.ChatSurface`)."""
+    """Posts into a job's Discord thread (or channel) for the core (`bot.ports.ChatSurface`)."""
 
     name = "discord"
     max_files_per_post = MAX_FILES_PER_MESSAGE

@@ -38,10 +38,10 @@ from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
-from bot.chat import ExclusiveConnection, ThreadGone
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
+from bot.ports import ExclusiveConnection, ThreadGone
 from bot.service import HeadshotService
 from bot.web import read_body
 
@@ -88,7 +88,7 @@ def one_token_authorize(token: str) -> Callable[[AsyncBoltContext], Awaitable[Au
 
 
 class SlackAdapter:
-    """Slack plugged into `serve` (`bot.chat.ChatAdapter`): listeners, surface, route, socket.
+    """Slack plugged into `serve` (`bot.ports.ChatAdapter`): listeners, surface, route, socket.
 
     With `bot_token` it serves one workspace; with `oauth` instead, every workspace that installs
     it, each with its own token.

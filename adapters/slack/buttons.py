@@ -23,8 +23,8 @@ from slack_sdk.models.blocks import (
 
 from adapters.slack.links import MAX_BUTTON_TEXT, MAX_SECTION_TEXT, link_button
 from bot.buttons import FollowUpKind
-from bot.chat import Button, Link
 from bot.followups import Press
+from bot.ports import Button, Link
 
 ACTION_PREFIX = "headshot_"
 FOLLOW_UP_ACTION = re.compile(rf"^{ACTION_PREFIX}({'|'.join(kind.value for kind in FollowUpKind)})$")

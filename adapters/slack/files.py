@@ -14,10 +14,10 @@ from typing import TypedDict
 import aiohttp
 from yarl import URL
 
-from bot.chat import OutgoingFile
 from bot.errors import UserError
 from bot.i18n import tn
 from bot.photos import NAMED_TYPES, looks_like_photo
+from bot.ports import OutgoingFile
 
 _SLACK_SUFFIXES = (".slack.com", ".slack-edge.com")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -20,11 +20,11 @@ from adapters.slack.intake import Origin, owner_key
 from adapters.slack.status_lookup import status_metadata
 from adapters.slack.surface import SlackAddress, status_with_note
 from adapters.slack.text import message_text
-from bot.chat import ThreadGone
 from bot.errors import UserError
 from bot.followups import FollowUps, Press
 from bot.intake import START_FAILED
 from bot.jobs import ThreadAddress
+from bot.ports import ThreadGone
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ async def _reply(respond: AsyncRespond, text: str) -> None:
 
 @dataclass(frozen=True)
 class _StatusInThread:
-    """`bot.chat.StatusOpener` for a follow-up: a new status message in the thread of the job it follows."""
+    """`bot.ports.StatusOpener` for a follow-up: a new status message in the thread of the job it follows."""
 
     shared: ListenerContext
     address: SlackAddress

@@ -20,10 +20,10 @@ from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_
 from adapters.slack.status_lookup import StatusMetadata, status_metadata
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
-from bot.chat import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.errors import UserError
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
+from bot.ports import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.quota_guard import QuotaExceeded
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class SlackIntake:
 
 @dataclass(frozen=True)
 class _SlackPhotos:
-    """`bot.chat.PhotoFetcher` for files shared on Slack."""
+    """`bot.ports.PhotoFetcher` for files shared on Slack."""
 
     slack: SlackIntake
     origin: Origin
@@ -269,7 +269,7 @@ class _SlackPhotos:
 
 @dataclass(frozen=True)
 class _StatusInChannel:
-    """`bot.chat.StatusOpener`: the status message where the request came from (or in a DM)."""
+    """`bot.ports.StatusOpener`: the status message where the request came from (or in a DM)."""
 
     slack: SlackIntake
     origin: Origin

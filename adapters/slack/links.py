@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, MarkdownTextObject, SectionBlock
 
-from bot.chat import Link
+from bot.ports import Link
 
 MAX_SECTION_TEXT = 3000
 MAX_BUTTON_TEXT = 75

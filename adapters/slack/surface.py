@@ -20,8 +20,8 @@ from adapters.slack.files import SlackFileTransfer
 from adapters.slack.links import link_blocks
 from adapters.slack.text import message_text
 from adapters.slack.web_api import posting_client
-from bot.chat import Button, Link, OutgoingFile
 from bot.jobs import ThreadAddress
+from bot.ports import Button, Link, OutgoingFile
 
 if TYPE_CHECKING:
     from adapters.slack.workspaces import Workspaces
@@ -76,7 +76,7 @@ def status_with_note(thread: SlackAddress, text: str) -> str:
 
 
 class SlackThread:
-    """Posts into a Slack thread for the core (`bot.chat.ChatSurface`)."""
+    """Posts into a Slack thread for the core (`bot.ports.ChatSurface`)."""
 
     name = "slack"
     max_files_per_post = MAX_FILES_PER_POST

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installations import SealedInstallationStore
 from adapters.slack.web_api import web_client
-from bot.chat import ThreadGone
+from bot.ports import ThreadGone
 
 log = logging.getLogger(__name__)
 

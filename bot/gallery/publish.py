@@ -12,13 +12,12 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot.blob_keys import gallery_manifest_key, thumbnail_key
-from bot.chat import Link
 from bot.downloads import sniff_image
 from bot.gallery.manifest import UNKNOWN_TYPE, GalleryImage, GalleryManifest
 from bot.gallery.thumbnails import THUMB_WIDTH, image_size, render_thumbnail
 from bot.gallery.tokens import new_token, same_hash, token_hash, well_formed
 from bot.jobs import Job, JobState
-from bot.ports import BlobStore, GalleryLinks, JobRecords, ResultLog
+from bot.ports import BlobStore, GalleryLinks, JobRecords, Link, ResultLog
 from bot.request import Capabilities
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from bot.downloads import Downloader, DownloadError, sniff_image
 from bot.options import Quality
-from bot.providers import Generated, GenerationInput, ProviderError, ResultImage, read_answer
+from bot.ports import Generated, GenerationInput, ProviderError, ResultImage
+from bot.providers import read_answer
 from bot.providers.agentai_answer import OUTPUT_VARIABLE, Answer, failure_message, header_seconds, parse_images
 from bot.providers.ratelimit import AGENTAI_LIMITS, CallLimiter
 from bot.request import Capabilities

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.downloads import sniff_image
-from bot.providers import ResultImage
+from bot.ports import ResultImage
 
 OUTPUT_VARIABLE = "headshot_result"
 

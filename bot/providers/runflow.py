@@ -13,7 +13,8 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.photos import Photo
-from bot.providers import GenerationInput, ProviderError, Submitted, read_answer
+from bot.ports import GenerationInput, ProviderError, Submitted
+from bot.providers import read_answer
 from bot.request import Capabilities
 
 log = logging.getLogger(__name__)

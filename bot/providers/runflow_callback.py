@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import StoreUnavailable
-from bot.providers import CallbackReceiver
+from bot.ports import CallbackReceiver
 from bot.providers.runflow import RunflowProvider
 from bot.web import read_body
 

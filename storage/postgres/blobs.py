@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from storage.blobs import BlobError
+from bot.ports import BlobError
 from storage.postgres.connect import GuardedPool
 
 CHUNK_BYTES = 512 * 1024

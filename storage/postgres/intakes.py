@@ -12,8 +12,13 @@ import time
 
 from bot.jobs import PendingIntake, ThreadAddress
 from storage.postgres.connect import GuardedPool
+from storage.rows import INTAKE_COLUMNS, intake_from_row, intake_values
 
 ANSWERING_S = 120.0
+_INSERT = (
+    f"INSERT INTO intakes ({', '.join(INTAKE_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${n}' for n in range(1, len(INTAKE_COLUMNS) + 1))})"
+)
 
 
 class PostgresIntakes:
@@ -23,10 +28,7 @@ class PostgresIntakes:
 
     async def begin_intake(self, intake: PendingIntake) -> None:
         """Record a request the moment it is taken on."""
-        await self._pool.execute(
-            "INSERT INTO intakes (id, owner, surface, reply, thread, created_at) VALUES ($1, $2, $3, $4, NULL, $5)",
-            intake.id, intake.owner, intake.surface, json.dumps(dict(intake.reply)), intake.created_at,
-        )
+        await self._pool.execute(_INSERT, *intake_values(intake))
 
     async def intake_opened(self, intake_id: str, thread: ThreadAddress) -> None:
         """Note the request's status message (and thread), posted but not yet a job."""
@@ -43,14 +45,7 @@ class PostgresIntakes:
         rows = await self._pool.fetch(
             "UPDATE intakes SET answering_until = $2 WHERE id IN ("
             "SELECT id FROM intakes WHERE created_at < $1 AND answering_until < $3 FOR UPDATE SKIP LOCKED"
-            ") RETURNING id, owner, surface, reply, thread, created_at",
+            f") RETURNING {', '.join(INTAKE_COLUMNS)}",
             older_than, now + ANSWERING_S, now,
         )
-        found = [
-            PendingIntake(
-                id=str(row["id"]), owner=str(row["owner"]), surface=str(row["surface"]), reply=json.loads(row["reply"]),
-                thread=json.loads(row["thread"]) if row["thread"] else None, created_at=float(row["created_at"]),
-            )
-            for row in rows
-        ]
-        return sorted(found, key=lambda intake: intake.created_at)
+        return sorted((intake_from_row(row) for row in rows), key=lambda intake: intake.created_at)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from typing import Any
 
-import asyncpg
-
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, Job, JobChange, JobState
-from bot.options import Options
 from storage.postgres.connect import GuardedPool
 from storage.postgres.wakeups import WAKE_CHANNEL
+from storage.rows import JOB_COLUMNS, change_sets, job_from_row, job_values
 
-_COLUMNS = (
-    "id owner surface thread provider options photo_count state created_at updated_at attempts "
-    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged workspace"
-).split()
 _ACTIVE = sorted(state.value for state in ACTIVE_STATES)
 _TERMINAL = sorted(state.value for state in TERMINAL_STATES)
 _DUE = "((state = ANY($1::text[]) AND not_before <= $2) OR (state = 'waiting' AND deadline <= $2))"
@@ -29,15 +21,18 @@ WITH due AS (
 )
 UPDATE jobs SET lease_owner = $3, lease_until = $2 + $4 FROM due WHERE jobs.id = due.id RETURNING jobs.*
 """
+_ADD = (
+    f"WITH added AS (INSERT INTO jobs ({', '.join(JOB_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${n}' for n in range(1, len(JOB_COLUMNS) + 1))}) RETURNING id)"
+)
 # The job, the confirmation of the quota charge held for it, the end of its slot's hold, and the
-# wake-up: one statement.
-_INSERT = (
-    f"WITH added AS (INSERT INTO jobs ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join(f'${n}' for n in range(1, len(_COLUMNS) + 1))}) RETURNING id), "
-    "confirmed AS (UPDATE quota_charges SET held_until = NULL WHERE job_id = $1), "
+# wake-up: one statement, so all of it happens or none.
+_ADMIT = (
+    f"{_ADD}, confirmed AS (UPDATE quota_charges SET held_until = NULL WHERE job_id = $1), "
     "released AS (DELETE FROM job_holds WHERE id = $1) "
     f"SELECT pg_notify('{WAKE_CHANNEL}', '') FROM added"
 )
+_INSERT = f"{_ADD} SELECT pg_notify('{WAKE_CHANNEL}', '') FROM added"
 _NEXT_DUE = """
 SELECT min(t) FROM (
     SELECT min(greatest(not_before, lease_until)) AS t FROM jobs WHERE state = ANY($1::text[])
@@ -51,24 +46,24 @@ class PostgresJobs:
 
     _pool: GuardedPool
 
+    async def admit(self, job: Job) -> None:
+        """Record the job, confirm the quota charge held for it, end its slot's hold and wake every
+        replica, in one statement."""
+        await self._pool.execute(_ADMIT, *_stamped(job))
+
     async def add(self, job: Job) -> None:
-        """Record a new job, confirm the quota charge held for it, end its slot's hold, and wake every replica."""
-        now = time.time()
-        job.created_at = job.created_at or now
-        job.updated_at = now
-        await self._pool.execute(_INSERT, *_to_row(job))
+        """Record a job (and wake every replica), and nothing else: a charge or a slot's hold under
+        its id stays as it was."""
+        await self._pool.execute(_INSERT, *_stamped(job))
 
     async def get(self, job_id: str) -> Job | None:
         """The job with this id, if any."""
         row = await self._pool.fetchrow("SELECT * FROM jobs WHERE id = $1", job_id)
-        return _from_row(row) if row else None
+        return job_from_row(row) if row else None
 
     async def update(self, job_id: str, change: JobChange, *, expect: Iterable[JobState] | None = None) -> bool:
         """Apply `change`; with `expect`, only if the job is in one of those states."""
-        fields: dict[str, Any] = {name: value for name, value in asdict(change).items() if value is not None}
-        fields["updated_at"] = time.time()
-        values = [value.value if isinstance(value, JobState) else value for value in fields.values()]
-        sets = ", ".join(f"{name} = ${n}" for n, name in enumerate(fields, start=2))
+        sets, values = change_sets(change, time.time(), lambda n: f"${n + 2}")
         sql = f"UPDATE jobs SET {sets} WHERE id = $1"
         if expect is not None:
             sql += f" AND state = ANY(${len(values) + 2}::text[])"
@@ -86,7 +81,7 @@ class PostgresJobs:
     async def claim(self, worker: str, now: float, limit: int, lease_s: float) -> list[Job]:
         """Lease up to `limit` due jobs nobody holds to `worker`; replicas claiming at once skip each other's rows."""
         rows = await self._pool.fetch(_CLAIM, _ACTIVE, now, worker, lease_s, limit)
-        return sorted((_from_row(row) for row in rows), key=lambda job: (job.not_before, job.created_at))
+        return sorted((job_from_row(row) for row in rows), key=lambda job: (job.not_before, job.created_at))
 
     async def renew(self, worker: str, job_ids: Sequence[str], lease_s: float) -> set[str]:
         """Extend the worker's leases on these jobs; returns the ids it still holds."""
@@ -116,7 +111,7 @@ class PostgresJobs:
         rows = await self._pool.fetch(
             "SELECT * FROM jobs WHERE owner = $1 ORDER BY created_at DESC LIMIT $2", owner, limit
         )
-        return [_from_row(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     async def unfinished_count(self, owner: str) -> int:
         """How many of an owner's jobs are not finished."""
@@ -143,23 +138,9 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
-def _to_row(job: Job) -> list[Any]:
-    values: list[Any] = []
-    for name in _COLUMNS:
-        value = getattr(job, name)
-        if name == "thread":
-            value = json.dumps(dict(value))
-        elif name == "options":
-            value = json.dumps(value.to_dict())
-        elif isinstance(value, JobState):
-            value = value.value
-        values.append(value)
-    return values
-
-
-def _from_row(row: asyncpg.Record) -> Job:
-    data = {name: row[name] for name in _COLUMNS}
-    data["thread"] = json.loads(data["thread"])
-    data["options"] = Options.from_dict(json.loads(data["options"]))
-    data["state"] = JobState(data["state"])
-    return Job(**data)
+def _stamped(job: Job) -> list[Any]:
+    """The row of a job being recorded now."""
+    now = time.time()
+    job.created_at = job.created_at or now
+    job.updated_at = now
+    return job_values(job)

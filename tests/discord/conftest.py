@@ -15,9 +15,9 @@ import pytest
 
 from adapters.discord import DiscordAdapter
 from adapters.discord.surface import DiscordThread
-from bot.app import Core, build_core, discord_adapter
-from bot.providers import Generated, GenerationInput, Provider, ResultImage
+from bot.ports import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
+from bot.wiring.app import Core, build_core, discord_adapter
 from tests.conftest import make_settings
 from tests.discord import shapes
 from tests.discord.fake_discord import FakeDiscord
@@ -173,7 +173,7 @@ async def make_harness(
 
     async def make(*, login: bool = True, **settings: Any) -> Harness:
         config = make_settings(tmp_path, discord_token=TOKEN, discord_api_base_url=fake.api, **settings)
-        core = await build_core(config, data_dir=tmp_path, providers=extra_providers)
+        core = await build_core(config, providers=extra_providers)
         adapter: DiscordAdapter = discord_adapter(config, core)
         cast(DiscordThread, adapter.surface).retry_delay = 0.01
         harness = Harness(fake, core, adapter)

@@ -9,11 +9,10 @@ from typing import Any
 import discord
 import pytest
 
-from bot.chat import OutgoingFile
 from bot.delivery import POSTED, STARTED, deliver_results
 from bot.jobs import JobState
-from bot.providers import Provider
-from storage.blobs import FileBlobStore
+from bot.ports import OutgoingFile, Provider
+from storage.sqlite.blobs import FileBlobStore
 from tests.discord.conftest import CHANNEL, OWNER, Harness, PackProvider
 from tests.discord.shapes import TOKEN
 from tests.doubles import jpeg

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.providers import Provider
+from bot.ports import Provider
 from bot.quotas import Limit, Period, QuotaPolicy, Scope
 from tests.discord.conftest import CHANNEL, GUILD, OWNER, Harness, HarnessFactory, payload
 from tests.discord.fake_discord import EPHEMERAL

@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 
 from tests.discord.fake_discord import FakeDiscord
-from tests.faults.harness import BOT_TOKEN, BotProcess, DiscordBot, Fakes, start_fakes
+from tests.faults.discord_bot import DiscordBot
+from tests.faults.harness import BOT_TOKEN, BotProcess, Fakes, start_fakes
 from tests.slack import fake_slack
 
 

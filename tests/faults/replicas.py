@@ -14,7 +14,8 @@ import aiohttp
 import asyncpg
 
 from tests.discord.fake_discord import FakeDiscord
-from tests.faults.harness import BotProcess, DiscordBot, Fakes, eventually
+from tests.faults.discord_bot import DiscordBot
+from tests.faults.harness import BotProcess, Fakes, eventually
 
 LEASE_S = 3
 

@@ -9,8 +9,9 @@ import asyncio
 import time
 from collections.abc import Iterator
 
-import asyncpg
 import pytest
+
+asyncpg = pytest.importorskip("asyncpg", reason="the PostgreSQL tests need asyncpg: pip install -e '.[postgres]'")
 
 from tests import pg
 from tests.faults.harness import (

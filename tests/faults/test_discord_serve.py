@@ -11,7 +11,8 @@ import pytest
 
 from tests.discord.conftest import CHANNEL
 from tests.discord.fake_discord import EPHEMERAL
-from tests.faults.harness import DISCORD_TOKEN, DiscordBot, eventually
+from tests.faults.discord_bot import DiscordBot
+from tests.faults.harness import DISCORD_TOKEN, eventually
 from tests.images import astronaut_jpeg
 
 COUNT = 2

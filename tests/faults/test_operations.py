@@ -11,10 +11,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.jobs import JobState
 from tests.fakes import Reply, small_jpeg
+from tests.faults.discord_bot import DiscordBot
 from tests.faults.harness import (
     DISCORD_TOKEN,
     BotProcess,
-    DiscordBot,
     Fakes,
     callback_body,
     post_callback,

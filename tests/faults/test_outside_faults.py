@@ -16,13 +16,13 @@ from typing import cast
 import pytest
 from aiohttp import web
 
-from bot.app import Core, build_core
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo
-from bot.providers import Submitted
+from bot.ports import Submitted
 from bot.providers.agentai import AgentAIProvider
 from bot.runner import JobRunner
+from bot.wiring.app import Core, build_core
 from tests.conftest import make_settings, submit
 from tests.doubles import RecordingSurface, ScriptedProvider
 from tests.fakes import Reply, small_jpeg
@@ -62,7 +62,7 @@ async def agentai_core(tmp_path: Path) -> AsyncIterator[tuple[Core, ResettingAge
     async with ResettingAgentAI() as fake:
         surface = RecordingSurface()
         settings = make_settings(tmp_path, agentai_api_key=AGENTAI_KEY, agentai_base_url=fake.url)
-        core = await build_core(settings, data_dir=tmp_path, surfaces={"test": surface})
+        core = await build_core(settings, surfaces={"test": surface})
         provider = cast(AgentAIProvider, core.catalog.get("agentai"))
         provider.retry_base_delay = 0.01
         provider.timeout_factor = 0.01  # a one-image request may take about a second here
@@ -133,7 +133,8 @@ FULL_DISK_WRITER = textwrap.dedent(
     """
     import asyncio, resource, signal, sys
     from pathlib import Path
-    from storage.blobs import BlobError, FileBlobStore
+    from bot.ports import BlobError
+    from storage.sqlite.blobs import FileBlobStore
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))

@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
+
+asyncpg = pytest.importorskip("asyncpg", reason="the PostgreSQL tests need asyncpg: pip install -e '.[postgres]'")
 
 from tests.discord.fake_discord import FakeDiscord
 from tests.faults.harness import Fakes, assert_each_once, callback_body, post_callback, wait_submissions

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog import ProviderCatalog
-from bot.chat import Button, Link, OutgoingFile
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
@@ -16,12 +15,13 @@ from bot.intake import JobIntake
 from bot.jobs import JobState
 from bot.options import Options
 from bot.photos import Photo, PhotoReader
+from bot.ports import Button, Link, OutgoingFile
 from bot.quota_guard import QuotaGuard
 from bot.quotas import QuotaPolicy
 from bot.results import ResultKeeper
 from bot.slots import InProcessSlots
-from storage.blobs import FileBlobStore
-from storage.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
+from storage.sqlite.blobs import FileBlobStore
 from tests.doubles import ScriptedProvider, jpeg
 from tests.faults.harness import BotProcess, Fakes, eventually
 from tests.faults.test_backpressure import settings_submission

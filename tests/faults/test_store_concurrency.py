@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.jobs import Job, JobChange, JobState
 from bot.options import Options
-from storage.jobs import SqliteJobStore
+from storage.sqlite import SqliteJobStore
 
 HASH = "c" * 64
 

@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from bot.app import Core, build_core
 from bot.options import Options
-from bot.providers import Generated, ResultImage
+from bot.ports import Generated, ResultImage
+from bot.wiring.app import Core, build_core
 from tests.conftest import make_settings, photo
 from tests.doubles import RecordingSurface, ScriptedProvider
 from tests.images import astronaut_jpeg, grace_hopper_jpeg
@@ -78,7 +78,7 @@ async def gallery_for(tmp_path: Path, images: Sequence[bytes], **values: Any) ->
     scripted = ScriptedProvider()
     honours = frozenset({"style", "background", "attire", "aspect_ratio", "quality", "prompt"})
     scripted.capabilities = replace(scripted.capabilities, honours=honours)
-    core = await build_core(settings, data_dir=tmp_path, surfaces={"test": surface}, providers={"scripted": scripted})
+    core = await build_core(settings, surfaces={"test": surface}, providers={"scripted": scripted})
     try:
         job_id = await deliver(core, scripted, images, style="executive", prompt="<b>bold</b> & <script>x</script>")
         assert core.galleries is not None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import build_core
 from bot.gallery.tokens import new_token, same_hash, token_hash, well_formed
 from bot.jobs import JobState
 from bot.options import Options
+from bot.wiring.app import build_core
 from tests.conftest import make_settings, photo
 from tests.doubles import RecordingSurface, ScriptedProvider, images
 from tests.gallery.conftest import PUBLIC
@@ -26,7 +26,7 @@ async def test_the_link_follows_the_results_and_a_broken_gallery_does_not_stop_t
     surface = RecordingSurface()
     settings = make_settings(tmp_path, public_base_url=PUBLIC)
     scripted = ScriptedProvider(script=[images(3), images(3)])
-    core = await build_core(settings, data_dir=tmp_path, surfaces={"test": surface}, providers={"scripted": scripted})
+    core = await build_core(settings, surfaces={"test": surface}, providers={"scripted": scripted})
     try:
         request = core.intake.build_request([photo()], Options(count=3), "scripted")
         first = await core.intake.accept(request, owner="u1", surface="test", thread={"thread": "a"})

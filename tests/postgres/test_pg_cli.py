@@ -1,4 +1,5 @@
-"""`check` and `serve` on PostgreSQL: which store is in use, and one clear line when it cannot be used."""
+"""`check`, `usage`, `generate` and `serve` on PostgreSQL: which store is in use, and one clear line
+when it cannot be used."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ async def test_check_says_which_postgresql_database_is_in_use(pg_url: str, tmp_p
     name = pg_url.rsplit("/", 1)[1]
     assert "usable" in store and f'PostgreSQL database "{name}" on 127.0.0.1' in store and "as postgres" in store
     assert "temporary files only" in result.stdout and PASSWORD not in result.stdout + result.stderr
+    assert not (tmp_path / "data" / "headshot-bot.db").exists()  # no SQLite store was made beside it
+
+
+def test_usage_and_generate_count_in_the_postgresql_store(pg_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": pg_url, "QUOTA_STUDIO_PER_USER_PER_MONTH": "1"}
+    assert run_cli("usage", cwd=tmp_path, env=env).stdout == "No headshots were counted for any workspace this month.\n"
+    first = run_cli("generate", "--sample", "--out", "out", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    second = run_cli("generate", "--sample", "--out", "out", cwd=tmp_path, env=env)
+    assert second.returncode != 0 and second.stdout == ""
+    lines = second.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: You have used 1 of your 1 Studio headshots for this month")
+    usage = run_cli("usage", cwd=tmp_path, env=env)
+    rows = [line.split()[:6] for line in usage.stdout.splitlines()]
+    assert rows[0] == ["WORKSPACE", "WHO", "PROVIDER", "PERIOD", "USED", "LIMIT"]
+    assert ["cli", "cli", "studio", "month", "1", "1"] in rows[1:], usage.stdout
+    assert not (tmp_path / "data" / "headshot-bot.db").exists()  # everything was counted in PostgreSQL
 
 
 @pytest.mark.parametrize("case", ["missing database", "wrong password", "unreachable"])

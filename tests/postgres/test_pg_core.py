@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import Core
 from bot.jobs import JobState
+from bot.wiring.app import Core
 from tests.conftest import submit
 from tests.doubles import RecordingSurface, ScriptedProvider, images
 

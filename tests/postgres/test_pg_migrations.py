@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
+
+asyncpg = pytest.importorskip("asyncpg", reason="the PostgreSQL tests need asyncpg: pip install -e '.[postgres]'")
 
 from storage.postgres.connect import DatabaseUnavailable, open_pool
 from storage.postgres.migrations import MIGRATIONS, migrate

@@ -23,8 +23,8 @@ from aiohttp import web
 from PIL import Image
 
 from adapters.slack import SlackAdapter
-from bot.app import Core, build_core, slack_adapter
-from bot.providers import Provider
+from bot.ports import Provider
+from bot.wiring.app import Core, build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider
 from tests.slack.fake_slack import TOKEN, FakeSlack
@@ -177,7 +177,7 @@ async def slack_bot(
         **settings,
     )
     scripted = ScriptedProvider()
-    core = await build_core(config, data_dir=tmp_path, providers={"scripted": scripted, **(providers or {})})
+    core = await build_core(config, providers={"scripted": scripted, **(providers or {})})
     adapter = slack_adapter(config, core)
     app: web.Application = core.web_app([adapter.install_routes])
     try:

@@ -14,7 +14,7 @@ from adapters.slack.manifest import render_manifest
 from bot.delivery import STARTED
 from bot.options import Options
 from bot.photos import Photo
-from bot.providers import Generated, GenerationInput, Provider, ResultImage
+from bot.ports import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
 from tests.doubles import jpeg
 from tests.slack.conftest import SlackHarness

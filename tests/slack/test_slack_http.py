@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from adapters.slack.modals import FILE_TYPES
-from bot.app import build_core, slack_adapter
+from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.slack.conftest import SlackHarness, payload, wait_for
 from tests.slack.fake_slack import APP_TOKEN, TOKEN, FakeSlack
@@ -63,7 +63,7 @@ async def test_help_and_unknown_subcommands_answer_with_usage(harness: SlackHarn
 async def test_socket_mode_connects_and_handles_a_command_without_any_route(tmp_path: Path, fake: FakeSlack) -> None:
     settings = make_settings(tmp_path, slack_bot_token=TOKEN, slack_app_token=APP_TOKEN,
                              slack_api_base_url=f"{fake.url}/api/")
-    core = await build_core(settings, data_dir=tmp_path)
+    core = await build_core(settings)
     adapter = slack_adapter(settings, core)
     app = web.Application()
     adapter.install_routes(app)

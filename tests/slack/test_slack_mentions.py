@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from adapters.slack.mentions import read_mention
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from tests.doubles import jpeg
 from tests.slack.conftest import SlackHarness, payload, portrait_jpeg
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.manifest import render_manifest
-from bot.check import check_lines
+from bot.wiring.check import check_lines
 from tests.conftest import make_settings
 from tests.slack.conftest import SlackHarness
 from tests.slack.fake_slack import CLIENT_ID, CLIENT_SECRET, TOKEN

@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import build_core, slack_adapter
-from bot.providers import Submitted
+from bot.ports import Submitted
+from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider
 from tests.servers import running
@@ -52,7 +52,7 @@ async def oauth_bot(tmp_path: Path, fake: FakeSlack, *, secret_key: str = KEY) -
     )
     scripted = ScriptedProvider()
     scripted.capabilities = replace(scripted.capabilities, asynchronous=True)  # results arrive by callback
-    core = await build_core(settings, data_dir=tmp_path, callback_base=CALLBACK_BASE, providers={"scripted": scripted})
+    core = await build_core(settings, callback_base=CALLBACK_BASE, providers={"scripted": scripted})
     adapter = slack_adapter(settings, core)
     app: web.Application = core.web_app([adapter.install_routes])
     async with running(app) as url, aiohttp.ClientSession() as http:

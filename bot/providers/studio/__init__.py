@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.providers import Generated, GenerationInput, ResultImage
+from bot.ports import Generated, GenerationInput, ResultImage
 from bot.request import Capabilities
 
 __all__ = ["StudioProvider", "output_size", "render_headshots"]

@@ -14,7 +14,7 @@ from PIL import Image
 
 from bot.options import AspectRatio, Options, Quality
 from bot.photos import Photo
-from bot.providers import ProviderError
+from bot.ports import ProviderError
 from bot.providers.studio.backgrounds import render_background
 from bot.providers.studio.compose import composite, decontaminate, place, side_fade
 from bot.providers.studio.cutout import Matte, person_matte

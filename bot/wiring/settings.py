@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pydantic_settings.sources import PydanticBaseEnvSettingsSource
 
 from bot.quotas import QuotaPolicy
+from bot.wiring.provider_table import ProviderSettings, provider_names
 
 QUOTA_PREFIX = "QUOTA_"
 
@@ -100,8 +101,6 @@ class Settings(BaseSettings):
     @classmethod
     def _read_quotas(cls, value: object) -> object:
         if isinstance(value, dict):
-            from bot.provider_table import provider_names  # it builds on these settings: imported when used
-
             return QuotaPolicy.from_variables(value, provider_names())
         if not isinstance(value, QuotaPolicy):
             raise TypeError("quotas must be QUOTA_* variables or a QuotaPolicy")
@@ -151,6 +150,17 @@ class Settings(BaseSettings):
             if url is not None and url.startswith(prefix):
                 return Path(url[len(prefix):])
         return self.data_dir / "headshot-bot.db"
+
+    @property
+    def provider_settings(self) -> ProviderSettings:
+        """What the providers are built from (`bot.wiring.provider_table`)."""
+        return ProviderSettings(
+            agentai_api_key=self.agentai_api_key,
+            agentai_base_url=self.agentai_base_url,
+            runflow_api_key=self.runflow_api_key,
+            runflow_base_url=self.runflow_base_url,
+            public_base_url=self.public_base_url,
+        )
 
     @property
     def guild_ids(self) -> list[int]:

@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from bot.errors import UserError
 from bot.logs import configure_logging
 from bot.options import MAX_COUNT, MIN_COUNT, choices
-from bot.provider_table import provider_names
 from bot.quotas import QuotaSettingError
-from bot.settings import Settings
+from bot.wiring.provider_table import provider_names
+from bot.wiring.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,14 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        from bot.app import QUIET_LOGGERS
-        from bot.serve import serve
+        from bot.wiring.app import QUIET_LOGGERS
+        from bot.wiring.serve import serve
 
         configure_logging(settings.secrets(), quiet=QUIET_LOGGERS, fmt=settings.log_format)
         asyncio.run(serve(settings))
         return 0
     if args.command == "generate":
-        from bot.generate import GenerateArgs, run_generate
+        from bot.wiring.generate import GenerateArgs, run_generate
 
         configure_logging(settings.secrets(), level=30, fmt=settings.log_format)
         names = ("style", "background", "attire", "count", "quality", "aspect_ratio", "prompt")
@@ -96,13 +96,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return asyncio.run(run_generate(settings, gen))
     if args.command == "check":
-        from bot.check import check_lines
+        from bot.wiring.check import check_lines
 
         lines, ok = check_lines(settings)
         print("\n".join(lines))
         return 0 if ok else 1
     if args.command == "usage":
-        from bot.usage_report import usage_report
+        from bot.wiring.usage_report import usage_report
 
         print(asyncio.run(usage_report(settings, args.workspace)))
         return 0

@@ -11,14 +11,15 @@ import time
 
 from aiohttp import web
 
-from bot.app import build_adapters, build_core, hold_data_folders
-from bot.chat import ChatAdapter
 from bot.errors import UserError
 from bot.interrupted import InterruptedIntakes
+from bot.ports import ChatAdapter
 from bot.scrape import metrics_route
-from bot.settings import Settings
 from bot.singleton import while_leased
 from bot.web import web_runner
+from bot.wiring.app import build_adapters, build_core
+from bot.wiring.settings import Settings
+from bot.wiring.stores import hold_data_folders
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bot.app import open_storage
 from bot.errors import UserError
-from bot.provider_table import BY_RANK
-from bot.settings import Settings
 from bot.usage import limit_lines
+from bot.wiring.provider_table import BY_RANK
+from bot.wiring.settings import Settings
+from bot.wiring.stores import open_storage
 
 
 def _dir_usable(path: Path) -> str | None:
@@ -26,7 +26,7 @@ def _dir_usable(path: Path) -> str | None:
 async def _store_usable(settings: Settings) -> tuple[str, str | None]:
     """Which store DATABASE_URL chooses, and why it is not usable (None when it is)."""
     try:
-        storage = await open_storage(settings)
+        storage = await open_storage(settings, serving=False)
     except UserError as exc:  # PostgreSQL says exactly what is wrong, without the password
         return "PostgreSQL", str(exc)
     except Exception as exc:
@@ -34,7 +34,7 @@ async def _store_usable(settings: Settings) -> tuple[str, str | None]:
     try:
         return storage.description, None if await storage.store.ping() else f"{storage.description}: no answer"
     finally:
-        await storage.store.close()
+        await storage.close()
 
 
 def check_lines(settings: Settings) -> tuple[list[str], bool]:
@@ -89,7 +89,7 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
     else:
         line("discord", "off", "set DISCORD_TOKEN")
     for entry in BY_RANK:
-        state, detail = entry.status(settings)
+        state, detail = entry.status(settings.provider_settings)
         line(entry.name, state, detail)
     line("metrics", "configured", "GET /metrics; " + ("bearer token required" if settings.metrics_token else
                                                      "open to anyone who reaches the port (set METRICS_TOKEN)"))

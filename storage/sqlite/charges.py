@@ -13,18 +13,17 @@ counts or an advisory lock per provider), so simultaneous holds are decided one 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import aiosqlite
 
 from bot.quotas import Charge, ChargeTotal, Period, Scope, Window, window
-from storage.writes import transaction
+from storage.sqlite.writes import SqliteRole
 
 # A charge counts once its job is recorded (held_until NULL), or while its hold lasts.
 LIVE = "(held_until IS NULL OR held_until > :now)"
 _COLUMN = {Scope.USER: "owner", Scope.WORKSPACE: "workspace"}
-# The same write of the job row confirms its hold (see `SqliteJobStore.add`).
+# The same write that records the job confirms its hold (see `SqliteJobs.admit`).
 CONFIRM = "UPDATE quota_charges SET held_until = NULL WHERE job_id = ?"
 _BUMP = (
     "INSERT INTO quota_counts (provider, scope, key, period, start, images) VALUES (?, ?, ?, ?, ?, ?) "
@@ -32,11 +31,8 @@ _BUMP = (
 )
 
 
-class SqliteCharges:
+class SqliteCharges(SqliteRole):
     """The quota ledger's part of `SqliteJobStore`, on its connection and its write lock."""
-
-    _db: aiosqlite.Connection
-    _writing: asyncio.Lock
 
     @staticmethod
     def _uses_sql(windows: Sequence[Window], now: float) -> tuple[list[str], dict[str, object]]:
@@ -89,7 +85,7 @@ class SqliteCharges:
         fits, params = self._fits(windows, charge.images, charge.at)
         params.update(job=charge.job_id, provider=charge.provider, owner=charge.owner, workspace=charge.workspace,
                       at=charge.at, images=charge.images, until=until)
-        async with self._writing, transaction(self._db) as db:
+        async with self._immediate() as db:
             added = await db.execute(
                 "INSERT INTO quota_charges (job_id, provider, owner, workspace, at, images, held_until) "
                 f"SELECT :job, :provider, :owner, :workspace, :at, :images, :until WHERE {fits}",
@@ -110,7 +106,7 @@ class SqliteCharges:
 
     async def release_charge(self, job_id: str) -> None:
         """Drop a hold whose job was never recorded."""
-        async with self._writing, transaction(self._db) as db:
+        async with self._immediate() as db:
             row = await self._charge(job_id, held=True)
             if row is not None:
                 await db.execute("DELETE FROM quota_charges WHERE job_id = ?", (job_id,))
@@ -118,7 +114,7 @@ class SqliteCharges:
 
     async def settle_charge(self, job_id: str, images: int) -> None:
         """Count what a finished job delivered (never more than it held)."""
-        async with self._writing, transaction(self._db) as db:
+        async with self._immediate() as db:
             row = await self._charge(job_id)
             if row is not None and images < row[4]:
                 await db.execute("UPDATE quota_charges SET images = ? WHERE job_id = ?", (images, job_id))
@@ -139,7 +135,7 @@ class SqliteCharges:
 
     async def drop_charges_before(self, cutoff: float, now: float) -> int:
         """Take back lapsed holds, and forget charges and counts older than `cutoff`; returns the charges removed."""
-        async with self._writing, transaction(self._db) as db:
+        async with self._immediate() as db:
             lapsed = list(await db.execute_fetchall(
                 "SELECT provider, owner, workspace, at, images FROM quota_charges "
                 "WHERE held_until IS NOT NULL AND held_until <= ?", (now,)

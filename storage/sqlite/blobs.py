@@ -10,11 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.ports import BlobError
+
 CHUNK_BYTES = 256 * 1024
-
-
-class BlobError(OSError):
-    """A blob could not be written (full disk, size cap); nothing partial is left behind."""
 
 
 class FileBlobStore:

@@ -6,39 +6,21 @@ one writer at a time, so two processes on the file cannot both take the last slo
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
-import aiosqlite
-
-from storage.writes import begin_immediate
+from storage.sqlite.writes import SqliteRole
 
 # Unfinished states are everything but these two.
 _TERMINAL = ("delivered", "failed")
 PRUNE_EVERY = 500  # seen keys: sweep the expired ones every this many sightings
 
 
-class SqliteLimits:
-    """`CallLog`, `JobSlots` and `SeenKeys` for `storage.jobs.SqliteJobStore`."""
+class SqliteLimits(SqliteRole):
+    """`CallLog`, `JobSlots` and `SeenKeys` for `SqliteJobStore`."""
 
-    _db: aiosqlite.Connection
-    _writing: asyncio.Lock
     _sightings = 0
-
-    @asynccontextmanager
-    async def _immediate(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One read-then-write transaction that holds SQLite's write lock from its first statement."""
-        async with self._writing:
-            await begin_immediate(self._db)
-            try:
-                yield self._db
-                await self._db.commit()
-            except BaseException:
-                await self._db.rollback()
-                raise
 
     async def take_call(self, provider: str, at: float, limits: Sequence[tuple[int, float]]) -> float:
         """Log a call if every limit allows one now (0), else the seconds until one would."""

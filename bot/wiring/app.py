@@ -8,19 +8,16 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
 from bot.catalog import ProviderCatalog
-from bot.chat import ChatAdapter, ChatSurface
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
-from bot.errors import UserError
 from bot.followups import FollowUps
 from bot.gallery.publish import Galleries
 from bot.gallery.routes import GalleryRoutes
@@ -28,8 +25,15 @@ from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
 from bot.photos import PhotoReader
-from bot.ports import BlobStore, JobStore, JobWakeups, SingletonLease
-from bot.provider_table import (
+from bot.ports import BlobStore, ChatAdapter, ChatSurface, JobStore, Provider, QuotaLedger
+from bot.quota_guard import QuotaGuard
+from bot.results import ResultKeeper
+from bot.retention import RetentionSweep
+from bot.runner import JobRunner
+from bot.service import HeadshotService
+from bot.slots import StoredSlots
+from bot.web import RouteInstaller, create_web_app
+from bot.wiring.provider_table import (
     ProviderTools,
     build_providers,
     callback_routes,
@@ -37,19 +41,8 @@ from bot.provider_table import (
     concurrency,
     default_provider,
 )
-from bot.providers import Provider
-from bot.quota_guard import QuotaGuard
-from bot.results import ResultKeeper
-from bot.retention import RetentionSweep
-from bot.runner import JobRunner
-from bot.service import HeadshotService
-from bot.settings import Settings
-from bot.singleton import ProcessLease
-from bot.slots import StoredSlots
-from bot.web import RouteInstaller, create_web_app
-from storage.blobs import FileBlobStore
-from storage.folder_lock import lock_folder
-from storage.jobs import SqliteJobStore
+from bot.wiring.settings import Settings
+from bot.wiring.stores import Storage, open_storage
 
 if TYPE_CHECKING:
     from adapters.discord import DiscordAdapter
@@ -58,50 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUIET_LOGGERS = ("discord.gateway", "discord.client", "slack_bolt")
-
-
-@dataclass
-class Storage:
-    """What DATABASE_URL chose: the stores, and how processes sharing them hear of each other."""
-
-    store: JobStore
-    blobs: BlobStore
-    description: str  # for `check` and the log: which store, never a password
-    wakeups: JobWakeups | None = None  # None: this process is the store's only user
-    lease: Callable[[str], SingletonLease] = lambda _name: ProcessLease()
-
-
-async def open_storage(settings: Settings, data_dir: Path | None = None) -> Storage:
-    """PostgreSQL when DATABASE_URL names it (then DATA_DIR keeps only temporary files), else SQLite.
-
-    With `data_dir` (the CLI's scratch space, tests) SQLite in that folder, whatever DATABASE_URL says.
-    """
-    root = data_dir or settings.data_dir
-    root.mkdir(parents=True, exist_ok=True)
-    url = settings.postgres_url if data_dir is None else None
-    if url is None:
-        path = settings.database_path if data_dir is None else root / "headshot-bot.db"
-        return Storage(await SqliteJobStore.open(path), FileBlobStore(root / "blobs"), f"SQLite at {path}")
-    try:
-        from storage.postgres.blobs import PostgresBlobStore
-        from storage.postgres.lease import AdvisoryLease
-        from storage.postgres.store import PostgresStore
-        from storage.postgres.wakeups import PostgresWakeups
-    except ImportError as exc:
-        raise UserError(
-            "DATABASE_URL names a PostgreSQL database, which needs asyncpg: pip install 'headshot-bot[postgres]'"
-        ) from exc
-
-    store = await PostgresStore.open(url)
-    # A standby tries every second or so; a holder checks its connection as often (JOB_LEASE_S bounds both).
-    pace = min(2.0, settings.job_lease_s / 4)
-    return Storage(
-        store,
-        PostgresBlobStore(store.pool, root / "tmp"),
-        store.description,
-        PostgresWakeups(url),
-        lambda name: AdvisoryLease(url, name, retry_s=pace, check_s=pace),
-    )
 
 
 @dataclass
@@ -158,7 +107,7 @@ class Core:
         self.photo_reader.close()
         for http in self.http_clients:
             await http.close()
-        await self.store.close()
+        await self.storage.close()
 
 
 def fault_hook(point: str | None) -> Callable[[str], None]:
@@ -177,33 +126,26 @@ def fault_hook(point: str | None) -> Callable[[str], None]:
     return maybe_die
 
 
-def hold_data_folders(settings: Settings) -> list[IO[str]]:
-    """With SQLite, lock DATA_DIR (and the database's folder) for this `serve` alone; the second
-    `serve` on them stops with a sentence. A shared database (PostgreSQL) takes many replicas."""
-    url = settings.database_url
-    if url and not url.startswith("sqlite"):
-        return []
-    folders = {settings.data_dir.resolve(), settings.database_path.resolve().parent}
-    return [lock_folder(folder) for folder in sorted(folders)]
-
-
 async def build_core(
     settings: Settings,
     *,
     providers: Mapping[str, Provider] | None = None,
     surfaces: Mapping[str, ChatSurface] | None = None,
-    data_dir: Path | None = None,
+    storage: Storage | None = None,
+    ledger: QuotaLedger | None = None,
     callback_base: str | None = None,
     galleries: bool = True,
 ) -> Core:
-    """Open the store and build providers, engine, runner, intake and service.
+    """Open the store (unless `storage` is given) and build providers, engine, runner, intake and service.
 
     `providers` run beside the ones the settings switch on (a name given here wins);
     `surfaces` are the chat surfaces known from the start (`build_adapters` adds the platforms').
+    `ledger` counts the quotas when they are kept in another store than the jobs (`generate`).
     With PUBLIC_BASE_URL (and `galleries`), every delivered job gets a gallery.
     """
-    storage = await open_storage(settings, data_dir)
+    storage = storage or await open_storage(settings, serving=True)
     store, blobs = storage.store, storage.blobs
+    ledger = ledger or store
     http_clients: list[aiohttp.ClientSession] = []
 
     def new_http(timeout: aiohttp.ClientTimeout | None = None) -> aiohttp.ClientSession:
@@ -214,9 +156,9 @@ async def build_core(
     downloader = Downloader(
         new_http(timeout=aiohttp.ClientTimeout(total=120, sock_connect=15)), allow_private=settings.allow_private_urls
     )
-    configured = await build_providers(settings, ProviderTools(store, downloader, new_http))
+    configured = await build_providers(settings.provider_settings, ProviderTools(store, downloader, new_http))
     running = {**configured, **(providers or {})}
-    catalog = ProviderCatalog(running, default_provider(settings, list(running)))
+    catalog = ProviderCatalog(running, default_provider(settings.default_provider, list(running)))
     surface_map: dict[str, ChatSurface] = dict(surfaces or {})
     metrics = Metrics()
     metrics.declare(catalog.names(), surface_map)
@@ -233,7 +175,7 @@ async def build_core(
         records=store,
         results=store,
         deliveries=store,
-        charges=store,
+        charges=ledger,
         blobs=blobs,
         providers=catalog,
         surfaces=surface_map,
@@ -257,7 +199,7 @@ async def build_core(
     )
     defaults = UserDefaults(store, catalog)
     photo_reader = PhotoReader(max_bytes=settings.max_photo_bytes)
-    quotas = QuotaGuard(settings.quotas, store, metrics=metrics)
+    quotas = QuotaGuard(settings.quotas, ledger, metrics=metrics)
     intake = JobIntake(
         records=store,
         blobs=blobs,

@@ -1,6 +1,37 @@
-"""Versioned schema migrations for the job store: append, never edit a released step."""
+"""Versioned schema migrations for the SQLite store: append, never edit a released step.
+
+Each step runs in one `BEGIN IMMEDIATE` transaction together with the new `user_version`, so
+two processes opening a new file at once apply each step once.
+"""
 
 from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Apply the steps this database lacks; returns its schema version afterwards."""
+    version = await _user_version(db)
+    while version < len(MIGRATIONS):
+        script = MIGRATIONS[version]
+        try:
+            await db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version + 1};\nCOMMIT;")
+        except sqlite3.OperationalError:
+            # Another process opening the same new file may have applied this step first.
+            await db.rollback()
+            if await _user_version(db) <= version:
+                raise
+        version = await _user_version(db)
+    return version
+
+
+async def _user_version(db: aiosqlite.Connection) -> int:
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
 
 MIGRATIONS: list[str] = [
     # 1: jobs, their results, recorded deliveries, user defaults and provider call log.

@@ -1,7 +1,8 @@
 """Every provider the bot knows, in one table: what switches it on, how it is built, how many jobs at once.
 
 With no usable DEFAULT_PROVIDER, the configured provider of the lowest `default_rank` is the
-default. `cli`, `check` and the composition root all read this table.
+default. `cli`, `check` and the composition root all read this table; the settings hand it
+the part of themselves it needs (`ProviderSettings`), so the table does not import them.
 """
 
 from __future__ import annotations
@@ -11,11 +12,22 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.downloads import Downloader
-from bot.ports import CallLog
-from bot.providers import CallbackReceiver, CallbackUrl, Provider, runflow_callback
-from bot.settings import Settings
+from bot.ports import CallbackReceiver, CallbackUrl, CallLog, Provider
+from bot.providers import runflow_callback
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """The part of the settings the providers are built from: their keys and addresses."""
+
+    agentai_api_key: SecretStr | None
+    agentai_base_url: str
+    runflow_api_key: SecretStr | None
+    runflow_base_url: str
+    public_base_url: str | None  # where a provider's callbacks arrive
 
 
 @dataclass(frozen=True)
@@ -42,13 +54,13 @@ class ProviderEntry:
     name: str
     default_rank: int  # the default is the configured provider of the lowest rank
     concurrency: int  # jobs at once in its generating steps
-    enabled: Callable[[Settings], bool]
-    build: Callable[[Settings, ProviderTools], Awaitable[Provider]]
-    status: Callable[[Settings], tuple[str, str]]  # (state, detail) for `headshot-bot check`
+    enabled: Callable[[ProviderSettings], bool]
+    build: Callable[[ProviderSettings, ProviderTools], Awaitable[Provider]]
+    status: Callable[[ProviderSettings], tuple[str, str]]  # (state, detail) for `headshot-bot check`
     callbacks: Callbacks | None = None
 
 
-async def _agentai(settings: Settings, tools: ProviderTools) -> Provider:
+async def _agentai(settings: ProviderSettings, tools: ProviderTools) -> Provider:
     from bot.providers.agentai import AgentAIProvider
     from bot.providers.ratelimit import CallLimiter
 
@@ -58,26 +70,26 @@ async def _agentai(settings: Settings, tools: ProviderTools) -> Provider:
     return AgentAIProvider(key, settings.agentai_base_url, tools.new_http(), tools.downloader, limiter)
 
 
-async def _runflow(settings: Settings, tools: ProviderTools) -> Provider:
+async def _runflow(settings: ProviderSettings, tools: ProviderTools) -> Provider:
     from bot.providers.runflow import RunflowProvider
 
     assert settings.runflow_api_key is not None
     return RunflowProvider(settings.runflow_api_key.get_secret_value(), settings.runflow_base_url, tools.new_http())
 
 
-async def _studio(_settings: Settings, _tools: ProviderTools) -> Provider:
+async def _studio(_settings: ProviderSettings, _tools: ProviderTools) -> Provider:
     from bot.providers.studio import StudioProvider
 
     return StudioProvider()
 
 
-def _agentai_status(settings: Settings) -> tuple[str, str]:
+def _agentai_status(settings: ProviderSettings) -> tuple[str, str]:
     if settings.agentai_api_key:
         return "configured", settings.agentai_base_url
     return "off", "set AGENTAI_API_KEY"
 
 
-def _runflow_status(settings: Settings) -> tuple[str, str]:
+def _runflow_status(settings: ProviderSettings) -> tuple[str, str]:
     if settings.runflow_api_key and not settings.public_base_url:
         return "incomplete", "RUNFLOW_API_KEY is set but PUBLIC_BASE_URL is not (callbacks)"
     if settings.runflow_api_key:
@@ -106,15 +118,14 @@ def concurrency() -> dict[str, int]:
     return {entry.name: entry.concurrency for entry in PROVIDERS}
 
 
-def default_provider(settings: Settings, available: Sequence[str]) -> str:
-    """DEFAULT_PROVIDER if usable, else the configured provider of the lowest rank."""
-    chosen = settings.default_provider
+def default_provider(chosen: str | None, available: Sequence[str]) -> str:
+    """`chosen` (DEFAULT_PROVIDER) if usable, else the configured provider of the lowest rank."""
     if chosen is not None and chosen in available:
         return chosen
     return next((entry.name for entry in BY_RANK if entry.name in available), "studio")
 
 
-async def build_providers(settings: Settings, tools: ProviderTools) -> dict[str, Provider]:
+async def build_providers(settings: ProviderSettings, tools: ProviderTools) -> dict[str, Provider]:
     """The providers the settings switch on."""
     return {entry.name: await entry.build(settings, tools) for entry in PROVIDERS if entry.enabled(settings)}
 

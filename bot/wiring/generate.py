@@ -16,14 +16,16 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bot.app import Core, build_core
 from bot.directory_surface import DirectorySurface, folder_address
 from bot.errors import UserError
 from bot.intake import Ask
 from bot.jobs import Job, JobState, ThreadAddress
 from bot.messages import elapsed
-from bot.settings import Settings
+from bot.ports import JobRecords
 from bot.web import web_runner
+from bot.wiring.app import build_core
+from bot.wiring.settings import Settings
+from bot.wiring.stores import Storage, open_storage, scratch_storage
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _read_inputs(args: GenerateArgs) -> list[tuple[str, bytes]]:
 
 @dataclass(frozen=True)
 class _Files:
-    """`bot.chat.PhotoFetcher` for photos already read from disk."""
+    """`bot.ports.PhotoFetcher` for photos already read from disk."""
 
     files: list[tuple[str, bytes]]
 
@@ -78,7 +80,7 @@ class _Files:
 
 @dataclass(frozen=True)
 class _Folder:
-    """`bot.chat.StatusOpener`: the "thread" is a file name prefix in the output folder."""
+    """`bot.ports.StatusOpener`: the "thread" is a file name prefix in the output folder."""
 
     prefix: str
 
@@ -103,8 +105,22 @@ def listen(port: int) -> socket.socket:
 
 
 async def run_generate(settings: Settings, args: GenerateArgs) -> int:
-    """Make headshots and print their paths; returns the exit status."""
+    """Make headshots and print their paths; returns the exit status.
+
+    The job's images are charged to user `cli` in the store DATABASE_URL (or DATA_DIR) names, as a
+    chat request's are, so a run past a limit is refused with its sentence and `usage` counts the
+    ones that ran. The job itself runs on a store of this run's own in a scratch folder: no other
+    process works that queue, and its files go when the run ends.
+    """
     files = _read_inputs(args)
+    counted = await open_storage(settings, serving=False)  # a serve may be working that store
+    try:
+        return await _generate(settings, args, files, counted)
+    finally:
+        await counted.close()
+
+
+async def _generate(settings: Settings, args: GenerateArgs, files: list[tuple[str, bytes]], counted: Storage) -> int:
     interactive = sys.stderr.isatty()
     surface = DirectorySurface(args.out, progress=sys.stderr if interactive else None)
     # With PUBLIC_BASE_URL (a tunnel to PORT) the callback arrives on PORT; without it, at the local
@@ -120,8 +136,8 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
             sockets.enter_context(listener)
         # The scratch folder goes at the end of the run, so no gallery could outlive it.
         core = await build_core(
-            settings, data_dir=Path(scratch), surfaces={"cli": surface}, callback_base=public or local,
-            galleries=False,
+            settings, storage=await scratch_storage(Path(scratch)), ledger=counted.store, surfaces={"cli": surface},
+            callback_base=public or local, galleries=False,
         )
         server: web.AppRunner | None = None
         try:
@@ -138,7 +154,7 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
             ask = Ask(owner="cli", values=args.options, provider=args.provider)
             job = await core.intake.start(ask, _Files(files), _Folder(stem), surface)
             limit = args.timeout or (settings.runflow_callback_timeout_s if server else 3600.0)
-            bar = asyncio.create_task(show_progress(core, job.id, sys.stderr)) if interactive else None
+            bar = asyncio.create_task(show_progress(core.store, job.id, sys.stderr)) if interactive else None
             try:
                 await asyncio.wait_for(core.runner.run_until_idle(include_waiting=True, poll=0.5), limit + 30)
             except TimeoutError:
@@ -149,6 +165,8 @@ async def run_generate(settings: Settings, args: GenerateArgs) -> int:
                     bar.cancel()
                     sys.stderr.write("\r\033[K")
             final = await core.store.get(job.id)
+            if final is not None:
+                await counted.store.admit(final)  # its charge is confirmed, as a chat job's is when recorded
             if final is None or final.state is not JobState.DELIVERED:
                 reason = final.error if final and final.error else "the job did not finish."
                 print(f"error: {reason}", file=sys.stderr)
@@ -178,11 +196,11 @@ def progress_line(job: Job, seconds: float) -> str:
     return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {job.state.value}{counted} · {elapsed(seconds)}"
 
 
-async def show_progress(core: Core, job_id: str, stream: TextIO) -> None:
+async def show_progress(records: JobRecords, job_id: str, stream: TextIO) -> None:
     """Redraw the progress bar on the terminal until cancelled."""
     started = time.monotonic()
     while True:
-        job = await core.store.get(job_id)
+        job = await records.get(job_id)
         if job is not None:
             stream.write("\r\033[K" + progress_line(job, time.monotonic() - started))
             stream.flush()

@@ -14,7 +14,7 @@ from bot.buttons import FollowUp
 from bot.errors import UserError
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.photos import Photo
-from bot.ports import BlobStore
+from bot.ports.blobs import BlobStore
 
 
 @dataclass(frozen=True)

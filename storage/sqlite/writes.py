@@ -1,4 +1,5 @@
-"""One write to SQLite: its statements in one transaction that takes the write lock first."""
+"""One write to SQLite: its statements in one transaction that takes the write lock first; and
+the base of every part of the SQLite store, which writes that way."""
 
 from __future__ import annotations
 
@@ -58,3 +59,23 @@ async def transaction(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Conne
     except BaseException:
         await db.rollback()
         raise
+
+
+class SqliteRole:
+    """What every part of `SqliteJobStore` works on: its one connection, and the lock that lets
+    one write at a time use it (coroutines share the connection, and with it the open transaction,
+    so no statement may land in another's transaction and be committed or rolled back with it)."""
+
+    _db: aiosqlite.Connection
+    _writing: asyncio.Lock
+
+    async def _write(self, *statements: tuple[str, Iterable[Any]]) -> int:
+        """Run statements and commit them as one unit; returns the rows the first one changed."""
+        async with self._writing:
+            return await write_at_once(self._db, *statements)
+
+    @asynccontextmanager
+    async def _immediate(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One read-then-write transaction that holds SQLite's write lock from its first statement."""
+        async with self._writing, transaction(self._db) as db:
+            yield db

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from bot.quota_guard import QuotaGuard
-from bot.settings import Settings
 from bot.usage import usage_table
-from storage.jobs import SqliteJobStore
+from bot.wiring.settings import Settings
+from bot.wiring.stores import open_storage
 
 
 async def usage_report(settings: Settings, workspace: str | None = None) -> str:
-    """The operator's usage table for today and this month (UTC), one workspace or all."""
-    store = await SqliteJobStore.open(settings.database_path)
+    """The operator's usage table for today and this month (UTC), one workspace or all, from the store
+    DATABASE_URL (or DATA_DIR) names."""
+    storage = await open_storage(settings, serving=False)
     try:
-        rows = await QuotaGuard(settings.quotas, store).report(workspace)
+        rows = await QuotaGuard(settings.quotas, storage.store).report(workspace)
     finally:
-        await store.close()
+        await storage.close()
     if not rows:
         where = f"workspace {workspace}" if workspace else "any workspace"
         return f"No headshots were counted for {where} this month."

@@ -1,0 +1,60 @@
+"""The SQLite store: every store role on one aiosqlite connection, the schema migrated at open."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from storage.sqlite.charges import SqliteCharges
+from storage.sqlite.connect import connect
+from storage.sqlite.installations import SqliteInstallations
+from storage.sqlite.intakes import SqliteIntakes
+from storage.sqlite.jobs import SqliteJobs
+from storage.sqlite.limits import SqliteLimits
+from storage.sqlite.migrations import migrate
+from storage.sqlite.records import SqliteRecords
+
+
+class SqliteJobStore(SqliteJobs, SqliteRecords, SqliteLimits, SqliteCharges, SqliteIntakes, SqliteInstallations):
+    """`bot.ports.JobStore` on aiosqlite. One connection per process; SQLite serialises writers.
+
+    Coroutines share the connection, and with it the open transaction: `_write` runs one
+    write (its statements and their commit) at a time, so no statement lands in another's
+    transaction and is committed or rolled back with it. One process serves a SQLite file,
+    so the leases left in it when that process opens it belong to a process that is gone:
+    opening drops them, unless the opener only reads or counts beside it (`serving=False`).
+    """
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._writing = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, *, serving: bool = True) -> SqliteJobStore:
+        """Open (creating and migrating if needed) the store at `path`; `serving`: as the process
+        that works its queue, which drops the leases a process that is gone left in it."""
+        db = await connect(path)
+        store = cls(db)
+        try:
+            await migrate(db)
+            if serving:
+                await store._write(("UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE lease_until > 0", ()))
+        except BaseException:
+            await db.close()  # an open connection's thread would keep the process alive
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    async def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            async with self._db.execute("SELECT 1") as cursor:
+                return (await cursor.fetchone()) is not None
+        except (sqlite3.Error, ValueError):  # ValueError: the connection is closed
+            return False

@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from bot.app import Core
-
 from bot.buttons import FollowUpKind
 from bot.followups import Press
 from bot.intake import Ask
 from bot.jobs import JobState, ThreadAddress
+from bot.wiring.app import Core
 from tests.doubles import RecordingSurface, ScriptedProvider
 from tests.images import astronaut_jpeg
 

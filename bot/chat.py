@@ -10,7 +10,7 @@ from typing import Protocol, TypeAlias
 
 from aiohttp import web
 
-from bot.buttons import FollowUp
+from bot.buttons import FollowUp, ResultPick
 from bot.errors import UserError
 from bot.jobs import ThreadAddress
 from bot.ports import BlobStore
@@ -46,8 +46,9 @@ class Link:
     url: str
 
 
-# What a status message's buttons can be: a link to a page, or a follow-up that acts on the job.
-Button: TypeAlias = FollowUp | Link
+# What a status message's buttons can be: a link to a page, a follow-up that acts on the job, or a pick
+# of one of its headshots.
+Button: TypeAlias = FollowUp | Link | ResultPick
 
 
 class DirectMessagesClosed(UserError):

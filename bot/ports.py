@@ -373,6 +373,26 @@ class Favourites(Protocol):
         ...
 
 
+class UserCredentials(Protocol):
+    """People's own tokens for a chat platform (sealed by the adapter), one per owner key; an owner's goes
+    with `Retention.forget_owner`, a workspace's with its owners' key prefix."""
+
+    async def save_user_credential(self, owner: str, sealed: bytes) -> None:
+        """Store (or replace) an owner's sealed credential."""
+        ...
+
+    async def user_credential(self, owner: str) -> bytes | None:
+        """An owner's sealed credential, if one is stored."""
+        ...
+
+    async def delete_user_credential(self, owner: str) -> bool:
+        """Forget an owner's credential at once; whether there was one."""
+        ...
+
+    async def delete_user_credentials_with_prefix(self, prefix: str) -> int:
+        """Forget the credentials of every owner whose key starts with `prefix` (a workspace); how many."""
+        ...
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -390,6 +410,7 @@ class JobStore(
     QuotaLedger,
     GalleryLinks,
     Favourites,
+    UserCredentials,
     Connection,
     Protocol,
 ):

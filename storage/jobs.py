@@ -16,6 +16,7 @@ import aiosqlite
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
 from storage.charges import CONFIRM, SqliteCharges
+from storage.credentials import SqliteCredentials
 from storage.favourites import SqliteFavourites
 from storage.intakes import SqliteIntakes
 from storage.limits import SqliteLimits
@@ -32,7 +33,7 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites):
+class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites, SqliteCredentials):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
@@ -398,6 +399,7 @@ class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourite
             ("DELETE FROM jobs WHERE owner = ?", (owner,)),
             ("DELETE FROM user_settings WHERE owner = ?", (owner,)),
             ("DELETE FROM intakes WHERE owner = ?", (owner,)),
+            ("DELETE FROM user_credentials WHERE owner = ?", (owner,)),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -171,4 +171,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX favourites_by_job ON favourites (job_id);
     CREATE INDEX favourites_by_time ON favourites (owner, chosen_at);
     """,
+    # 11: people's own tokens for a chat platform, sealed by the adapter; they go with their owner.
+    """
+    CREATE TABLE user_credentials (
+        owner TEXT PRIMARY KEY,
+        sealed BLOB NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 ]

@@ -15,12 +15,14 @@ from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_proc
 from adapters.discord.commands import install_commands
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
+from adapters.discord.picks import DiscordPicks, favourites_command
 from adapters.discord.surface import DiscordThread, fit
 from bot.chat import ExclusiveConnection
 from bot.downloads import Downloader
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
+from bot.picks import HeadshotPicks
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class DiscordAdapter:
         intake: JobIntake,
         follow_ups: FollowUps,
         downloader: Downloader,
+        picks: HeadshotPicks | None = None,
     ) -> DiscordAdapter:
         """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
@@ -65,6 +68,9 @@ class DiscordAdapter:
         surface = DiscordThread(client)
         client.follow_ups = DiscordFollowUps(follow_ups, surface)
         install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface))
+        if picks is not None:
+            client.picks = DiscordPicks(picks)
+            client.tree.add_command(favourites_command(client.picks))
         return cls(client, surface, token)
 
     def install_routes(self, app: web.Application) -> None:

@@ -153,6 +153,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX favourites_by_job ON favourites (job_id);
     CREATE INDEX favourites_by_time ON favourites (owner, chosen_at);
     """,
+    # 3: people's own tokens for a chat platform, sealed by the adapter; they go with their owner.
+    """
+    CREATE TABLE user_credentials (
+        owner text COLLATE "C" PRIMARY KEY,
+        sealed bytea NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    """,
 ]
 
 

@@ -46,7 +46,10 @@ def test_check_says_which_mode_is_on(tmp_path: Path) -> None:
 
 def test_the_manifest_names_the_redirect_url_and_never_socket_mode_for_many_workspaces(tmp_path: Path) -> None:
     manifest = json.loads(render_manifest("https://bot.example/", oauth=True))
-    assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example/slack/oauth_redirect"]
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://bot.example/slack/oauth_redirect", "https://bot.example/slack/user-auth/callback"
+    ]
+    assert manifest["oauth_config"]["scopes"]["user"] == ["users.profile:write"]
     assert manifest["settings"]["socket_mode_enabled"] is False
     assert {"app_uninstalled", "tokens_revoked"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert "redirect_urls" not in json.loads(render_manifest("https://bot.example/"))["oauth_config"]
@@ -54,7 +57,9 @@ def test_the_manifest_names_the_redirect_url_and_never_socket_mode_for_many_work
     assert refused.returncode == 2
     assert refused.stderr.startswith("error: Slack for many workspaces needs PUBLIC_BASE_URL")
     printed = run_cli("slack-manifest", cwd=tmp_path, env={**OAUTH, "PUBLIC_BASE_URL": "https://bot.example"})
-    assert json.loads(printed.stdout)["oauth_config"]["redirect_urls"] == ["https://bot.example/slack/oauth_redirect"]
+    assert json.loads(printed.stdout)["oauth_config"]["redirect_urls"][0] == "https://bot.example/slack/oauth_redirect"
+    single = json.loads(render_manifest("https://bot.example/"))["oauth_config"]
+    assert "user" not in single["scopes"]  # without SLACK_CLIENT_ID no person is asked for anything
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ class SlackUserAuth:
         app.router.add_get(USER_AUTH_CALLBACK_PATH, self.callback)
 
     async def start(self, request: web.Request) -> web.StreamResponse:
-        """Send the browser to Slack with a new one-time state (also its cookie)."""
+        """Send the browser to Slack with a new one-time state (also its cookie): a redirect, raised."""
         state = await self._states.async_issue()
         query = {
             "client_id": self.config.client_id,
@@ -105,7 +105,7 @@ class SlackUserAuth:
             STATE_COOKIE, state, max_age=int(STATE_SECONDS), path=USER_AUTH_PATH, httponly=True, samesite="Lax",
             secure=self.config.public_base_url.startswith("https://"),
         )
-        return response
+        raise response
 
     async def callback(self, request: web.Request) -> web.Response:
         """Check the state, exchange the code, keep the token; a page says how it went."""

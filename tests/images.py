@@ -150,3 +150,9 @@ def wide_result_jpeg() -> bytes:
     canvas = Image.new("RGB", (2400, 1600), (128, 132, 140))
     canvas.paste(_astronaut().resize((1600, 1600), Image.Resampling.LANCZOS), (0, 0))
     return encode(canvas, quality=90)
+
+
+@cache
+def large_result_jpeg() -> bytes:
+    """A delivered headshot at 2560 x 2560 (the astronaut enlarged): its face square is over 1024 pixels."""
+    return encode(_astronaut().resize((2560, 2560), Image.Resampling.LANCZOS), quality=88)

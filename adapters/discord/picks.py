@@ -123,7 +123,7 @@ def _short(entry: ListedFavourite, locale: str | None) -> str:
 
 
 def _line(entry: ListedFavourite, locale: str | None) -> str:
-    words = discord.utils.escape_markdown(_short(entry, locale))
+    words = _short(entry, locale)  # the bot's own words: numbers, a job id, a date
     return f"• ★ [{words}](<{entry.link}>)" if entry.link else f"• ★ {words}"
 
 

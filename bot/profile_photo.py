@@ -2,7 +2,7 @@
 
 Chat platforms show profile pictures as small squares or circles, so the crop is chosen by the
 face, not the centre: the face a little above the middle, with room for hair and shoulders.
-Detection runs on a small copy; the crop is cut from the full image at its own resolution.
+Detection runs on a small copy; the square is cut from the full image at its own resolution.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ FACE_CENTRE_AT = 0.45
 # A small picture's square is cut no smaller than this, so it is never enlarged more than 4:3.
 MIN_CROP = MIN_SIDE * 3 // 4
 JPEG_QUALITY = 90
+# A JPEG decodes at the smallest reduced scale still this big: a square of up to 1024 pixels is
+# cut from at least the middle half of a portrait.
 DRAFT_SIDE = 2 * MAX_SIDE
 ORIENTATION = 0x0112  # the EXIF tag
 
@@ -63,8 +65,20 @@ def _opaque(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
+def _decoded(image_bytes: bytes) -> Image.Image:
+    """The image as upright RGB; a JPEG far larger than a square needs decodes at a reduced scale."""
+    with Image.open(io.BytesIO(image_bytes)) as opened:
+        opened.draft("RGB", (DRAFT_SIDE, DRAFT_SIDE))
+        opened.load()
+        image = _opaque(opened)
+    if image.getexif().get(ORIENTATION, 1) != 1:
+        image = ImageOps.exif_transpose(image)
+    return image
+
+
 def _find_face(image: Image.Image) -> FaceBox | None:
-    """The main face in full-image pixels, looked for at each of `DETECT_SIDES` until one is found."""
+    """The main face in the image's pixels, looked for in a small copy at each of `DETECT_SIDES` until
+    one is found."""
     small = image.reduce(max(1, max(image.size) // (2 * DETECT_SIDES[-1])))  # a cheap box filter first
     pixels = np.asarray(small)
     for side in DETECT_SIDES:
@@ -77,21 +91,15 @@ def _find_face(image: Image.Image) -> FaceBox | None:
 def profile_square(image_bytes: bytes) -> bytes:
     """`image_bytes` (a delivered headshot) as a square JPEG around the face, 512 to 1024 pixels a side.
 
+    The square is cut out before it is resized, so the full picture is held only until then.
     Raises `OSError` (Pillow's `UnidentifiedImageError`) for bytes that are no image.
     """
-    with Image.open(io.BytesIO(image_bytes)) as opened:
-        opened.draft("RGB", (DRAFT_SIDE, DRAFT_SIDE))  # a JPEG far larger than needed decodes at a reduced scale
-        opened.load()
-        image = _opaque(opened)
-    if image.getexif().get(ORIENTATION, 1) != 1:
-        image = ImageOps.exif_transpose(image)
-    face = _find_face(image)
-    crop = face_square(image.width, image.height, face)
+    image = _decoded(image_bytes)
+    crop = face_square(image.width, image.height, _find_face(image))
+    region = image.crop((crop.x, crop.y, crop.x + crop.side, crop.y + crop.side))
+    del image  # only the square's pixels are kept while it is resized
     side = min(MAX_SIDE, max(MIN_SIDE, crop.side))
-    square = image.resize(
-        (side, side), Image.Resampling.LANCZOS, box=(crop.x, crop.y, crop.x + crop.side, crop.y + crop.side),
-        reducing_gap=3.0,
-    )
+    square = region.resize((side, side), Image.Resampling.BICUBIC, reducing_gap=3.0)
     out = io.BytesIO()
-    square.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    square.save(out, "JPEG", quality=JPEG_QUALITY)
     return out.getvalue()

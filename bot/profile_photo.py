@@ -27,9 +27,9 @@ FACE_CENTRE_AT = 0.45
 # A small picture's square is cut no smaller than this, so it is never enlarged more than 4:3.
 MIN_CROP = MIN_SIDE * 3 // 4
 JPEG_QUALITY = 90
-# A JPEG decodes at the smallest reduced scale still this big: a square of up to 1024 pixels is
-# cut from at least the middle half of a portrait.
-DRAFT_SIDE = 2 * MAX_SIDE
+# A JPEG decodes at the smallest reduced scale (a half, a quarter, an eighth) whose short side is still
+# this long: the square around a face takes about two thirds of it, so 1024 pixels stay within reach.
+DRAFT_SHORT_SIDE = 3 * MAX_SIDE // 2
 ORIENTATION = 0x0112  # the EXIF tag
 
 
@@ -68,7 +68,8 @@ def _opaque(image: Image.Image) -> Image.Image:
 def _decoded(image_bytes: bytes) -> Image.Image:
     """The image as upright RGB; a JPEG far larger than a square needs decodes at a reduced scale."""
     with Image.open(io.BytesIO(image_bytes)) as opened:
-        opened.draft("RGB", (DRAFT_SIDE, DRAFT_SIDE))
+        wide = opened.width >= opened.height
+        opened.draft("RGB", (1, DRAFT_SHORT_SIDE) if wide else (DRAFT_SHORT_SIDE, 1))
         opened.load()
         image = _opaque(opened)
     if image.getexif().get(ORIENTATION, 1) != 1:

@@ -93,7 +93,7 @@ def register_picks(app: AsyncApp, shared: ListenerContext, picks: SlackPicks) ->
 
     async def on_pick(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         pressed = read_pick(action)  # a malformed one is refused (400)
-        team = str(body["user"].get("team_id") or (body.get("team") or {}).get("id"))
+        team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))  # as the follow-ups read it
         user = str(body["user"]["id"])
         await ack()  # within Slack's three seconds; everything else happens after
         shared.tasks.spawn(handle(pressed, team, user, respond), name="slack-pick")

@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "shutdown": ("benchmarks.shutdown", 240, 120),
     "metrics": ("benchmarks.metrics", 180, 60),
     "gallery": ("benchmarks.gallery", 120, 60),
+    "profile_photo": ("benchmarks.profile_photo", 90, 45),
     "pg_ingest": ("benchmarks.pg_ingest", 90, 40),
     "pg_claim": ("benchmarks.pg_claim", 60, 30),
     "pg_replicas": ("benchmarks.pg_replicas", 300, 90),

@@ -54,3 +54,28 @@ def follow_ups(job: Job, capabilities: Capabilities | None) -> list[FollowUp]:
         return [more]
     styles = tuple(Choice(s.value, s.value.capitalize()) for s in Style if s is not job.options.style)
     return [more, FollowUp(FollowUpKind.STYLE, STYLE_LABEL, job.id, styles)]
+
+
+class PickKind(StrEnum):
+    """What picking one of a delivered job's headshots does."""
+
+    FAVOURITE = "favourite"  # mark it as a favourite of its owner (or take the mark off again)
+    PROFILE_PHOTO = "photo"  # make it the owner's profile picture, cropped square around the face
+
+
+@dataclass(frozen=True)
+class ResultPick:
+    """A control under a delivered job's status that acts on one of its headshots, picked by number
+    (1..`count`, as the thread, the contact sheet and the gallery number them). Each surface draws
+    it its own way: a button per headshot for a few, a menu of numbers for a pack."""
+
+    kind: PickKind
+    job_id: str
+    count: int
+
+
+def result_picks(job: Job) -> list[ResultPick]:
+    """The picks a job's status offers: none until it is delivered with stored headshots."""
+    if job.state is not JobState.DELIVERED or job.results_done <= 0:
+        return []
+    return [ResultPick(kind, job.id, job.results_done) for kind in PickKind]

@@ -18,7 +18,7 @@ from contextlib import AsyncExitStack
 from pathlib import PurePosixPath
 
 from bot.blob_keys import contact_sheet_key
-from bot.buttons import follow_ups
+from bot.buttons import follow_ups, result_picks
 from bot.contact_sheet import render_contact_sheet
 from bot.jobs import Job, StoredResult
 from bot.messages import status_text
@@ -144,12 +144,13 @@ async def show_status(
     surface: ChatSurface, job: Job, capabilities: Capabilities | None, links: Sequence[Link] = ()
 ) -> None:
     """Update the job's status message, with its buttons once it is delivered (the follow-ups, then
-    `links`); a failure here is logged, never fatal (the next update tries again).
+    `links`, then the picks of its headshots); a failure here is logged, never fatal (the next update
+    tries again).
 
     `ThreadGone` is raised on: the job has nowhere left to go.
     """
     try:
-        buttons: list[Button] = [*follow_ups(job, capabilities), *links]
+        buttons: list[Button] = [*follow_ups(job, capabilities), *links, *result_picks(job)]
         await surface.set_status(job.thread, status_text(job, capabilities), buttons)
     except ThreadGone:
         raise

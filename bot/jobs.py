@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeAlias
@@ -94,6 +94,12 @@ class StoredResult:
     url: str | None
     blob_key: str | None
     size: int = 0
+
+
+def numbered_results(results: Sequence[StoredResult]) -> list[StoredResult]:
+    """A job's stored results in order: headshot number n (1-based) is item n - 1. The thread, the
+    contact sheet and the gallery number them so; a result that never landed has no number."""
+    return [result for result in results if result.blob_key]
 
 
 @dataclass(frozen=True)

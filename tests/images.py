@@ -141,3 +141,18 @@ def rotated_exif_jpeg() -> bytes:
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 6
     return encode(stored, quality=92, exif=exif)
+
+
+@cache
+def wide_result_jpeg() -> bytes:
+    """A delivered headshot as a provider might send it: 2400 x 1600, the astronaut enlarged to the left,
+    so her face lies far from the picture's centre (a centre crop would cut it)."""
+    canvas = Image.new("RGB", (2400, 1600), (128, 132, 140))
+    canvas.paste(_astronaut().resize((1600, 1600), Image.Resampling.LANCZOS), (0, 0))
+    return encode(canvas, quality=90)
+
+
+@cache
+def large_result_jpeg() -> bytes:
+    """A delivered headshot at 2560 x 2560 (the astronaut enlarged): its face square is over 1024 pixels."""
+    return encode(_astronaut().resize((2560, 2560), Image.Resampling.LANCZOS), quality=88)

@@ -16,12 +16,14 @@ from adapters.discord.commands import install_commands
 from adapters.discord.followups import STARTING as MORE_STARTING
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import STARTING, DiscordIntake
+from adapters.discord.picks import DiscordPicks, favourites_command
 from adapters.discord.status_lookup import end_status
 from adapters.discord.surface import DiscordThread, fit
 from bot.downloads import Downloader
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
+from bot.picks import HeadshotPicks
 from bot.ports import ExclusiveConnection
 from bot.service import HeadshotService
 
@@ -62,6 +64,7 @@ class DiscordAdapter:
         intake: JobIntake,
         follow_ups: FollowUps,
         downloader: Downloader,
+        picks: HeadshotPicks | None = None,
     ) -> DiscordAdapter:
         """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
@@ -69,6 +72,9 @@ class DiscordAdapter:
         surface = DiscordThread(client)
         client.follow_ups = DiscordFollowUps(follow_ups, surface)
         install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface))
+        if picks is not None:
+            client.picks = DiscordPicks(picks)
+            client.tree.add_command(favourites_command(client.picks))
         return cls(client, surface, token)
 
     def install_routes(self, app: web.Application) -> None:

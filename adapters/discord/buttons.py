@@ -15,7 +15,8 @@ from typing import Any, Protocol
 import discord
 
 from adapters.discord.links import link_button
-from bot.buttons import MORE_LABEL, STYLE_LABEL, FollowUpKind
+from adapters.discord.pick_items import add_picks
+from bot.buttons import MORE_LABEL, STYLE_LABEL, FollowUpKind, ResultPick
 from bot.ports import Button, Link
 
 
@@ -88,6 +89,8 @@ def status_view(buttons: Sequence[Button]) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     for button in buttons:
+        if isinstance(button, ResultPick):
+            continue
         if isinstance(button, Link):
             view.add_item(link_button(button))
         elif button.kind is FollowUpKind.STYLE:
@@ -95,6 +98,7 @@ def status_view(buttons: Sequence[Button]) -> discord.ui.View | None:
             view.add_item(StyleMenu(button.job_id, options, button.label))
         else:
             view.add_item(MoreButton(button.job_id, button.label))
+    add_picks(view, [b for b in buttons if isinstance(b, ResultPick)])
     return view
 
 

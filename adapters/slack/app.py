@@ -33,14 +33,19 @@ from adapters.slack.oauth import (
     oauth_settings,
     register_removal,
 )
+from adapters.slack.picks import SlackPicks, register_picks
+from adapters.slack.profile_photo import SlackProfilePhotos
 from adapters.slack.status_lookup import find_status
 from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread
+from adapters.slack.user_auth import SlackUserAuth, UserAuthConfig
+from adapters.slack.user_tokens import SlackUserTokens
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
+from bot.picks import HeadshotPicks
 from bot.ports import ExclusiveConnection, ThreadGone
 from bot.service import HeadshotService
 from bot.web import read_body
@@ -106,6 +111,8 @@ class SlackAdapter:
         api_base_url: str = "https://slack.com/api/",
         oauth: OAuthConfig | None = None,
         on_rate_limited: Callable[[], None] = lambda: None,
+        picks: HeadshotPicks | None = None,
+        user_auth: UserAuthConfig | None = None,
     ) -> None:
         if (bot_token is None) == (oauth is None):
             raise ValueError("Slack needs either a bot token or OAuth settings")
@@ -144,17 +151,29 @@ class SlackAdapter:
             self.app = AsyncApp(
                 client=api, signing_secret=signing_secret or "", oauth_settings=settings, process_before_response=False
             )
-        self.surface = SlackThread(self.workspaces, self.transfer)
+        # People's own tokens, for "Set as my Slack photo" (with SLACK_CLIENT_ID/SECRET in either mode).
+        self.user_tokens: SlackUserTokens | None = None
+        self.user_auth: SlackUserAuth | None = None
+        photos: SlackProfilePhotos | None = None
+        if user_auth is not None:
+            self.user_tokens = SlackUserTokens(user_auth.store, user_auth.secret_key)
+            self.user_auth = SlackUserAuth(user_auth, user_auth.store, self.user_tokens, api)
+            photos = SlackProfilePhotos(self.user_tokens, self.user_auth, api_base_url, self._session)
+        self.surface = SlackThread(self.workspaces, self.transfer, profile_photos=photos is not None)
         slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface)
         self.listeners = ListenerContext(service, intake, slack)
+        if picks is not None:
+            self.listeners.picks = SlackPicks(picks, photos)
         self.app.error(answer_malformed)
         register_commands(self.app, self.listeners)
         register_submissions(self.app, self.listeners)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
         register_follow_ups(self.app, self.listeners, follow_ups)
-        if self.installations is not None:
-            register_removal(self.app, self.installations, self._workspace_removed)
+        if self.listeners.picks is not None:
+            register_picks(self.app, self.listeners, self.listeners.picks)
+        if self.installations is not None or self.user_tokens is not None:
+            register_removal(self.app, self.installations, self._workspace_removed, self.user_tokens)
         self._socket: AsyncSocketModeHandler | None = None
         # Slack spreads events over every socket and HTTP request: nothing here is one per deployment.
         self.exclusive: ExclusiveConnection | None = None
@@ -171,7 +190,10 @@ class SlackAdapter:
 
     def install_routes(self, app: web.Application) -> None:
         """`POST /slack/events`: every signed Slack request (commands, interactivity, events);
-        in OAuth mode also `GET /slack/install` and `GET /slack/oauth_redirect`."""
+        in OAuth mode also `GET /slack/install` and `GET /slack/oauth_redirect`; with people's own
+        tokens, `GET /slack/user-auth` and its callback (Socket Mode too)."""
+        if self.user_auth is not None:
+            self.user_auth.install(app)
         if self.signing_secret is None:
             return
         if self.installations is not None:

@@ -22,7 +22,8 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack.links import MAX_BUTTON_TEXT, MAX_SECTION_TEXT, link_button
-from bot.buttons import FollowUpKind
+from adapters.slack.pick_blocks import PICKS_BLOCK_ID, pick_elements
+from bot.buttons import FollowUpKind, PickKind, ResultPick
 from bot.followups import Press
 from bot.ports import Button, Link
 
@@ -31,13 +32,19 @@ FOLLOW_UP_ACTION = re.compile(rf"^{ACTION_PREFIX}({'|'.join(kind.value for kind 
 BLOCK_ID = "headshot_follow_ups"
 
 
-def status_blocks(text: str, buttons: Sequence[Button]) -> list[Block]:
-    """The status text in a section with its buttons under it (no blocks without buttons)."""
+def status_blocks(text: str, buttons: Sequence[Button], *, profile_photos: bool = False) -> list[Block]:
+    """The status text in a section with its buttons under it (no blocks without buttons), and the
+    picks of its headshots in a block of their own (the profile photo's only with `profile_photos`)."""
     if not buttons:
         return []
     elements: list[InteractiveElement] = []
+    picks = [
+        b for b in buttons if isinstance(b, ResultPick) and (profile_photos or b.kind is not PickKind.PROFILE_PHOTO)
+    ]
     links = 0
     for button in buttons:
+        if isinstance(button, ResultPick):
+            continue
         if isinstance(button, Link):
             elements.append(link_button(button, links))
             links += 1
@@ -51,8 +58,12 @@ def status_blocks(text: str, buttons: Sequence[Button]) -> list[Block]:
             elements.append(StaticSelectElement(action_id=action_id, placeholder=label, options=options))
         else:
             elements.append(ButtonElement(action_id=action_id, text=label, value=button.job_id))
-    section = SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION_TEXT]))
-    return [section, ActionsBlock(block_id=BLOCK_ID, elements=elements)]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION_TEXT]))]
+    if elements:
+        blocks.append(ActionsBlock(block_id=BLOCK_ID, elements=elements))
+    if picks:
+        blocks.append(ActionsBlock(block_id=PICKS_BLOCK_ID, elements=[e for p in picks for e in pick_elements(p)]))
+    return blocks
 
 
 def read_press(action: dict[str, Any], owner: str) -> Press:

@@ -12,8 +12,10 @@ from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import owner_key, team_workspace
 from adapters.slack.modals import request_view, settings_view
+from adapters.slack.picks import answer_privately
 from adapters.slack.text import message_text
 from bot.errors import UserError
+from bot.i18n import t
 from bot.photos import NAMED_TYPES
 
 COMMAND = "/headshot"
@@ -27,6 +29,7 @@ HELP = (
     "• `/headshot status` — your recent jobs\n"
     "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
     "• `/headshot settings` — your default options (private delivery too)\n"
+    "• `/headshot favourites` — the headshots you marked with ★\n"
     "• `/headshot forget` — delete everything stored about you"
 )
 NO_PHOTOS = (
@@ -54,7 +57,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words else ""
         team, user = str(body.get("team_id")), str(body.get("user_id"))
-        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage"):
+        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage", "favourites", "favorites"):
             prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
             await ack(text=message_text(prefix + HELP))
             return
@@ -77,11 +80,16 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         elif sub == "usage":
             text = await service.usage(owner, team_workspace(team))
             await respond(text=message_text(text), response_type="ephemeral")
+        elif sub in ("favourites", "favorites"):
+            if shared.picks is None:
+                await respond(text=t(None, "This bot keeps no favourites."), response_type="ephemeral")
+            else:
+                await answer_privately(respond, await shared.picks.listing(team, user, None))
         elif sub == "status":
             lines = await service.recent_jobs(owner)
             text = "\n".join(f"• {line}" for line in lines) if lines else "You have no headshot jobs yet."
             await respond(text=message_text(text), response_type="ephemeral")
-        else:
+        elif sub == "forget":
             count = await service.forget(owner)
             noun = "job" if count == 1 else "jobs"
             await respond(text=f"Deleted {count} {noun} and your settings.", response_type="ephemeral")

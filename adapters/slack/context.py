@@ -6,11 +6,14 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.slack.intake import SlackIntake
 from bot.intake import JobIntake
 from bot.service import HeadshotService
+
+if TYPE_CHECKING:
+    from adapters.slack.picks import SlackPicks
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +57,4 @@ class ListenerContext:
     intake: JobIntake
     slack: SlackIntake
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    picks: SlackPicks | None = None  # favourites and profile photos, when the core offers them

@@ -40,10 +40,11 @@ class UnreadableInstallation(Exception):
 
 
 class SealingKey:
-    """AES-256-GCM with a key derived from SECRET_KEY; each blob is bound to its workspace."""
+    """AES-256-GCM with a key derived from SECRET_KEY (one key per `purpose`); each blob is bound to its
+    workspace (or whatever key it is stored under)."""
 
-    def __init__(self, secret_key: str) -> None:
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"headshot-bot installations v1")
+    def __init__(self, secret_key: str, purpose: bytes = b"headshot-bot installations v1") -> None:
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
         self._aead = AESGCM(derived.derive(secret_key.encode()))
 
     def seal(self, plain: bytes, workspace: str) -> bytes:

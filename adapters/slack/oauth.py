@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installations import OneTimeStateStore, SealedInstallationStore, SealingKey
 from adapters.slack.manifest import INSTALL_PATH, REDIRECT_PATH, bot_scopes
+from adapters.slack.user_tokens import SlackUserTokens
 from bot.ports import Installations, OneTimeStates
 
 log = logging.getLogger(__name__)
@@ -132,11 +133,22 @@ def install_oauth_routes(web_app: web.Application, app: AsyncApp) -> None:
 
 
 def register_removal(
-    app: AsyncApp, installations: SealedInstallationStore, removed: Callable[[str], Awaitable[None]]
+    app: AsyncApp,
+    installations: SealedInstallationStore | None,
+    removed: Callable[[str], Awaitable[None]],
+    user_tokens: SlackUserTokens | None = None,
 ) -> None:
-    """Delete a workspace's tokens when it removes the app or revokes them; then `removed(team)`."""
+    """Delete a workspace's tokens when it removes the app or revokes them; then `removed(team)`.
+
+    `installations` is None in single-workspace mode: then only people's own tokens (`user_tokens`,
+    for their Slack photos) are deleted, everyone's at uninstall and those `tokens.oauth` names."""
 
     async def on_uninstalled(context: AsyncBoltContext) -> None:
+        if user_tokens is not None:
+            await user_tokens.forget_workspace(str(context.team_id))
+        if installations is None:
+            log.info("workspace %s removed the app; its people's tokens are deleted", context.team_id)
+            return
         await installations.async_delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
         log.info("workspace %s removed the app; its tokens are deleted", context.team_id)
         await removed(str(context.team_id))
@@ -144,10 +156,13 @@ def register_removal(
     async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
         tokens = event.get("tokens") or {}
         for user in tokens.get("oauth") or []:
-            await installations.async_delete_installation(
-                enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=str(user)
-            )
-        if tokens.get("bot"):
+            if user_tokens is not None:
+                await user_tokens.forget(str(context.team_id), str(user))
+            if installations is not None:
+                await installations.async_delete_installation(
+                    enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=str(user)
+                )
+        if tokens.get("bot") and installations is not None:
             await installations.async_delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
             log.info("workspace %s revoked the bot's tokens; they are deleted", context.team_id)
             await removed(str(context.team_id))

@@ -82,9 +82,10 @@ class SlackThread:
     max_files_per_post = MAX_FILES_PER_POST
     max_bytes_per_post = MAX_BYTES_PER_POST
 
-    def __init__(self, workspaces: Workspaces, transfer: SlackFileTransfer) -> None:
+    def __init__(self, workspaces: Workspaces, transfer: SlackFileTransfer, *, profile_photos: bool = False) -> None:
         self.workspaces = workspaces
         self.transfer = transfer
+        self.profile_photos = profile_photos  # whether "Set as my Slack photo" is offered under results
 
     async def set_status(self, thread: ThreadAddress, text: str, buttons: Sequence[Button] = ()) -> None:
         """Edit the job's status message."""
@@ -94,7 +95,8 @@ class SlackThread:
         """Edit a status message, its standing note kept above the text and its buttons under it."""
         text = status_with_note(address, message_text(text))
         client = await self.workspaces.client(address.team)
-        blocks = status_blocks(text, buttons) or None  # without buttons the message keeps the ones it has
+        # Without buttons the message keeps the ones it has.
+        blocks = status_blocks(text, buttons, profile_photos=self.profile_photos) or None
         await client.chat_update(channel=address.channel, ts=address.status_ts, text=text, blocks=blocks)
 
     async def post(

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.gallery.manifest import GalleryManifest
+from bot.i18n import tn
 from bot.jobs import Job
 from bot.request import Capabilities
 
@@ -26,6 +27,7 @@ class PageItem:
     href: str
     thumb_href: str
     filename: str
+    favourite: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class GalleryPage:
     thumb_width: int
     thumb_height: int
     items: list[PageItem]
+    favourites_note: str = ""
 
 
 def megabytes(size: int) -> str:
@@ -100,14 +103,19 @@ class PageRenderer:
         )
 
     def gallery(
-        self, token: str, job: Job, manifest: GalleryManifest, capabilities: Capabilities | None, kept_until: float
+        self, token: str, job: Job, manifest: GalleryManifest, capabilities: Capabilities | None, kept_until: float,
+        favourites: frozenset[int] = frozenset(),
     ) -> str:
-        """The page of one gallery. Links are relative, so a path prefix in front of `/g/` still works."""
+        """The page of one gallery, its owner's favourites first and marked. Links are relative, so a path
+        prefix in front of `/g/` still works."""
         count = len(manifest.images)
         items = [
-            PageItem(number, f"{token}/{number}", f"{token}/{number}/thumbnail", image.filename(number))
+            PageItem(number, f"{token}/{number}", f"{token}/{number}/thumbnail", image.filename(number),
+                     number in favourites)
             for number, image in enumerate(manifest.images, start=1)
         ]
+        items.sort(key=lambda item: not item.favourite)  # stable: each group keeps its numbers' order
+        marked = sum(item.favourite for item in items)
         page = GalleryPage(
             title=f"Your {count} headshot" if count == 1 else f"Your {count} headshots",
             asked=asked_line(job, capabilities),
@@ -118,6 +126,8 @@ class PageRenderer:
             thumb_width=manifest.thumb_width,
             thumb_height=manifest.thumb_height,
             items=items,
+            favourites_note=tn(None, "Your favourite comes first.", "Your {n} favourites come first.", marked)
+            if marked else "",
         )
         return self._env.get_template("gallery.html").render(page=page, css=self._css)
 

@@ -16,8 +16,8 @@ from bot.downloads import sniff_image
 from bot.gallery.manifest import UNKNOWN_TYPE, GalleryImage, GalleryManifest
 from bot.gallery.thumbnails import THUMB_WIDTH, image_size, render_thumbnail
 from bot.gallery.tokens import new_token, same_hash, token_hash, well_formed
-from bot.jobs import Job, JobState
-from bot.ports import BlobStore, GalleryLinks, JobRecords, Link, ResultLog
+from bot.jobs import Job, JobState, numbered_results
+from bot.ports import BlobStore, Favourites, GalleryLinks, JobRecords, Link, ResultLog
 from bot.request import Capabilities
 
 log = logging.getLogger(__name__)
@@ -26,18 +26,20 @@ GALLERY_LABEL = "Open gallery"
 RENDERING_AT_ONCE = 2  # previews are CPU work: many packs delivered together take turns, and hold little
 
 
-class GalleryStore(GalleryLinks, JobRecords, ResultLog, Protocol):
+class GalleryStore(GalleryLinks, JobRecords, ResultLog, Favourites, Protocol):
     """The store's roles a gallery uses."""
 
 
 @dataclass(frozen=True)
 class OpenGallery:
-    """A gallery found by its token: the job, what it shows, and until when it is kept."""
+    """A gallery found by its token: the job, what it shows, until when it is kept, and which of its
+    headshots (by number) its owner marked as favourites."""
 
     job: Job
     manifest: GalleryManifest
     kept_until: float
     capabilities: Capabilities | None
+    favourites: frozenset[int] = frozenset()
 
 
 class Galleries:
@@ -92,7 +94,15 @@ class Galleries:
         manifest = await self._manifest(job.id)
         if manifest is None:
             return None
-        return OpenGallery(job, manifest, kept_until, self._capabilities(job.provider))
+        return OpenGallery(job, manifest, kept_until, self._capabilities(job.provider), await self._favourites(job))
+
+    async def _favourites(self, job: Job) -> frozenset[int]:
+        """The numbers of the job's headshots its owner marked as favourites."""
+        marked = {f.index for f in await self._store.favourites(job.owner) if f.job_id == job.id}
+        if not marked:
+            return frozenset()
+        stored = numbered_results(await self._store.results(job.id))
+        return frozenset(number for number, result in enumerate(stored, start=1) if result.index in marked)
 
     async def _manifest(self, job_id: str) -> GalleryManifest | None:
         key = gallery_manifest_key(job_id)

@@ -68,7 +68,8 @@ class GalleryRoutes:
         if found is None:
             return await self.refuse(request)
         html = self.renderer.gallery(
-            request.match_info["token"], found.job, found.manifest, found.capabilities, found.kept_until
+            request.match_info["token"], found.job, found.manifest, found.capabilities, found.kept_until,
+            found.favourites,
         )
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 

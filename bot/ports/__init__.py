@@ -70,6 +70,7 @@ from bot.ports.store import (
     Preferences,
     ResultLog,
     Retention,
+    UserCredentials,
 )
 
 __all__ = [
@@ -116,4 +117,5 @@ __all__ = [
     "StatusOpener",
     "Submitted",
     "ThreadGone",
+    "UserCredentials",
 ]

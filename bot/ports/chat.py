@@ -10,7 +10,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 from aiohttp import web
 
-from bot.buttons import FollowUp
+from bot.buttons import FollowUp, ResultPick
 from bot.errors import UserError
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.photos import Photo
@@ -47,8 +47,9 @@ class Link:
     url: str
 
 
-# What a status message's buttons can be: a link to a page, or a follow-up that acts on the job.
-Button: TypeAlias = FollowUp | Link
+# What a status message's buttons can be: a link to a page, a follow-up that acts on the job, or a pick
+# of one of its headshots.
+Button: TypeAlias = FollowUp | Link | ResultPick
 
 
 class DirectMessagesClosed(UserError):

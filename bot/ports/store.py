@@ -226,26 +226,6 @@ class IntakeLog(Protocol):
         ...
 
 
-class JobStore(
-    JobQueue,
-    JobRecords,
-    IntakeLog,
-    ResultLog,
-    DeliveryLog,
-    Preferences,
-    Retention,
-    CallLog,
-    Installations,
-    OneTimeStates,
-    SlotHolds,
-    SeenKeys,
-    JobCensus,
-    QuotaLedger,
-    GalleryLinks,
-    Connection,
-    Protocol,
-):
-    """Every role at once: what one database behind the bot provides (the composition root wires it)."""
 
 
 class Favourites(Protocol):
@@ -266,3 +246,47 @@ class Favourites(Protocol):
     async def favourites_with_owner_prefix(self, prefix: str) -> list[Favourite]:
         """Every favourite of every owner whose key starts with `prefix` (a workspace), newest first."""
         ...
+
+
+class UserCredentials(Protocol):
+    """People's own tokens for a chat platform (sealed by the adapter), one per owner key; an owner's goes
+    with `Retention.forget_owner`, a workspace's with its owners' key prefix."""
+
+    async def save_user_credential(self, owner: str, sealed: bytes) -> None:
+        """Store (or replace) an owner's sealed credential."""
+        ...
+
+    async def user_credential(self, owner: str) -> bytes | None:
+        """An owner's sealed credential, if one is stored."""
+        ...
+
+    async def delete_user_credential(self, owner: str) -> bool:
+        """Forget an owner's credential at once; whether there was one."""
+        ...
+
+    async def delete_user_credentials_with_prefix(self, prefix: str) -> int:
+        """Forget the credentials of every owner whose key starts with `prefix` (a workspace); how many."""
+        ...
+
+class JobStore(
+    JobQueue,
+    JobRecords,
+    IntakeLog,
+    ResultLog,
+    DeliveryLog,
+    Preferences,
+    Retention,
+    CallLog,
+    Installations,
+    OneTimeStates,
+    SlotHolds,
+    SeenKeys,
+    JobCensus,
+    QuotaLedger,
+    GalleryLinks,
+    Favourites,
+    UserCredentials,
+    Connection,
+    Protocol,
+):
+    """Every role at once: what one database behind the bot provides (the composition root wires it)."""

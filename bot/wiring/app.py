@@ -7,7 +7,7 @@ import os
 import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -25,6 +25,7 @@ from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
 from bot.photos import PhotoReader
+from bot.picks import HeadshotPicks
 from bot.ports import BlobStore, ChatAdapter, ChatSurface, JobStore, Provider, QuotaLedger
 from bot.quota_guard import QuotaGuard
 from bot.results import ResultKeeper
@@ -100,6 +101,11 @@ class Core:
     def blobs(self) -> BlobStore:
         """The blob store."""
         return self.storage.blobs
+
+    @cached_property
+    def picks(self) -> HeadshotPicks:
+        """What people do with their delivered headshots: favourites, profile pictures."""
+        return HeadshotPicks(self.store, self.blobs, galleries=self.galleries)
 
     async def close(self) -> None:
         """Stop the runner and release connections."""
@@ -246,6 +252,7 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
     from adapters.slack import SlackAdapter
     from adapters.slack.manifest import REDIRECT_PATH
     from adapters.slack.oauth import OAuthConfig
+    from adapters.slack.user_auth import UserAuthConfig
 
     oauth: OAuthConfig | None = None
     token = _secret(settings.slack_bot_token)
@@ -266,6 +273,17 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         token = None
     elif token is None:
         raise ValueError("SLACK_BOT_TOKEN is not set")
+    user_auth = None
+    if settings.slack_photos:  # then the client id and secret serve "Set as my Slack photo" too
+        assert settings.slack_client_id and settings.slack_client_secret and settings.public_base_url
+        user_auth = UserAuthConfig(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            secret_key=_secret(settings.secret_key) or "",
+            public_base_url=settings.public_base_url,
+            store=core.store,
+            authorize_url=settings.slack_oauth_base_url,
+        )
     adapter = SlackAdapter(
         core.service,
         core.intake,
@@ -276,6 +294,8 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         api_base_url=settings.slack_api_base_url,
         oauth=oauth,
         on_rate_limited=partial(core.metrics.chat_post, "slack", "rate_limited"),
+        picks=core.picks,
+        user_auth=user_auth,
     )
     core.add_surface(adapter.surface)
     return adapter
@@ -296,6 +316,7 @@ def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
         intake=core.intake,
         follow_ups=core.follow_ups,
         downloader=core.downloader,
+        picks=core.picks,
     )
     core.add_surface(adapter.surface)
     return adapter

@@ -83,6 +83,15 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
     else:
         line("slack", "off", "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), "
              "or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET for many workspaces")
+    if settings.slack_enabled or settings.slack_client_id or settings.slack_client_secret:
+        missing = settings.slack_photo_missing()
+        if not missing:
+            assert public is not None
+            line("photos", "configured", f"Set as my Slack photo: each person allows it once at "
+                 f"{public.rstrip('/')}/slack/user-auth")
+        else:
+            asked = settings.slack_client_id is not None or settings.slack_client_secret is not None
+            line("photos", "incomplete" if asked else "off", "Set as my Slack photo needs " + ", ".join(missing))
     if settings.discord_token:
         guilds = settings.discord_guild_ids or "all guilds (global commands)"
         line("discord", "configured", f"commands for {guilds}")

@@ -201,6 +201,24 @@ class Settings(BaseSettings):
             return f"SECRET_KEY is too short ({length} characters); use at least {MIN_SECRET_KEY_LENGTH} random ones"
         return None
 
+    def slack_photo_missing(self) -> list[str]:
+        """What "Set as my Slack photo" still needs (each person's own token, from Slack's OAuth with a
+        user scope): the variables not set, or SECRET_KEY's problem; empty when it can run."""
+        missing = [name for name, value in (
+            ("SLACK_CLIENT_ID", self.slack_client_id), ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+            ("PUBLIC_BASE_URL", self.public_base_url),
+        ) if value is None]
+        if self.secret_key is None:
+            missing.append("SECRET_KEY")
+        elif len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            missing.append(f"a SECRET_KEY of at least {MIN_SECRET_KEY_LENGTH} characters")
+        return missing
+
+    @property
+    def slack_photos(self) -> bool:
+        """Whether Slack runs with "Set as my Slack photo" (client id and secret, SECRET_KEY, a public URL)."""
+        return self.slack_enabled and not self.slack_photo_missing()
+
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""
         values = [

@@ -141,6 +141,26 @@ MIGRATIONS: list[str] = [
     -- Photos and results are already compressed: spare the server trying again.
     ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     """,
+    # 2: the headshots people marked as favourites; they go with their job's results or their job.
+    """
+    CREATE TABLE favourites (
+        owner text NOT NULL,
+        job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx integer NOT NULL,
+        chosen_at double precision NOT NULL,
+        PRIMARY KEY (owner, job_id, idx)
+    );
+    CREATE INDEX favourites_by_job ON favourites (job_id);
+    CREATE INDEX favourites_by_time ON favourites (owner, chosen_at);
+    """,
+    # 3: people's own tokens for a chat platform, sealed by the adapter; they go with their owner.
+    """
+    CREATE TABLE user_credentials (
+        owner text COLLATE "C" PRIMARY KEY,
+        sealed bytea NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    """,
 ]
 
 

@@ -139,6 +139,7 @@ class PostgresRecords:
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("UPDATE jobs SET purged = true, photos_purged = true WHERE id = $1", job_id)
             await conn.execute("DELETE FROM gallery_links WHERE job_id = $1", job_id)
+            await conn.execute("DELETE FROM favourites WHERE job_id = $1", job_id)
 
     async def photos_kept_before(self, cutoff: float) -> list[str]:
         """Ids of finished jobs last changed before `cutoff` whose photos are still kept."""
@@ -158,6 +159,7 @@ class PostgresRecords:
             rows = await conn.fetch("DELETE FROM jobs WHERE owner = $1 RETURNING id", owner)
             await conn.execute("DELETE FROM user_settings WHERE owner = $1", owner)
             await conn.execute("DELETE FROM intakes WHERE owner = $1", owner)
+            await conn.execute("DELETE FROM user_credentials WHERE owner = $1", owner)
         return [str(row["id"]) for row in rows]
 
     async def existing_ids(self, ids: list[str]) -> set[str]:

@@ -190,4 +190,24 @@ MIGRATIONS: list[str] = [
         until REAL NOT NULL
     );
     """,
+    # 10: the headshots people marked as favourites; they go with their job's results or their job.
+    """
+    CREATE TABLE favourites (
+        owner TEXT NOT NULL,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        chosen_at REAL NOT NULL,
+        PRIMARY KEY (owner, job_id, idx)
+    );
+    CREATE INDEX favourites_by_job ON favourites (job_id);
+    CREATE INDEX favourites_by_time ON favourites (owner, chosen_at);
+    """,
+    # 11: people's own tokens for a chat platform, sealed by the adapter; they go with their owner.
+    """
+    CREATE TABLE user_credentials (
+        owner TEXT PRIMARY KEY,
+        sealed BLOB NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 ]

@@ -141,6 +141,7 @@ class SqliteRecords(SqliteRole):
         await self._write(
             ("UPDATE jobs SET purged = 1, photos_purged = 1 WHERE id = ?", (job_id,)),
             ("DELETE FROM gallery_links WHERE job_id = ?", (job_id,)),
+            ("DELETE FROM favourites WHERE job_id = ?", (job_id,)),
         )
 
     async def photos_kept_before(self, cutoff: float) -> list[str]:
@@ -163,6 +164,7 @@ class SqliteRecords(SqliteRole):
             ("DELETE FROM jobs WHERE owner = ?", (owner,)),
             ("DELETE FROM user_settings WHERE owner = ?", (owner,)),
             ("DELETE FROM intakes WHERE owner = ?", (owner,)),
+            ("DELETE FROM user_credentials WHERE owner = ?", (owner,)),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

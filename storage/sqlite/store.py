@@ -10,6 +10,8 @@ import aiosqlite
 
 from storage.sqlite.charges import SqliteCharges
 from storage.sqlite.connect import connect
+from storage.sqlite.credentials import SqliteCredentials
+from storage.sqlite.favourites import SqliteFavourites
 from storage.sqlite.installations import SqliteInstallations
 from storage.sqlite.intakes import SqliteIntakes
 from storage.sqlite.jobs import SqliteJobs
@@ -18,7 +20,16 @@ from storage.sqlite.migrations import migrate
 from storage.sqlite.records import SqliteRecords
 
 
-class SqliteJobStore(SqliteJobs, SqliteRecords, SqliteLimits, SqliteCharges, SqliteIntakes, SqliteInstallations):
+class SqliteJobStore(
+    SqliteJobs,
+    SqliteRecords,
+    SqliteLimits,
+    SqliteCharges,
+    SqliteIntakes,
+    SqliteInstallations,
+    SqliteFavourites,
+    SqliteCredentials,
+):
     """`bot.ports.JobStore` on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one

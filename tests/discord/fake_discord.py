@@ -294,6 +294,10 @@ class FakeDiscord:
         body = await self._body(request, message["channel_id"], message["id"])
         if "content" in body:
             message["content"] = body["content"]
+        if "components" in body:
+            message["components"] = body["components"]
+        if body.get("attachments"):
+            message["attachments"] = body["attachments"]
         message["flags"] &= ~LOADING
         message["edited_timestamp"] = shapes.now_iso()
         return reply(message)

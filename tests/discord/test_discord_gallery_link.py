@@ -31,8 +31,9 @@ async def test_results_come_with_a_gallery_link_button(make_harness: HarnessFact
 
     (status,) = fake.channel_posts(CHANNEL)
     assert status["content"].startswith("✅")
-    # The buttons in a row (More like these, Open gallery), the style menu in a row of its own.
-    [[more, on_status], [style]] = [row["components"] for row in status["components"]]
+    # The buttons in a row (More like these, Open gallery), the style menu in a row of its own; the
+    # picks of the headshots follow in rows of their own.
+    [[more, on_status], [style], *_picks] = [row["components"] for row in status["components"]]
     assert more["custom_id"].startswith("headshot:more:") and style["custom_id"].startswith("headshot:style:")
     assert on_status["style"] == 5 and on_status["url"].startswith(f"{PUBLIC}/g/")
 

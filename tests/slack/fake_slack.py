@@ -3,7 +3,9 @@
 It keeps what workspaces would: messages per channel (with threads), ephemeral messages,
 opened views, shared files and their bytes, and one bot token per installed team (the
 `oauth.v2.access` exchange issues a different token for each team, and refreshes them when
-token rotation is on), message metadata. Every call records its token. Knobs make methods fail as Slack does.
+token rotation is on), message metadata. People authorise the app for themselves too (OAuth with a
+`user_scope`): that issues a user token, the only kind `users.setPhoto` takes. Every call records its
+token. Knobs make methods fail as Slack does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
+from tests.slack.fake_slack_people import Call, FakePeople
+
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
 BOT_ID = "B0BOT"
@@ -29,17 +33,7 @@ LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign i
 
 
 @dataclass
-class Call:
-    """One Web API call as the fake saw it."""
-
-    method: str
-    params: dict[str, Any]
-    at: float
-    token: str | None = None  # the bearer token the call carried
-
-
-@dataclass
-class FakeSlack:
+class FakeSlack(FakePeople):
     """The fake's state and knobs; `app()` serves it."""
 
     url: str = ""
@@ -168,6 +162,8 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if method == "users.setPhoto":
+            return await self._users_setPhoto(request)
         params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
             params.update(await request.json())
@@ -213,7 +209,10 @@ class FakeSlack:
         self.authorizations.append(query)
         team = query.get("team") or TEAM
         code = f"code-{secrets.token_hex(8)}"
-        self.codes[code] = team
+        if query.get("user_scope") and not query.get("scope"):  # a person authorises the app for themselves
+            self.user_codes[code] = (team, self.signed_in, query["user_scope"])
+        else:
+            self.codes[code] = team
         target = URL(query.get("redirect_uri") or self.redirect_url)
         target = target.update_query(code=code, state=query.get("state", ""))
         raise web.HTTPFound(str(target))
@@ -228,6 +227,8 @@ class FakeSlack:
             if team is None:
                 return self._fail("invalid_refresh_token")
             return {"ok": True, "token_type": "bot", **self._issue(team)}
+        if (person := self.user_codes.pop(str(p.get("code")), None)) is not None:
+            return self._user_access(*person)
         team = self.codes.pop(str(p.get("code")), None)
         if team is None:
             return self._fail("invalid_code")

@@ -19,7 +19,9 @@ def extra_settings() -> dict[str, Any]:
 
 
 def link_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [element for block in message.get("blocks", []) if block["type"] == "actions"
+    """The buttons of a message, but the picks of its headshots (a block of their own)."""
+    return [element for block in message.get("blocks", [])
+            if block["type"] == "actions" and block.get("block_id") != "headshot_picks"
             for element in block["elements"]]
 
 

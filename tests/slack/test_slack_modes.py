@@ -44,9 +44,31 @@ def test_check_says_which_mode_is_on(tmp_path: Path) -> None:
     assert ok and "single-workspace mode" in line
 
 
+def test_check_names_what_set_as_my_slack_photo_still_needs(tmp_path: Path) -> None:
+    def photos_line(**values: object) -> str | None:
+        lines, _ok = check_lines(make_settings(tmp_path, **values))
+        return next((line for line in lines if line.startswith("photos")), None)
+
+    single = {"slack_bot_token": TOKEN, "slack_signing_secret": "s" * 32}
+    everything = {**single, "slack_client_id": CLIENT_ID, "slack_client_secret": CLIENT_SECRET,
+                  "secret_key": "k" * 32, "public_base_url": "https://bot.example"}
+    line = photos_line(**everything)
+    assert line is not None and "configured" in line and "https://bot.example/slack/user-auth" in line
+    line = photos_line(**single)
+    assert line is not None and " off " in line
+    assert "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, PUBLIC_BASE_URL, SECRET_KEY" in line
+    line = photos_line(**{**everything, "secret_key": "short", "public_base_url": None})
+    assert line is not None and "incomplete" in line
+    assert line.endswith("needs PUBLIC_BASE_URL, a SECRET_KEY of at least 32 characters")
+    assert photos_line() is None  # no Slack at all: nothing to say
+
+
 def test_the_manifest_names_the_redirect_url_and_never_socket_mode_for_many_workspaces(tmp_path: Path) -> None:
     manifest = json.loads(render_manifest("https://bot.example/", oauth=True))
-    assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example/slack/oauth_redirect"]
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://bot.example/slack/oauth_redirect", "https://bot.example/slack/user-auth/callback"
+    ]
+    assert manifest["oauth_config"]["scopes"]["user"] == ["users.profile:write"]
     assert manifest["settings"]["socket_mode_enabled"] is False
     assert {"app_uninstalled", "tokens_revoked"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert "redirect_urls" not in json.loads(render_manifest("https://bot.example/"))["oauth_config"]
@@ -54,7 +76,9 @@ def test_the_manifest_names_the_redirect_url_and_never_socket_mode_for_many_work
     assert refused.returncode == 2
     assert refused.stderr.startswith("error: Slack for many workspaces needs PUBLIC_BASE_URL")
     printed = run_cli("slack-manifest", cwd=tmp_path, env={**OAUTH, "PUBLIC_BASE_URL": "https://bot.example"})
-    assert json.loads(printed.stdout)["oauth_config"]["redirect_urls"] == ["https://bot.example/slack/oauth_redirect"]
+    assert json.loads(printed.stdout)["oauth_config"]["redirect_urls"][0] == "https://bot.example/slack/oauth_redirect"
+    single = json.loads(render_manifest("https://bot.example/"))["oauth_config"]
+    assert "user" not in single["scopes"]  # without SLACK_CLIENT_ID no person is asked for anything
 
 
 @pytest.fixture

@@ -53,9 +53,9 @@ def _cascade() -> Cascade:
     return Cascade(skdata.lbp_frontal_face_cascade_filename())  # type: ignore[no-untyped-call]
 
 
-def _gray_small(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], float]:
+def _gray_small(rgb: npt.NDArray[np.uint8], detect_side: int) -> tuple[npt.NDArray[np.uint8], float]:
     height, width = rgb.shape[:2]
-    scale = min(1.0, DETECT_SIDE / max(height, width))
+    scale = min(1.0, detect_side / max(height, width))
     image = Image.fromarray(rgb).convert("L")
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -86,9 +86,12 @@ def _cluster(raw: list[dict[str, int]]) -> list[FaceBox]:
     return faces
 
 
-def detect_faces(rgb: npt.NDArray[np.uint8]) -> list[FaceBox]:
-    """All faces found in an RGB image, most convincing first (hits, then size)."""
-    gray, scale = _gray_small(rgb)
+def detect_faces(rgb: npt.NDArray[np.uint8], detect_side: int = DETECT_SIDE) -> list[FaceBox]:
+    """All faces found in an RGB image, most convincing first (hits, then size).
+
+    The search runs on a copy whose long side is `detect_side`: smaller is faster, and finds only
+    faces that fill more of the picture."""
+    gray, scale = _gray_small(rgb, detect_side)
     side = min(gray.shape)
     if side < _MIN_WINDOW:
         return []
@@ -110,7 +113,7 @@ def detect_faces(rgb: npt.NDArray[np.uint8]) -> list[FaceBox]:
     return faces
 
 
-def find_face(rgb: npt.NDArray[np.uint8]) -> FaceBox | None:
-    """The main face of a portrait, or None when there is none."""
-    faces = detect_faces(rgb)
+def find_face(rgb: npt.NDArray[np.uint8], detect_side: int = DETECT_SIDE) -> FaceBox | None:
+    """The main face of a portrait, or None when there is none (`detect_side`: see `detect_faces`)."""
+    faces = detect_faces(rgb, detect_side)
     return faces[0] if faces else None

@@ -50,8 +50,6 @@ async def _child(data_dir: str, slack_url: str, token: str) -> dict[str, object]
     """In a fresh child: a press on a small headshot to warm up, then the measured press on the 1.5 MB one."""
     import aiohttp
     from slack_sdk.web.async_client import AsyncWebClient
-    from storage.sqlite.blobs import FileBlobStore
-    from storage.sqlite import SqliteJobStore
 
     from adapters.slack.profile_photo import SlackProfilePhotos
     from adapters.slack.user_auth import SlackUserAuth, UserAuthConfig
@@ -62,6 +60,8 @@ async def _child(data_dir: str, slack_url: str, token: str) -> dict[str, object]
     from bot.options import Options
     from bot.picks import HeadshotPicks
     from bot.profile_photo import profile_square
+    from storage.sqlite import SqliteJobStore
+    from storage.sqlite.blobs import FileBlobStore
     from tests.images import astronaut_jpeg
 
     root = Path(data_dir)

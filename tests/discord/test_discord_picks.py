@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.providers import Generated, GenerationInput, Provider, ResultImage
+from bot.ports import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
 from tests.discord.conftest import CHANNEL, OWNER, Harness, HarnessFactory, PackProvider
 from tests.discord.fake_discord import EPHEMERAL

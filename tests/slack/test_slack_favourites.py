@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.providers import Generated, ResultImage
+from bot.ports import Generated, ResultImage
 from tests.doubles import jpeg
 from tests.slack.conftest import SlackHarness, payload, portrait_jpeg, slack_bot
 from tests.slack.fake_slack import TEAM, FakeSlack

@@ -19,12 +19,12 @@ import aiohttp
 import numpy as np
 import pytest
 from aiohttp import web
-from bot.wiring.app import build_core, slack_adapter
 from PIL import Image
 
+from bot.ports import Generated, ResultImage
 from bot.profile_photo import profile_square
-from bot.providers import Generated, ResultImage
 from bot.providers.studio.face import find_face
+from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
 from tests.doubles import ScriptedProvider
 from tests.images import wide_result_jpeg
@@ -48,7 +48,7 @@ async def photo_bot(tmp_path: Path, fake: FakeSlack, **settings: Any) -> AsyncIt
     }
     config = make_settings(tmp_path, **values)
     scripted = ScriptedProvider()
-    core = await build_core(config, data_dir=tmp_path, providers={"scripted": scripted})
+    core = await build_core(config, providers={"scripted": scripted})
     adapter = slack_adapter(config, core)
     runner = web.AppRunner(core.web_app([adapter.install_routes]), access_log=None)
     await runner.setup()

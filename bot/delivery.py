@@ -21,6 +21,7 @@ from bot.blob_keys import contact_sheet_key
 from bot.buttons import follow_ups
 from bot.chat import Button, ChatSurface, Link, OutgoingFile, ThreadGone
 from bot.contact_sheet import render_contact_sheet
+from bot.i18n import t, tn
 from bot.jobs import Job, StoredResult
 from bot.messages import status_text
 from bot.ports import BlobStore, DeliveryLog, ResultLog
@@ -92,18 +93,23 @@ async def deliver_results(
         if await store.delivery_state(job.id, sheet_key) != POSTED:
             if not await blobs.exists(sheet_blob):
                 await blobs.put(sheet_blob, await _render_sheet(files))
-            text = f"All {total} headshots at a glance; the full images follow"
+            text = t(job.locale, "All {total} headshots at a glance; the full images follow", total=total)
             sheet_file = OutgoingFile("contact-sheet.jpg", await blobs.size(sheet_blob), sheet_blob, blobs)
             await post_once(store, surface, job, sheet_key, text, [sheet_file], fault)
     first = 1
     for number, batch in enumerate(batches, start=1):
         last = first + len(batch) - 1
-        span = f"{first}" if first == last else f"{first}-{last}"
-        text = f"Headshot {span} of {total}" if first == last else f"Headshots {span} of {total}"
+        if first == last:
+            text = t(job.locale, "Headshot {number} of {total}", number=first, total=total)
+        else:
+            text = t(job.locale, "Headshots {first}-{last} of {total}", first=first, last=last, total=total)
         expected = max(len(results), job.results_total)
         missing = expected - total
         if number == len(batches) and missing:
-            text += f" ({missing} of {expected} could not be downloaded from the provider or were not usable images)"
+            text += " " + t(
+                job.locale, "({missing} of {expected} could not be downloaded from the provider or were not usable "
+                "images)", missing=missing, expected=expected,
+            )
         key = f"job {job.short_id} · part {number}/{len(batches)}"
         await post_once(store, surface, job, key, text, batch, fault)
         first = last + 1
@@ -115,16 +121,16 @@ async def announce_gallery(
     fault: Callable[[str], None] = lambda _point: None,
 ) -> None:
     """Post the link to the job's gallery after its results, once."""
-    text = (
-        "Your headshot on a page of its own, ready to download" if total == 1
-        else f"All {total} headshots on one page, to look through and download at once"
+    text = tn(
+        job.locale, "Your headshot on a page of its own, ready to download",
+        "All {n} headshots on one page, to look through and download at once", total,
     )
     await post_once(store, surface, job, f"job {job.short_id} · gallery", text, (), fault, [gallery])
 
 
 async def announce_failure(store: DeliveryLog, surface: ChatSurface, job: Job) -> None:
     """Tell the thread that the job failed, once."""
-    message = job.error or "Something went wrong while making your headshots."
+    message = job.error or t(job.locale, "Something went wrong while making your headshots.")
     await post_once(store, surface, job, f"job {job.short_id} · failed", f"❌ {message}")
 
 
@@ -150,7 +156,7 @@ async def show_status(
     `ThreadGone` is raised on: the job has nowhere left to go.
     """
     try:
-        buttons: list[Button] = [*follow_ups(job, capabilities), *links]
+        buttons: list[Button] = [*follow_ups(job, capabilities, job.locale), *links]
         await surface.set_status(job.thread, status_text(job, capabilities), buttons)
     except ThreadGone:
         raise

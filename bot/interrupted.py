@@ -15,12 +15,13 @@ from typing import Protocol
 
 from bot.chat import ChatSurface
 from bot.holds import Throttled
+from bot.i18n import phrase
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.ports import IntakeLog, JobRecords
 
 log = logging.getLogger(__name__)
 
-INTERRUPTED = "❌ I was restarted before your headshots could start, so nothing was made; please try again."
+INTERRUPTED = phrase("❌ I was restarted before your headshots could start, so nothing was made; please try again.")
 # A request still open after this is dead: its downloads time out, and it is refused, well before.
 STALE_SECONDS = 180.0
 CHECK_EVERY_SECONDS = 30.0
@@ -66,10 +67,11 @@ class InterruptedIntakes:
     async def _tell(self, intake: PendingIntake) -> bool:
         surface, teller = self._surfaces.get(intake.surface), self._tellers.get(intake.surface)
         try:
+            text = INTERRUPTED.say(intake.locale)
             if intake.thread is not None and surface is not None:
-                await surface.set_status(intake.thread, INTERRUPTED)
+                await surface.set_status(intake.thread, text)
             elif teller is not None:
-                await teller.tell(intake.reply, INTERRUPTED)
+                await teller.tell(intake.reply, text)
             else:
                 log.warning("a request cut short on %s cannot be answered there any more", intake.surface)
                 return False

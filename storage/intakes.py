@@ -29,8 +29,9 @@ class SqliteIntakes:
     async def begin_intake(self, intake: PendingIntake) -> None:
         """Record a request the moment it is taken on."""
         await self._intake_write(
-            "INSERT INTO intakes (id, owner, surface, reply, thread, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (intake.id, intake.owner, intake.surface, json.dumps(dict(intake.reply)), None, intake.created_at),
+            "INSERT INTO intakes (id, owner, surface, reply, thread, created_at, locale) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (intake.id, intake.owner, intake.surface, json.dumps(dict(intake.reply)), None, intake.created_at,
+             intake.locale),
         )
 
     async def intake_opened(self, intake_id: str, thread: ThreadAddress) -> None:
@@ -44,7 +45,7 @@ class SqliteIntakes:
     async def open_intakes(self, older_than: float) -> list[PendingIntake]:
         """Requests taken on before `older_than` and never answered, oldest first."""
         async with self._db.execute(
-            "SELECT id, owner, surface, reply, thread, created_at FROM intakes WHERE created_at < ? "
+            "SELECT id, owner, surface, reply, thread, created_at, locale FROM intakes WHERE created_at < ? "
             "ORDER BY created_at",
             (older_than,),
         ) as cursor:
@@ -52,7 +53,7 @@ class SqliteIntakes:
         return [
             PendingIntake(
                 id=str(row[0]), owner=str(row[1]), surface=str(row[2]), reply=json.loads(row[3]),
-                thread=json.loads(row[4]) if row[4] else None, created_at=float(row[5]),
+                thread=json.loads(row[4]) if row[4] else None, created_at=float(row[5]), locale=row[6],
             )
             for row in rows
         ]

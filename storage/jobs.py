@@ -23,7 +23,7 @@ from storage.writes import write_at_once
 
 _COLUMNS = (
     "id owner surface thread provider options photo_count state created_at updated_at attempts "
-    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged workspace"
+    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged workspace locale"
 ).split()
 _ACTIVE = {f"active{n}": state.value for n, state in enumerate(sorted(ACTIVE_STATES))}
 _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"

@@ -159,4 +159,9 @@ MIGRATIONS: list[str] = [
         until REAL NOT NULL
     );
     """,
+    # 10: the language a job's posts speak, and that of whoever waits for a request not yet a job.
+    """
+    ALTER TABLE jobs ADD COLUMN locale TEXT;
+    ALTER TABLE intakes ADD COLUMN locale TEXT;
+    """,
 ]

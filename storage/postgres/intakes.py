@@ -24,8 +24,9 @@ class PostgresIntakes:
     async def begin_intake(self, intake: PendingIntake) -> None:
         """Record a request the moment it is taken on."""
         await self._pool.execute(
-            "INSERT INTO intakes (id, owner, surface, reply, thread, created_at) VALUES ($1, $2, $3, $4, NULL, $5)",
-            intake.id, intake.owner, intake.surface, json.dumps(dict(intake.reply)), intake.created_at,
+            "INSERT INTO intakes (id, owner, surface, reply, thread, created_at, locale) "
+            "VALUES ($1, $2, $3, $4, NULL, $5, $6)",
+            intake.id, intake.owner, intake.surface, json.dumps(dict(intake.reply)), intake.created_at, intake.locale,
         )
 
     async def intake_opened(self, intake_id: str, thread: ThreadAddress) -> None:
@@ -43,13 +44,14 @@ class PostgresIntakes:
         rows = await self._pool.fetch(
             "UPDATE intakes SET answering_until = $2 WHERE id IN ("
             "SELECT id FROM intakes WHERE created_at < $1 AND answering_until < $3 FOR UPDATE SKIP LOCKED"
-            ") RETURNING id, owner, surface, reply, thread, created_at",
+            ") RETURNING id, owner, surface, reply, thread, created_at, locale",
             older_than, now + ANSWERING_S, now,
         )
         found = [
             PendingIntake(
                 id=str(row["id"]), owner=str(row["owner"]), surface=str(row["surface"]), reply=json.loads(row["reply"]),
                 thread=json.loads(row["thread"]) if row["thread"] else None, created_at=float(row["created_at"]),
+                locale=row["locale"],
             )
             for row in rows
         ]

@@ -17,7 +17,7 @@ from storage.postgres.wakeups import WAKE_CHANNEL
 
 _COLUMNS = (
     "id owner surface thread provider options photo_count state created_at updated_at attempts "
-    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged workspace"
+    "not_before remote_id callback_hash deadline results_total results_done error detail photos_purged workspace locale"
 ).split()
 _ACTIVE = sorted(state.value for state in ACTIVE_STATES)
 _TERMINAL = sorted(state.value for state in TERMINAL_STATES)

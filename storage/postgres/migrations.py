@@ -141,6 +141,11 @@ MIGRATIONS: list[str] = [
     -- Photos and results are already compressed: spare the server trying again.
     ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     """,
+    # 2: the language a job's posts speak, and that of whoever waits for a request not yet a job.
+    """
+    ALTER TABLE jobs ADD COLUMN locale text;
+    ALTER TABLE intakes ADD COLUMN locale text;
+    """,
 ]
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.i18n import Phrase, phrase
-from bot.options import Attire, Background, Quality, Style
+from bot.i18n import Phrase, phrase, t, tn
+from bot.options import Attire, Background, Options, Quality, Style
 
 _LABELS: dict[StrEnum, Phrase] = {
     Style.PROFESSIONAL: phrase("Professional"),
@@ -65,3 +65,21 @@ def option_name(locale: str | None, option: str) -> str:
     found = _OPTION_NAMES.get(option)
     return found.say(locale) if found is not None else option.replace("_", " ")
 
+
+
+def defaults_line(locale: str | None, options: Options, provider_label: str) -> str:
+    """A person's defaults as they read them: "agent.ai, Professional, Studio white, Own clothes, 1 headshot,
+    Standard quality, 1:1; results posted where you ask"."""
+    shown = [
+        provider_label,
+        label(locale, options.style),
+        label(locale, options.background),
+        label(locale, options.attire),
+        tn(locale, "1 headshot", "{n} headshots", options.count),
+        label(locale, options.quality),
+        options.aspect_ratio.value,
+    ]
+    if options.prompt:
+        shown.append(t(locale, "prompt “{prompt}”", prompt=options.prompt))
+    where = t(locale, "results sent to you privately") if options.private else t(locale, "results posted where you ask")
+    return f"{', '.join(shown)}; {where}"

@@ -179,6 +179,11 @@ def choices(name: str) -> list[str]:
     return [member.value for member in _ENUMS[name]]
 
 
+def members(name: str) -> list[StrEnum]:
+    """The allowed values of one enum option as members (whose labels people read), in order."""
+    return list(_ENUMS[name])
+
+
 _COUNT_WORD = re.compile(r"^(?:x|×)?([0-9]+)(?:x|×)?$", re.IGNORECASE)
 
 

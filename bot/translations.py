@@ -19,6 +19,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -32,12 +33,14 @@ WIDTH = 100
 
 
 def extract(project: Path = PROJECT) -> Catalog:
-    """Every message of the code, as a template catalog (msgids and where they are used)."""
+    """Every message of the code, as a template catalog (msgids and where they are used), by `babel.cfg`."""
+    with (project / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     template = Catalog(project="headshot-bot", fuzzy=False)
     for folder in SOURCES:
         found = extract_from_dir(
-            project / folder, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("Translators:",),
-            strip_comment_tags=True,
+            project / folder, method_map=method_map, options_map=options_map, keywords=KEYWORDS,
+            comment_tags=("Translators:",), strip_comment_tags=True,
         )
         for filename, lineno, message, comments, context in found:
             template.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context)
@@ -59,7 +62,7 @@ def write(path: Path, catalog: Catalog) -> None:
     """A `.po` file, written whole (no obsolete entries kept)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     out = io.BytesIO()
-    write_po(out, catalog, width=WIDTH, ignore_obsolete=True, include_previous=False, sort_output=False)
+    write_po(out, catalog, width=WIDTH, no_location=True, ignore_obsolete=True, include_previous=False)
     path.write_bytes(out.getvalue())
 
 
@@ -68,9 +71,17 @@ def update(languages: Iterable[str] = LANGUAGES, root: Path = LOCALES_DIR) -> No
     template = extract()
     for language in languages:
         path = po_path(language, root)
-        catalog = read(path) if path.exists() else Catalog(locale=language, project="headshot-bot")
-        catalog.update(template, update_header_comment=False)
+        catalog = read(path) if path.exists() else _new(language)
+        catalog.update(template, update_header_comment=False, update_creation_date=False)
         write(path, catalog)
+
+
+def _new(language: str) -> Catalog:
+    """An empty catalog for a language, its plural rule from CLDR."""
+    catalog = Catalog(locale=language, project="headshot-bot", version="", copyright_holder="", fuzzy=False,
+                      msgid_bugs_address="")
+    catalog.header_comment = f"# {catalog.locale_identifier} messages of headshot-bot (bot/, adapters/)."
+    return catalog
 
 
 def compile_catalogs(root: Path = LOCALES_DIR, out: Path | None = None) -> list[Path]:

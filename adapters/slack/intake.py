@@ -16,10 +16,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_by_limit, needs_file_info
+from adapters.slack.locales import UserLocales
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
 from bot.chat import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.errors import UserError
+from bot.i18n import phrase, t, tn
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
 from bot.quota_guard import QuotaExceeded
@@ -51,7 +53,8 @@ class Origin:
     None means a new status message in the channel starts the thread. `errors_in_thread` sends
     refusals as thread replies (mentions are public anyway) instead of ephemeral messages.
     `workspace` is the team whose installation received the request (Bolt's `context.team_id`);
-    it differs from the user's `team` only in channels shared between organisations.
+    it differs from the user's `team` only in channels shared between organisations. `locale` is
+    the user's language (`users.info`), which everything for this request speaks.
     """
 
     team: str
@@ -60,6 +63,7 @@ class Origin:
     thread_ts: str | None = None
     errors_in_thread: bool = False
     workspace: str | None = None
+    locale: str | None = None
 
     @property
     def installed_team(self) -> str:
@@ -69,16 +73,16 @@ class Origin:
     def to_json(self) -> ThreadAddress:
         """The origin as the core keeps it (the reply address of a request being taken on)."""
         return {"team": self.team, "user": self.user, "channel": self.channel, "thread_ts": self.thread_ts,
-                "errors_in_thread": self.errors_in_thread, "workspace": self.workspace}
+                "errors_in_thread": self.errors_in_thread, "workspace": self.workspace, "locale": self.locale}
 
     @classmethod
     def from_json(cls, stored: ThreadAddress) -> Origin:
         """The origin read back."""
-        thread_ts, workspace = stored.get("thread_ts"), stored.get("workspace")
+        thread_ts, workspace, locale = stored.get("thread_ts"), stored.get("workspace"), stored.get("locale")
         return cls(
             team=str(stored["team"]), user=str(stored["user"]), channel=str(stored["channel"]),
             thread_ts=str(thread_ts) if thread_ts else None, errors_in_thread=bool(stored.get("errors_in_thread")),
-            workspace=str(workspace) if workspace else None,
+            workspace=str(workspace) if workspace else None, locale=str(locale) if locale else None,
         )
 
     @property
@@ -102,6 +106,14 @@ class SlackIntake:
         self.workspaces = workspaces
         self.transfer = transfer
         self.surface = surface
+        self.locales = UserLocales(workspaces.client)
+
+    async def with_locale(self, origin: Origin, client: AsyncWebClient | None = None) -> Origin:
+        """The origin with its user's language (asked of Slack once per user, then kept; `client` is the
+        request's own, when there is one)."""
+        if origin.locale is not None:
+            return origin
+        return replace(origin, locale=await self.locales.of(origin.installed_team, origin.user, client))
 
     async def start_job(
         self,
@@ -114,19 +126,21 @@ class SlackIntake:
     ) -> None:
         """Make a job of the files and explicit options, or tell the user why not; `note` (Slack text,
         already escaped) stays above the job's status."""
-        ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.workspace_key)
         try:
+            origin = await self.with_locale(origin)
+            ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.workspace_key,
+                      locale=origin.locale)
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
             await self.intake.start(ask, photos, status, self.surface, reply=origin.to_json())
         except ThreadGone:
             log.info("a Slack request was dropped: its workspace is not installed any more")
         except QuotaExceeded as exc:  # a shortcut's refusal goes in the thread of its message, like a mention's
-            await self.tell(replace(origin, errors_in_thread=origin.thread_ts is not None), str(exc))
+            await self.tell(replace(origin, errors_in_thread=origin.thread_ts is not None), exc.say(origin.locale))
         except UserError as exc:
-            await self.tell(origin, str(exc), privately=isinstance(exc, DirectMessagesClosed))
+            await self.tell(origin, exc.say(origin.locale), privately=isinstance(exc, DirectMessagesClosed))
         except Exception:
             log.exception("a Slack request could not be started")
-            await self.tell(origin, START_FAILED)
+            await self.tell(origin, START_FAILED.say(origin.locale))
 
     async def fetch_photos(self, origin: Origin, files: list[SlackFile]) -> list[tuple[str, bytes]]:
         """Download every file (concurrently) with the token of the origin's workspace; raises
@@ -143,14 +157,18 @@ class SlackIntake:
             try:
                 info = await client.files_info(file=file["id"])
             except SlackApiError as exc:
-                raise UserError(f"I couldn't look up {name} on Slack ({exc.response.get('error')}).") from None
+                raise UserError(phrase(
+                    "I couldn't look up {name} on Slack ({error}).", name=name, error=exc.response.get("error")
+                )) from None
             details = cast(SlackFile, info.get("file") or {})
             name = details.get("name") or details.get("title") or name
             if (hidden := hidden_by_limit(details, name)) is not None:
                 raise hidden
             url = file_url(details) or url
         if url is None:
-            raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
+            raise UserError(
+                phrase("Slack did not give me a way to download {name}; please upload it again.", name=name)
+            )
         return name, await self.transfer.download(name, url, str(client.token))
 
     async def post_status(self, origin: Origin, text: str, note: str | None = None) -> SlackAddress:
@@ -176,10 +194,10 @@ class SlackIntake:
             except SlackApiError as exc:
                 log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
         dm = await self._open_dm(client, origin.user)
-        elsewhere = (
-            f"I can't post in <#{escaped(origin.channel)}> (it's private or I'm not a member — add me with "
-            "`/invite @Headshots`), so your headshots will arrive here."
-        )
+        elsewhere = escaped(t(
+            origin.locale, "I can't post in {channel} (it's private or I'm not a member — add me with "
+            "`/invite @Headshots`), so your headshots will arrive here.", channel="\0",
+        )).replace("\0", f"<#{escaped(origin.channel)}>")
         note = f"{elsewhere}\n{note}" if note else elsewhere
         thread = await self._post_status_in(client, origin, dm, None, f"{note}\n{text}")
         return replace(thread, note=note)
@@ -197,11 +215,12 @@ class SlackIntake:
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.info("could not open a direct message for a private request: %s", error)
-            raise DirectMessagesClosed(
-                f"I couldn't open a direct message with you ({error}), so I didn't start the job "
-                "and posted nothing in the channel."
-            ) from None
-        await self.tell(origin, "🔒 Your headshots will arrive in our direct messages.", privately=True)
+            raise DirectMessagesClosed(phrase(
+                "I couldn't open a direct message with you ({error}), so I didn't start the job and posted "
+                "nothing in the channel.", error=error,
+            )) from None
+        arriving = t(origin.locale, "🔒 Your headshots will arrive in our direct messages.")
+        await self.tell(origin, arriving, privately=True)
         return thread
 
     async def _post_status_in(
@@ -257,13 +276,13 @@ class _StatusInChannel:
     note: str | None = None
 
     async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
-        noun = "photo" if photo_count == 1 else "photos"
-        text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
+        text = tn(self.origin.locale, "⏳ Got 1 photo; starting on your headshots…",
+                  "⏳ Got {n} photos; starting on your headshots…", photo_count)
         if private:
             return (await self.slack.post_status_privately(self.origin, text, self.note)).to_json()
         try:
             thread = await self.slack.post_status(self.origin, text, self.note)
         except SlackApiError as exc:
             log.warning("could not post a status message: %s", exc.response.get("error"))
-            raise UserError("I couldn't post in this conversation, so I didn't start the job.") from None
+            raise UserError(phrase("I couldn't post in this conversation, so I didn't start the job.")) from None
         return thread.to_json()

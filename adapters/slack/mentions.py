@@ -23,38 +23,50 @@ from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, is_image_file
 from adapters.slack.intake import Origin
 from adapters.slack.text import escaped
+from bot.i18n import t, tn
+from bot.labels import option_name
 from bot.options import MAX_COUNT, MIN_COUNT, choices, parse_option_words
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 SEEN_FOR_S = 3600.0  # Slack gives up retrying an event (and a signature expires) well within this
-NO_PHOTOS = (
-    "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
-    "optionally with options as words (`@Headshots executive office 3:4 x4`), or run `/headshot`."
-)
 
 
-def known_words(providers: list[str]) -> str:
-    """Every word a mention understands, for the reply to one it did not."""
-    parts = [f"{name.replace('_', ' ')}: {', '.join(choices(name))}" for name in
+def no_photos(locale: str | None) -> str:
+    """The answer to a mention without photos."""
+    return t(
+        locale, "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
+        "optionally with options as words (`@Headshots executive office 3:4 x4`), or run `/headshot`.",
+    )
+
+
+def known_words(providers: list[str], locale: str | None = None) -> str:
+    """Every word a mention understands (the words themselves are the options' values), for the reply to one
+    it did not."""
+    parts = [f"{option_name(locale, name)}: {', '.join(choices(name))}" for name in
              ("style", "background", "attire", "quality", "aspect_ratio")]
-    parts.append(f"how many: x{MIN_COUNT}-x{MAX_COUNT}")
-    parts.append(f"provider: {', '.join(providers)}")
-    parts.append("delivery: private (to your direct messages), public")
+    parts.append(f"{option_name(locale, 'count')}: x{MIN_COUNT}-x{MAX_COUNT}")
+    parts.append(f"{option_name(locale, 'provider')}: {', '.join(providers)}")
+    parts.append(f"{option_name(locale, 'private')}: " + t(locale, "private (to your direct messages), public"))
     return "\n".join(f"• {part}" for part in parts)
 
 
-def quoted(words: list[str], shown: int = 5, longest: int = 40) -> str:
+def quoted(words: list[str], shown: int = 5, longest: int = 40, locale: str | None = None) -> str:
     """A few of the words, each quoted and cut short, and how many more there were."""
     listed = ", ".join(f"“{word[:longest]}{'…' if len(word) > longest else ''}”" for word in words[:shown])
-    return f"{listed} and {len(words) - shown} more words" if len(words) > shown else listed
+    if len(words) <= shown:
+        return listed
+    return tn(locale, "{listed} and 1 more word", "{listed} and {n} more words", len(words) - shown, listed=listed)
 
 
-def guess_note(guessed: list[tuple[str, str]], shown: int = 5) -> str | None:
+def guess_note(guessed: list[tuple[str, str]], shown: int = 5, locale: str | None = None) -> str | None:
     """The status's standing line for words left out as misspelt options, with what each may have meant."""
     if not guessed:
         return None
-    parts = [f"“{escaped(word[:40])}” (did you mean {guess.replace('_', ' ')}?)" for word, guess in guessed[:shown]]
-    return f"I left out {', '.join(parts)}."
+    parts = [
+        t(locale, "“{word}” (did you mean {guess}?)", word=escaped(word[:40]), guess=guess.replace("_", " "))
+        for word, guess in guessed[:shown]
+    ]
+    return t(locale, "I left out {words}.", words=", ".join(parts))
 
 
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
@@ -93,17 +105,21 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
             errors_in_thread=parsed.values.get("private") != "private",  # who asks privately is answered privately
             workspace=context.team_id,
         )
+        origin = await shared.slack.with_locale(origin, client)
+        locale = origin.locale
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         if not files:
-            await shared.slack.tell(origin, NO_PHOTOS)
+            await shared.slack.tell(origin, no_photos(locale))
             return
         if parsed.unknown:
-            reply = f"I didn't understand {quoted(parsed.unknown)}. The words I know:\n{known_words(providers)}"
-            await shared.slack.tell(origin, reply)
+            words = quoted(parsed.unknown, locale=locale)
+            reply = t(locale, "I didn't understand {words}. The words I know:", words=words)
+            await shared.slack.tell(origin, f"{reply}\n{known_words(providers, locale)}")
             return
         # Files described as something else are read too when nothing else came: the bytes then say why.
         photos: list[SlackFile] = [f for f in files if is_image_file(f)] or list(files)
-        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider, note=guess_note(parsed.guessed))
+        note = guess_note(parsed.guessed, locale=locale)
+        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider, note=note)
 
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)

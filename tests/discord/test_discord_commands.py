@@ -44,7 +44,7 @@ async def test_headshot_defers_at_once_then_delivers_into_a_thread(harness: Harn
     assert all(len(p["attachments"]) <= MAX_FILES_PER_MESSAGE for p in posts)
     assert all(u.size < 10 * 1024 * 1024 for u in fake.uploads)
     assert "Headshots 1-2 of 2" in posts[0]["content"] and "job " in posts[0]["content"]
-    assert status[0]["content"].startswith("✅ 2 headshots with Studio (executive, office")
+    assert status[0]["content"].startswith("✅ 2 headshots with Studio (Executive, Office")
     assert "done: 2 in the thread" in status[0]["content"]
     channel_calls = [s for s in fake.seen if s.path.startswith("/api/v10/channels/")]
     assert channel_calls and all(s.auth == f"Bot {TOKEN}" for s in channel_calls)

@@ -80,22 +80,38 @@ async def deliver_results(
     surface: ChatSurface,
     job: Job,
     fault: Callable[[str], None] = lambda _point: None,
+    gallery_follows: bool = False,
 ) -> int:
-    """Post every stored result of a job into its thread; returns how many images were posted."""
+    """Post every stored result of a job into its thread; returns how many images were delivered.
+
+    A thread that takes only a few posts (`ChatSurface.post_limit`) gets a pack as its contact sheet alone,
+    the gallery link (`gallery_follows`) bringing every image; the images count as delivered.
+    """
     results = await results_log.results(job.id)
     stored = [r for r in results if r.blob_key]
     files = [_outgoing(blobs, r) for r in stored]
     batches = plan_batches(files, surface.max_files_per_post, surface.max_bytes_per_post)
     total = len(files)
+    limit = surface.post_limit(job.thread)
+    sheet_only = limit is not None and len(batches) > 1 and len(batches) + 1 + int(gallery_follows) > limit
     if len(batches) > 1:
         sheet_key = f"job {job.short_id} · contact sheet"
         sheet_blob = contact_sheet_key(job.id)
         if await store.delivery_state(job.id, sheet_key) != POSTED:
             if not await blobs.exists(sheet_blob):
                 await blobs.put(sheet_blob, await _render_sheet(files))
-            text = t(job.locale, "All {total} headshots at a glance; the full images follow", total=total)
+            if not sheet_only:
+                text = t(job.locale, "All {total} headshots at a glance; the full images follow", total=total)
+            elif gallery_follows:
+                text = t(job.locale, "All {total} headshots at a glance; the gallery link below has every one "
+                         "at full size", total=total)
+            else:
+                text = t(job.locale, "All {total} headshots at a glance; here I can send only a few messages, "
+                         "so the full images can't follow", total=total)
             sheet_file = OutgoingFile("contact-sheet.jpg", await blobs.size(sheet_blob), sheet_blob, blobs)
             await post_once(store, surface, job, sheet_key, text, [sheet_file], fault)
+    if sheet_only:
+        return total
     first = 1
     for number, batch in enumerate(batches, start=1):
         last = first + len(batch) - 1

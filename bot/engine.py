@@ -286,7 +286,9 @@ class JobEngine:
 
     async def _deliver(self, job: Job) -> None:
         surface = self._metrics.counted(self._surfaces[job.surface])
-        images = await deliver_results(self._deliveries, self._results, self._blobs, surface, job, self._fault)
+        images = await deliver_results(
+            self._deliveries, self._results, self._blobs, surface, job, self._fault, self._galleries is not None
+        )
         # The previews are made after the results are out, so that nobody waits for them.
         gallery = await self._publish(job) if images else None
         if gallery is not None:

@@ -142,7 +142,7 @@ async def test_make_headshots_uses_saved_defaults_and_the_messages_own_thread(ha
     fake = harness.fake
     settings = harness.command([option("style", "editorial"), option("count", 3)], name="headshot-settings")
     await harness.send(settings)
-    assert "Saved. Your defaults: provider studio, style editorial" in fake.callbacks[0]["body"]["data"]["content"]
+    assert "Saved. Your defaults: Studio, Editorial, Studio white, Own clothes, 3 headshots" in fake.callbacks[0]["body"]["data"]["content"]
 
     menu = payload("make_headshots_message_command")
     target = menu["data"]["resolved"]["messages"][menu["data"]["target_id"]]
@@ -178,7 +178,7 @@ async def test_status_settings_and_forget(harness: Harness) -> None:
 
     await harness.send(harness.command(name="headshot-settings"))
     shown = fake.callbacks[-1]["body"]["data"]["content"]
-    assert shown.startswith("Your defaults: provider studio, style professional")
+    assert shown.startswith("Your defaults: Studio, Professional, Studio white, Own clothes, 1 headshot")
 
     await harness.send(harness.portrait_command())
     await harness.run_jobs()

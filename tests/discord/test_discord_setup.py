@@ -7,7 +7,7 @@ import asyncio
 import discord
 import pytest
 
-from adapters.discord.invite import InvalidToken, application_id, invite_url
+from adapters.discord.invite import InvalidToken, application_id, invite_url, user_install_url
 from tests.discord.conftest import CHANNEL, HarnessFactory, payload
 from tests.discord.fake_discord import EPHEMERAL, FakeDiscord
 from tests.discord.shapes import APP_ID, TOKEN
@@ -82,7 +82,10 @@ def test_invite_url_asks_for_exactly_the_needed_permissions() -> None:
     assert expected == 309237746688
     assert url == (
         f"https://discord.com/oauth2/authorize?client_id={APP_ID}"
-        f"&scope=bot%20applications.commands&permissions={expected}"
+        f"&scope=bot%20applications.commands&permissions={expected}&integration_type=0"
+    )
+    assert user_install_url(TOKEN) == (
+        f"https://discord.com/oauth2/authorize?client_id={APP_ID}&scope=applications.commands&integration_type=1"
     )
 
 

@@ -142,7 +142,8 @@ async def test_make_headshots_uses_saved_defaults_and_the_messages_own_thread(ha
     fake = harness.fake
     settings = harness.command([option("style", "editorial"), option("count", 3)], name="headshot-settings")
     await harness.send(settings)
-    assert "Saved. Your defaults: Studio, Editorial, Studio white, Own clothes, 3 headshots" in fake.callbacks[0]["body"]["data"]["content"]
+    saved = fake.callbacks[0]["body"]["data"]["content"]
+    assert "Saved. Your defaults: Studio, Editorial, Studio white, Own clothes, 3 headshots" in saved
 
     menu = payload("make_headshots_message_command")
     target = menu["data"]["resolved"]["messages"][menu["data"]["target_id"]]

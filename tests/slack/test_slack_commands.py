@@ -58,7 +58,8 @@ async def test_settings_are_saved_and_used_as_defaults_next_time(harness: SlackH
                                                         provider="scripted"))
     assert answer.status == 200 and answer.text == ""
     await harness.settle()
-    assert harness.fake.ephemerals[-1]["text"].startswith("Saved your defaults: Scripted, Executive, Studio white, Own clothes")
+    saved = harness.fake.ephemerals[-1]["text"]
+    assert saved.startswith("Saved your defaults: Scripted, Executive, Studio white, Own clothes")
     options, provider = await harness.core.service.defaults(OWNER)
     assert (options.style, options.aspect_ratio, provider) == (Style.EXECUTIVE, AspectRatio.PORTRAIT_3_4, "scripted")
 

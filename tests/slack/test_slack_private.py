@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.slack.modals import private_option
-
-PRIVATE_OPTION = private_option(None)
 from tests.slack.conftest import SlackHarness, payload, portrait_jpeg, wait_for
 from tests.slack.test_slack_commands import settings_submission
 from tests.slack.test_slack_follow_ups import elements, press
 
+PRIVATE_OPTION = private_option(None)
 CHANNEL = "C0GENERAL"
 DM = "D0USER"  # the fake's direct message with U0USER
 TS = "1699999100.000200"

@@ -106,6 +106,6 @@ class _StatusInThread:
         self.kept.append(True)
         answer = InteractionAnswer(
             application_id=str(press.application_id), token=press.token,
-            expires_at=press.created_at.timestamp() + TOKEN_LIFETIME_S, user_id=str(press.user.id),
+            expires_at=self.surface.clock() + TOKEN_LIFETIME_S, user_id=str(press.user.id),
         )
         return replace(self.address, status_message_id=str(message.id), answer=answer)

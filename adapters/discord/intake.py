@@ -165,7 +165,7 @@ class DiscordIntake:
         status = await interaction.original_response()
         answer = InteractionAnswer(
             application_id=str(interaction.application_id), token=interaction.token,
-            expires_at=interaction.created_at.timestamp() + TOKEN_LIFETIME_S, user_id=str(interaction.user.id),
+            expires_at=self.surface.clock() + TOKEN_LIFETIME_S, user_id=str(interaction.user.id),
         )
         return DiscordAddress(
             guild_id=str(interaction.guild_id) if interaction.guild_id else None,

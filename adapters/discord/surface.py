@@ -33,7 +33,7 @@ MAX_CONTENT = 2000
 # An app not in the server may send this many follow-ups to one interaction.
 MAX_FOLLOW_UPS = 5
 TOKEN_LIFETIME_S = 15 * 60.0
-TOKEN_MARGIN_S = 30.0
+TOKEN_MARGIN_S = 60.0  # the answer is opened a few seconds after the command; the token dies 15 min after it
 HISTORY_LIMIT = 300  # three pages of history: enough to reach a job's own recent posts
 SEND_ATTEMPTS = 3
 
@@ -158,9 +158,12 @@ class DiscordThread:
     # (larger or smaller) limit is kept in the thread address and `post` splits by it again.
     max_bytes_per_post = DEFAULT_UPLOAD_LIMIT
 
-    def __init__(self, client: discord.Client, *, retry_delay: float = 1.0) -> None:
+    def __init__(
+        self, client: discord.Client, *, retry_delay: float = 1.0, clock: Callable[[], float] = time.time
+    ) -> None:
         self.client = client
         self.retry_delay = retry_delay
+        self.clock = clock
 
     def _target(self, thread: DiscordAddress) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(thread.thread_id or thread.channel_id))
@@ -183,7 +186,7 @@ class DiscordThread:
     async def _edit_answer(self, answer: InteractionAnswer, content: str, view: discord.ui.View | None) -> None:
         """Edit the command's answer through its token; after 15 minutes nothing can (the results still
         arrive, by direct message)."""
-        if not answer.live():
+        if not answer.live(self.clock()):
             log.info("a status can no longer be edited: its interaction token has expired")
             return
         route = discord.http.Route(
@@ -232,7 +235,7 @@ class DiscordThread:
     async def _reachable(self, thread: DiscordAddress) -> DiscordAddress:
         """Where a post can go now: a job whose answer's token has expired is delivered in the person's direct
         messages with the bot."""
-        if thread.answer is None or thread.answer.live():
+        if thread.answer is None or thread.answer.live(self.clock()):
             return thread
         dm = await self.client.create_dm(discord.Object(id=int(thread.answer.user_id)))
         return replace(thread, guild_id=None, channel_id=str(dm.id), thread_id=None, reply_to=None, answer=None)
@@ -314,7 +317,7 @@ class DiscordThread:
         message, or in every message of a part that had to be split."""
         address = DiscordAddress.from_json(thread)
         if address.answer is not None:
-            if address.answer.live():
+            if address.answer.live(self.clock()):
                 return False  # an app not in the place cannot read it: a possible repeat beats no delivery
             address = await self._reachable(address)
         target = self._target(address)

@@ -24,8 +24,10 @@ async def test_commands_are_synced_globally_with_the_configured_providers(make_h
     assert [options[n]["type"] for n in ("photo", "photo2", "photo3")] == [11, 11, 11]
     assert options["photo"]["required"] and not options["photo2"].get("required")
     providers = options["provider"]["choices"]
-    assert providers == [{"name": "Studio — offline framing, background and tone, free, a few seconds",
-                          "value": "studio"}]
+    assert [(p["name"], p["value"]) for p in providers] == [
+        ("Studio — offline framing, background and tone, free, a few seconds", "studio")
+    ]
+    assert providers[0]["name_localizations"]["de"].startswith("Studio — Zuschnitt")
     ratios = [c["value"] for c in options["aspect_ratio"]["choices"]]
     assert ratios == ["1:1", "3:4", "4:3", "2:3", "3:2", "9:16", "16:9"]
     assert [c["value"] for c in options["count"]["choices"]] == [1, 2, 3, 4]

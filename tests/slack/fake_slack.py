@@ -70,7 +70,8 @@ class FakeSlack:
     authorizations: list[dict[str, str]] = field(default_factory=list)
     downloads_by_token: list[tuple[str, str | None]] = field(default_factory=list)  # (team in path, bearer)
     issued: list[str] = field(default_factory=list)  # every access and refresh token ever handed out
-    locales: dict[str, str] = field(default_factory=dict)  # user id -> the language users.info tells (else en-US)
+    locales: dict[str, str] = field(default_factory=dict)  # user id -> the language users.info tells
+    default_locale: str = "en-US"  # the language of every other user
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -306,7 +307,7 @@ class FakeSlack:
         found: dict[str, Any] = {"id": user, "team_id": self.team_of(self.calls[-1].token) or TEAM,
                                  "name": user.lower(), "deleted": False, "is_bot": False, "tz": "Europe/Berlin"}
         if str(p.get("include_locale")).lower() in ("true", "1"):
-            found["locale"] = self.locales.get(user, "en-US")
+            found["locale"] = self.locales.get(user, self.default_locale)
         return {"ok": True, "user": found}
 
     def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:

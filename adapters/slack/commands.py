@@ -41,7 +41,6 @@ def help_text(locale: str | None) -> str:
 def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the slash command and the message shortcut to the Bolt app."""
     service = shared.service
-    locales = shared.slack.locales
 
     async def open_request_modal(
         client: AsyncWebClient, trigger_id: str, origin: Origin, metadata: dict[str, Any], photos: int = 0
@@ -64,14 +63,14 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
                         channel=str(body.get("channel_id") or ""), workspace=context.team_id)
         if sub == "help" or sub not in ("", "status", "settings", "forget", "usage"):
             # Answered in the acknowledgement itself: the language is asked for only briefly.
-            locale = await locales.quickly(origin.installed_team, origin.user, client)
+            locale = await shared.slack.locales.quickly(origin.installed_team, origin.user, client)
             unknown = f"{COMMAND} {words[0]}" if sub not in ("", "help") else None
             prefix = t(locale, "I don't know `{command}`.", command=unknown) + "\n" if unknown else ""
             await ack(text=message_text(prefix + help_text(locale)))
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
         # Asked briefly: a modal must open while the trigger lives (3 s).
-        origin = replace(origin, locale=await locales.quickly(origin.installed_team, origin.user, client))
+        origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
         try:
             await answer(sub, body, origin, respond, client)
         except UserError as exc:  # e.g. the store is away
@@ -108,7 +107,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         files: list[SlackFile] = [f for f in message.get("files") or [] if is_image_file(f)]
         origin = Origin(team=str((body.get("team") or {}).get("id")), user=str(body["user"]["id"]),
                         channel=str((body.get("channel") or {}).get("id") or ""), workspace=context.team_id)
-        origin = replace(origin, locale=await locales.quickly(origin.installed_team, origin.user, client))
+        origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
         if not files:
             text = t(origin.locale, "That message has no photos I can use. Pick a message with {types} photos, or run "
                      "`/headshot` to upload some.", types=NAMED_TYPES)

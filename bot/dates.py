@@ -40,12 +40,12 @@ class DayAndMonth:
 
 def day_and_month(locale: str | None, moment: float) -> str:
     """The UTC day of a moment: "1 December", "1. Dezember", "12月1日"."""
-    return format_skeleton("MMMMd", datetime.fromtimestamp(moment, UTC), tzinfo=UTC, locale=_reader(locale))
+    return str(format_skeleton("MMMMd", datetime.fromtimestamp(moment, UTC), tzinfo=UTC, locale=_reader(locale)))
 
 
 def clock_time(locale: str | None, moment: float) -> str:
     """The UTC time of day of a moment, as the reader writes it: "00:00", "0:00"."""
-    return format_skeleton("Hm", datetime.fromtimestamp(moment, UTC), tzinfo=UTC, locale=_reader(locale))
+    return str(format_skeleton("Hm", datetime.fromtimestamp(moment, UTC), tzinfo=UTC, locale=_reader(locale)))
 
 
 def short_date_time(locale: str | None, moment: float) -> str:

@@ -35,7 +35,7 @@ WIDTH = 100
 def extract(project: Path = PROJECT) -> Catalog:
     """Every message of the code, as a template catalog (msgids and where they are used), by `babel.cfg`."""
     with (project / "babel.cfg").open(encoding="utf-8") as config:
-        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call, unused-ignore]
     template = Catalog(project="headshot-bot", fuzzy=False)
     for folder in SOURCES:
         found = extract_from_dir(

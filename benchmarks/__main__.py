@@ -16,6 +16,7 @@ from benchmarks.table import Row, render_markdown, render_text
 # name -> (module, seconds allowed in a full run, in a quick run)
 BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "slack_ack": ("benchmarks.slack_ack", 150, 45),
+    "translation": ("benchmarks.translation", 400, 90),
     "discord_defer": ("benchmarks.discord_defer", 60, 20),
     "follow_ups": ("benchmarks.follow_ups", 90, 30),
     "ingest": ("benchmarks.ingest", 60, 20),

@@ -12,16 +12,16 @@ from typing import Any
 START_TIMEOUT_S = 30.0
 
 
-def _child(conn: Connection) -> None:
-    asyncio.run(_serve(conn))
+def _child(conn: Connection, locale: str) -> None:
+    asyncio.run(_serve(conn, locale))
 
 
-async def _serve(conn: Connection) -> None:
+async def _serve(conn: Connection, locale: str) -> None:
     from tests.images import astronaut_jpeg
     from tests.servers import running
     from tests.slack.fake_slack import FakeSlack
 
-    fake = FakeSlack()
+    fake = FakeSlack(default_locale=locale)
     async with running(fake.app()) as url:
         fake.url = url
         photo = fake.add_user_file("portrait.jpg", astronaut_jpeg())
@@ -38,11 +38,12 @@ def _wait(conn: Connection) -> None:
 
 
 @contextmanager
-def fake_slack_process() -> Iterator[tuple[str, dict[str, Any]]]:
-    """Run a FakeSlack (with one user photo shared) in a child; yields its URL and the photo's file object."""
+def fake_slack_process(locale: str = "en-US") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run a FakeSlack (with one user photo shared, every user speaking `locale`) in a child; yields its URL
+    and the photo's file object."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(target=_child, args=(child,), daemon=True)
+    process = context.Process(target=_child, args=(child, locale), daemon=True)
     process.start()
     try:
         if not parent.poll(START_TIMEOUT_S):

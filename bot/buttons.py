@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.i18n import phrase, say
 from bot.jobs import Job, JobState
+from bot.labels import label
 from bot.options import Style
 from bot.request import Capabilities
 
@@ -40,20 +42,20 @@ class FollowUp:
     choices: tuple[Choice, ...] = ()
 
 
-MORE_LABEL = "More like these"
-STYLE_LABEL = "Another style"
+MORE_LABEL = phrase("More like these")
+STYLE_LABEL = phrase("Another style")
 
 
-def follow_ups(job: Job, capabilities: Capabilities | None) -> list[FollowUp]:
-    """The follow-ups a job's status offers: none until it is delivered; the style menu only where the
-    provider honours the style, listing the styles the job did not use."""
+def follow_ups(job: Job, capabilities: Capabilities | None, locale: str | None = None) -> list[FollowUp]:
+    """The follow-ups a job's status offers, labelled in `locale`: none until it is delivered; the style
+    menu only where the provider honours the style, listing the styles the job did not use."""
     if job.state is not JobState.DELIVERED:
         return []
-    more = FollowUp(FollowUpKind.MORE, MORE_LABEL, job.id)
+    more = FollowUp(FollowUpKind.MORE, say(locale, MORE_LABEL), job.id)
     if capabilities is None or "style" not in capabilities.honours:
         return [more]
-    styles = tuple(Choice(s.value, s.value.capitalize()) for s in Style if s is not job.options.style)
-    return [more, FollowUp(FollowUpKind.STYLE, STYLE_LABEL, job.id, styles)]
+    styles = tuple(Choice(s.value, label(locale, s)) for s in Style if s is not job.options.style)
+    return [more, FollowUp(FollowUpKind.STYLE, say(locale, STYLE_LABEL), job.id, styles)]
 
 
 class PickKind(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.i18n import phrase
 from bot.ports import Provider
 from bot.request import Capabilities, Field, Problem
 
@@ -54,6 +55,7 @@ class ProviderCatalog:
 
     def unknown(self, name: str) -> Problem:
         """The problem of asking for a provider this bot does not run."""
-        return Problem(
-            Field.PROVIDER, f"“{name}” is not available on this bot; choose one of: {', '.join(self._providers)}."
-        )
+        return Problem(Field.PROVIDER, phrase(
+            "“{name}” is not available on this bot; choose one of: {providers}.",
+            name=name, providers=", ".join(self._providers),
+        ))

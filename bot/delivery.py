@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from bot.blob_keys import contact_sheet_key
 from bot.buttons import follow_ups, result_picks
 from bot.contact_sheet import render_contact_sheet
+from bot.i18n import t, tn
 from bot.jobs import Job, StoredResult
 from bot.messages import status_text
 from bot.ports import BlobStore, Button, ChatSurface, DeliveryLog, Link, OutgoingFile, ResultLog, ThreadGone
@@ -78,31 +79,52 @@ async def deliver_results(
     surface: ChatSurface,
     job: Job,
     fault: Callable[[str], None] = lambda _point: None,
+    gallery_follows: bool = False,
 ) -> int:
-    """Post every stored result of a job into its thread; returns how many images were posted."""
+    """Post every stored result of a job into its thread; returns how many images were delivered.
+
+    A thread that takes only a few posts (`ChatSurface.post_limit`) gets a pack as its contact sheet alone,
+    the gallery link (`gallery_follows`) bringing every image; the images count as delivered.
+    """
     results = await results_log.results(job.id)
     stored = [r for r in results if r.blob_key]
     files = [_outgoing(blobs, r) for r in stored]
     batches = plan_batches(files, surface.max_files_per_post, surface.max_bytes_per_post)
     total = len(files)
+    limit = surface.post_limit(job.thread)
+    sheet_only = limit is not None and len(batches) > 1 and len(batches) + 1 + int(gallery_follows) > limit
     if len(batches) > 1:
         sheet_key = f"job {job.short_id} · contact sheet"
         sheet_blob = contact_sheet_key(job.id)
         if await store.delivery_state(job.id, sheet_key) != POSTED:
             if not await blobs.exists(sheet_blob):
                 await blobs.put(sheet_blob, await _render_sheet(files))
-            text = f"All {total} headshots at a glance; the full images follow"
+            if not sheet_only:
+                text = t(job.locale, "All {total} headshots at a glance; the full images follow", total=total)
+            elif gallery_follows:
+                text = t(job.locale, "All {total} headshots at a glance; the gallery link below has every one "
+                         "at full size", total=total)
+            else:
+                text = t(job.locale, "All {total} headshots at a glance; here I can send only a few messages, "
+                         "so the full images can't follow", total=total)
             sheet_file = OutgoingFile("contact-sheet.jpg", await blobs.size(sheet_blob), sheet_blob, blobs)
             await post_once(store, surface, job, sheet_key, text, [sheet_file], fault)
+    if sheet_only:
+        return total
     first = 1
     for number, batch in enumerate(batches, start=1):
         last = first + len(batch) - 1
-        span = f"{first}" if first == last else f"{first}-{last}"
-        text = f"Headshot {span} of {total}" if first == last else f"Headshots {span} of {total}"
+        if first == last:
+            text = t(job.locale, "Headshot {number} of {total}", number=first, total=total)
+        else:
+            text = t(job.locale, "Headshots {first}-{last} of {total}", first=first, last=last, total=total)
         expected = max(len(results), job.results_total)
         missing = expected - total
         if number == len(batches) and missing:
-            text += f" ({missing} of {expected} could not be downloaded from the provider or were not usable images)"
+            text += " " + t(
+                job.locale, "({missing} of {expected} could not be downloaded from the provider or were not usable "
+                "images)", missing=missing, expected=expected,
+            )
         key = f"job {job.short_id} · part {number}/{len(batches)}"
         await post_once(store, surface, job, key, text, batch, fault)
         first = last + 1
@@ -114,16 +136,16 @@ async def announce_gallery(
     fault: Callable[[str], None] = lambda _point: None,
 ) -> None:
     """Post the link to the job's gallery after its results, once."""
-    text = (
-        "Your headshot on a page of its own, ready to download" if total == 1
-        else f"All {total} headshots on one page, to look through and download at once"
+    text = tn(
+        job.locale, "Your headshot on a page of its own, ready to download",
+        "All {n} headshots on one page, to look through and download at once", total,
     )
     await post_once(store, surface, job, f"job {job.short_id} · gallery", text, (), fault, [gallery])
 
 
 async def announce_failure(store: DeliveryLog, surface: ChatSurface, job: Job) -> None:
     """Tell the thread that the job failed, once."""
-    message = job.error or "Something went wrong while making your headshots."
+    message = job.error or t(job.locale, "Something went wrong while making your headshots.")
     await post_once(store, surface, job, f"job {job.short_id} · failed", f"❌ {message}")
 
 
@@ -150,7 +172,7 @@ async def show_status(
     `ThreadGone` is raised on: the job has nowhere left to go.
     """
     try:
-        buttons: list[Button] = [*follow_ups(job, capabilities), *links, *result_picks(job)]
+        buttons: list[Button] = [*follow_ups(job, capabilities, job.locale), *links, *result_picks(job)]
         await surface.set_status(job.thread, status_text(job, capabilities), buttons)
     except ThreadGone:
         raise

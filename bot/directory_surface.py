@@ -59,3 +59,7 @@ class DirectorySurface:
     async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """A folder keeps no message history; a repeated post rewrites the same files."""
         return False
+
+    def post_limit(self, thread: ThreadAddress) -> int | None:
+        """A folder takes every post."""
+        return None

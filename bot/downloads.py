@@ -17,6 +17,7 @@ from contextlib import aclosing
 import aiohttp
 from yarl import URL
 
+from bot.i18n import Phrase, phrase, say
 from bot.photos import declared_pixels
 from bot.ports import BlobStore
 
@@ -34,11 +35,16 @@ _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", 
 
 
 class DownloadError(Exception):
-    """A download that failed; `retryable` says whether trying again may help."""
+    """A download that failed; `retryable` says whether trying again may help, `say(locale)` tells a person why."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Phrase, *, retryable: bool = False) -> None:
+        super().__init__(str(message))
+        self.message = message
         self.retryable = retryable
+
+    def say(self, locale: str | None) -> str:
+        """Why, in the language of `locale`."""
+        return say(locale, self.message)
 
 
 def is_public_address(address: IPAddress) -> bool:
@@ -112,12 +118,16 @@ class Downloader:
     def check_url(self, url: URL) -> None:
         """Refuse a URL by its scheme, or by its host when the host is an address literal."""
         if url.scheme not in ("https", "http") or not url.host:
-            raise DownloadError(f"Refused to download from {describe(url)}: not a web address.")
+            raise DownloadError(phrase("Refused to download from {place}: not a web address.", place=describe(url)))
         if url.scheme != "https" and self.require_https:
-            raise DownloadError(f"Refused to download from {describe(url)}: only https links are accepted.")
+            raise DownloadError(
+                phrase("Refused to download from {place}: only https links are accepted.", place=describe(url))
+            )
         literal = _literal(url.host)
         if literal is not None and not self.allow_private and not self._policy(literal):
-            raise DownloadError(f"Refused to download from {describe(url)}: a private or reserved address.")
+            raise DownloadError(
+                phrase("Refused to download from {place}: a private or reserved address.", place=describe(url))
+            )
 
     async def _pinned(self, url: URL) -> tuple[URL, dict[str, str], str | None]:
         """The URL to request (the host replaced by a checked address), its Host header, its TLS name."""
@@ -130,15 +140,21 @@ class Downloader:
                 found = await self._resolve(host, port)
         except socket.gaierror as exc:
             transient = exc.errno == socket.EAI_AGAIN
-            raise DownloadError(f"The host {describe(url)} could not be found.", retryable=transient) from None
+            raise DownloadError(
+                phrase("The host {place} could not be found.", place=describe(url)), retryable=transient
+            ) from None
         except (OSError, TimeoutError):
-            raise DownloadError(f"The host {describe(url)} could not be looked up.", retryable=True) from None
+            raise DownloadError(
+                phrase("The host {place} could not be looked up.", place=describe(url)), retryable=True
+            ) from None
         addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
         if not addresses:
-            raise DownloadError(f"The host {describe(url)} could not be found.", retryable=True)
+            raise DownloadError(phrase("The host {place} could not be found.", place=describe(url)), retryable=True)
         if not all(self._policy(address) for address in addresses):
             # One bad answer refuses the name: mixed answers are a DNS-rebinding pattern.
-            raise DownloadError(f"Refused to download from {describe(url)}: it resolves to a private address.")
+            raise DownloadError(
+                phrase("Refused to download from {place}: it resolves to a private address.", place=describe(url))
+            )
         address = sorted(addresses, key=lambda a: a.version)[0]
         host_header = host if url.is_default_port() else f"{host}:{port}"
         tls_name = host if url.scheme == "https" else None
@@ -179,14 +195,14 @@ class Downloader:
                     continue
                 head += chunk
                 if len(head) >= _SNIFF_BYTES and sniff_image(head) is None:
-                    raise DownloadError(f"The file at {describe(URL(url))} is not an image.")
+                    raise DownloadError(phrase("The file at {place} is not an image.", place=describe(URL(url))))
                 if len(head) >= HEADER_BYTES:
                     check_image_header(url, head, max_pixels)
                     checked = True
                     yield head
         if not checked:
             if sniff_image(head) is None:
-                raise DownloadError(f"The file at {describe(URL(url))} is not an image.")
+                raise DownloadError(phrase("The file at {place} is not an image.", place=describe(URL(url))))
             check_image_header(url, head, max_pixels)
             yield head
 
@@ -220,27 +236,39 @@ class Downloader:
                         yield chunk
                     return
             except aiohttp.ClientConnectorCertificateError:
-                raise DownloadError(f"The certificate of {describe(current)} is not valid.") from None
-            except aiohttp.ClientConnectorError:
-                raise DownloadError(f"Could not connect to {describe(current)}.", retryable=True) from None
-            except aiohttp.ClientError as exc:
                 raise DownloadError(
-                    f"The download from {describe(current)} failed ({type(exc).__name__}).", retryable=True
+                    phrase("The certificate of {place} is not valid.", place=describe(current))
                 ) from None
+            except aiohttp.ClientConnectorError:
+                raise DownloadError(
+                    phrase("Could not connect to {place}.", place=describe(current)), retryable=True
+                ) from None
+            except aiohttp.ClientError as exc:
+                raise DownloadError(phrase(
+                    "The download from {place} failed ({reason}).", place=describe(current), reason=type(exc).__name__
+                ), retryable=True) from None
             except TimeoutError:
-                raise DownloadError(f"The download from {describe(current)} timed out.", retryable=True) from None
-        raise DownloadError(f"The link to {describe(origin)} redirected more than {self.max_redirects} times.")
+                raise DownloadError(
+                    phrase("The download from {place} timed out.", place=describe(current)), retryable=True
+                ) from None
+        raise DownloadError(
+            phrase(
+                "The link to {place} redirected more than {times} times.",
+                place=describe(origin), times=self.max_redirects,
+            )
+        )
 
 
 def check_image_header(url: str, head: bytes, max_pixels: int) -> None:
     """Refuse an image whose header cannot be read or declares more than `max_pixels`."""
     pixels = declared_pixels(head)
     if pixels is None:
-        raise DownloadError(f"The file at {describe(URL(url))} is not a readable image.")
+        raise DownloadError(phrase("The file at {place} is not a readable image.", place=describe(URL(url))))
     if pixels > max_pixels:
-        raise DownloadError(
-            f"The image at {describe(URL(url))} has {pixels / 1_000_000:.0f} megapixels, too many to handle safely."
-        )
+        raise DownloadError(phrase(
+            "The image at {place} has {megapixels} megapixels, too many to handle safely.",
+            place=describe(URL(url)), megapixels=f"{pixels / 1_000_000:.0f}",
+        ))
 
 
 def _literal(host: str) -> IPAddress | None:
@@ -259,14 +287,21 @@ def _check_status(url: URL, status: int) -> None:
         return
     where = describe(url)
     if status == 429 or status >= 500:
-        raise DownloadError(f"{where} is not answering properly right now (HTTP {status}).", retryable=True)
+        raise DownloadError(
+            phrase("{place} is not answering properly right now (HTTP {status}).", place=where, status=status),
+            retryable=True,
+        )
     if status == 403:
-        raise DownloadError(f"The link to {where} has expired or was refused (HTTP 403).")
+        raise DownloadError(phrase("The link to {place} has expired or was refused (HTTP 403).", place=where))
     if status in (404, 410):
-        raise DownloadError(f"The file at {where} was not found (HTTP {status}).")
-    raise DownloadError(f"{where} refused the download (HTTP {status}).")
+        raise DownloadError(phrase("The file at {place} was not found (HTTP {status}).", place=where, status=status))
+    raise DownloadError(phrase("{place} refused the download (HTTP {status}).", place=where, status=status))
 
 
 def _too_large(url: URL, max_bytes: int) -> DownloadError:
-    return DownloadError(f"The file at {describe(url)} is larger than {max_bytes / 1_048_576:.1f} MB.")
+    return DownloadError(
+        phrase(
+            "The file at {place} is larger than {size} MB.", place=describe(url), size=f"{max_bytes / 1_048_576:.1f}"
+        )
+    )
 

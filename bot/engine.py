@@ -21,6 +21,7 @@ from bot.downloads import DownloadError
 from bot.errors import StoreUnavailable
 from bot.gallery.publish import Galleries
 from bot.holds import HeldRetries, Throttled
+from bot.i18n import Sayable, phrase, phrase_n, say
 from bot.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from bot.logs import job_context
 from bot.metrics import Metrics
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 MAX_PROVIDER_ATTEMPTS = 4
 UNFINISHED = ACTIVE_STATES | {JobState.WAITING}
 MAX_STEP_ATTEMPTS = 8
-FAULT_MESSAGE = "Something went wrong on our side while making your headshots; please try again."
+FAULT_MESSAGE = phrase("Something went wrong on our side while making your headshots; please try again.")
 
 
 def callback_hash(token: str) -> str:
@@ -163,7 +164,9 @@ class JobEngine:
     async def _start(self, job: Job) -> None:
         provider = self._providers.get(job.provider)
         if provider is None:
-            await self.fail(job, f"The {job.provider} provider is not configured on this bot any more.")
+            await self.fail(job, phrase(
+                "The {provider} provider is not configured on this bot any more.", provider=job.provider
+            ))
             return
         wait = provider.wait_seconds()
         if wait > 0:
@@ -177,14 +180,18 @@ class JobEngine:
     async def _generate(self, job: Job) -> None:
         provider = self._providers.get(job.provider)
         if provider is None:  # the bot was restarted without this provider's key
-            await self.fail(job, f"The {job.provider} provider is not configured on this bot any more.")
+            await self.fail(job, phrase(
+                "The {provider} provider is not configured on this bot any more.", provider=job.provider
+            ))
             return
         photos = [Photo(data=await self._blobs.get(photo_key(job.id, n))) for n in range(job.photo_count)]
         callback_url = None
         if provider.capabilities.asynchronous:
             if self._callback_url is None:
                 label = provider.capabilities.label
-                await self.fail(job, f"{label} needs a public address for its callback; PUBLIC_BASE_URL is not set.")
+                await self.fail(job, phrase(
+                    "{label} needs a public address for its callback; PUBLIC_BASE_URL is not set.", label=label
+                ))
                 return
             token = secrets.token_urlsafe(32)
             await self._records.arm_callback(job.id, callback_hash(token))
@@ -208,7 +215,7 @@ class JobEngine:
             await self._records.update(job.id, waiting, expect=[JobState.GENERATING])
             await self._announce(job.id)
             if outcome.notes and job.surface in self._surfaces:
-                advice = " ".join(outcome.notes)
+                advice = " ".join(say(job.locale, note) for note in outcome.notes)
                 surface = self._metrics.counted(self._surfaces[job.surface])
                 await post_once(self._deliveries, surface, job, f"job {job.short_id} · advice", advice)
             return
@@ -216,10 +223,12 @@ class JobEngine:
         answered = JobChange(remote_id=outcome.remote_id, detail=outcome.raw, results_total=len(outcome.images))
         await self._records.update(job.id, answered)
         if not outcome.images:
-            await self.fail(job, f"{provider.capabilities.label} answered without any images.")
+            await self.fail(job, phrase("{label} answered without any images.", label=provider.capabilities.label))
             return
         if await self._keeper.save_generated(job, outcome.images) == 0:
-            await self.fail(job, f"None of the images {provider.capabilities.label} made could be used.")
+            await self.fail(job, phrase(
+                "None of the images {label} made could be used.", label=provider.capabilities.label
+            ))
             return
         await self._move(job, JobState.DELIVERING, expect=JobState.GENERATING)
 
@@ -255,15 +264,23 @@ class JobEngine:
         if exc.retryable:  # its own words promise another try, which is not coming
             label = self._providers.label(job.provider)
             tries = MAX_PROVIDER_ATTEMPTS
-            await self.fail(job, f"{label} stayed unavailable through {tries} tries; please try again later.")
+            await self.fail(job, phrase_n(
+                "{label} stayed unavailable through 1 try; please try again later.",
+                "{label} stayed unavailable through {n} tries; please try again later.", tries, label=label,
+            ))
             return
-        await self.fail(job, str(exc))
+        await self.fail(job, exc.message)
 
     async def _time_out(self, job: Job) -> None:
         label = self._providers.label(job.provider)
         hours = self._callback_timeout / 3600
-        span = f"{hours:g} hours" if hours >= 1 else f"{self._callback_timeout:g} seconds"
-        await self.fail(job, f"{label} did not deliver the headshots within {span}; the job was given up.")
+        if hours >= 1:
+            span = phrase("{hours} hours", hours=f"{hours:g}")
+        else:
+            span = phrase("{seconds} seconds", seconds=f"{self._callback_timeout:g}")
+        await self.fail(job, phrase(
+            "{label} did not deliver the headshots within {span}; the job was given up.", label=label, span=span
+        ))
 
     async def _fetch(self, job: Job) -> None:
         if job.attempts == 0 and job.results_done == 0:
@@ -273,14 +290,18 @@ class JobEngine:
         stored = await self._keeper.fetch_results(job)
         log.info("fetched %d of %d results in %.1fs", stored, job.results_total, time.perf_counter() - started)
         if stored == 0:
-            await self.fail(job, "None of the provider's images could be downloaded (the links may have expired).")
+            await self.fail(job, phrase(
+                "None of the provider's images could be downloaded (the links may have expired)."
+            ))
             return
         await self._results.forget_result_urls(job.id)
         await self._move(job, JobState.DELIVERING, expect=JobState.FETCHING)
 
     async def _deliver(self, job: Job) -> None:
         surface = self._metrics.counted(self._surfaces[job.surface])
-        images = await deliver_results(self._deliveries, self._results, self._blobs, surface, job, self._fault)
+        images = await deliver_results(
+            self._deliveries, self._results, self._blobs, surface, job, self._fault, self._galleries is not None
+        )
         # The previews are made after the results are out, so that nobody waits for them.
         gallery = await self._publish(job) if images else None
         if gallery is not None:
@@ -311,9 +332,10 @@ class JobEngine:
         if await self._records.update(job_id, change, expect=UNFINISHED):
             await self._blobs.delete_prefix(job_prefix(job_id))
 
-    async def fail(self, job: Job, message: str) -> None:
-        """Fail a job with a sentence for the user; the thread is told by the next step."""
-        await self._records.update(job.id, JobChange(state=JobState.FAILING, error=message, attempts=0, not_before=0))
+    async def fail(self, job: Job, message: str | Sayable) -> None:
+        """Fail a job with a sentence for the user (kept in the job's language); the thread is told by the next step."""
+        error = say(job.locale, message)
+        await self._records.update(job.id, JobChange(state=JobState.FAILING, error=error, attempts=0, not_before=0))
 
     async def _finish(self, job: Job, state: JobState, images: int = 0, links: Sequence[Link] = ()) -> None:
         # Settled first, to a value not a difference: a crash before the next write repeats it harmlessly.
@@ -366,7 +388,7 @@ class JobEngine:
         elif job.state is JobState.FAILING:
             await self._finish(job, JobState.FAILED)  # nobody left to tell, and the photos go all the same
         else:
-            message = str(exc) if isinstance(exc, DownloadError) else FAULT_MESSAGE
+            message = exc.message if isinstance(exc, DownloadError) else FAULT_MESSAGE
             await self.fail(job, message)
 
     async def accept_callback(self, token: str, remote_id: str, urls: list[str]) -> bool | None:

@@ -12,25 +12,30 @@ from dataclasses import dataclass
 from bot.blob_keys import photo_key
 from bot.buttons import FollowUpKind
 from bot.errors import UserError
+from bot.i18n import Phrase, phrase, phrase_n
 from bot.intake import Ask, JobIntake
 from bot.jobs import Job, JobState, ThreadAddress
 from bot.options import Style
 from bot.photos import Photo
 from bot.ports import BlobStore, ChatSurface, JobRecords, StatusOpener
 
-NOT_YOURS = "Only the person who asked for these headshots can use their buttons."
-GONE = "Those headshots are no longer stored, so this button can't start anything; run /headshot to begin afresh."
-NOT_DELIVERED = "That job did not deliver any headshots, so there is nothing to make more of."
+NOT_YOURS = phrase("Only the person who asked for these headshots can use their buttons.")
+GONE = phrase(
+    "Those headshots are no longer stored, so this button can't start anything; run /headshot to begin afresh."
+)
+NOT_DELIVERED = phrase("That job did not deliver any headshots, so there is nothing to make more of.")
 
 
 @dataclass(frozen=True)
 class Press:
-    """Someone pressed a follow-up: which kind, on which job, who (an owner key), and the menu's pick."""
+    """Someone pressed a follow-up: which kind, on which job, who (an owner key), the menu's pick, and the
+    presser's language (the new job's posts speak it where they go to the presser alone)."""
 
     kind: FollowUpKind
     job_id: str
     presser: str
     choice: str | None = None
+    locale: str | None = None
 
 
 class FollowUpRefused(UserError):
@@ -63,21 +68,30 @@ class FollowUps:
         if job.state is not JobState.DELIVERED:
             raise FollowUpRefused(NOT_DELIVERED)
         if press.kind is FollowUpKind.STYLE and press.choice not in {s.value for s in Style}:
-            raise FollowUpRefused("Please pick one of the styles from the menu.")
+            raise FollowUpRefused(phrase("Please pick one of the styles from the menu."))
         if job.photos_purged:
             raise FollowUpRefused(self.photos_gone())
         return job
 
-    def photos_gone(self) -> str:
+    def photos_gone(self) -> Phrase:
         """Why a job's photos are no longer there to start from."""
         if self._photo_keep_seconds <= 0:
-            kept = "deletes photos as soon as their headshots are delivered"
+            return phrase(
+                "This bot deletes photos as soon as their headshots are delivered, so this button can no longer "
+                "work; run /headshot with your photos again."
+            )
+        seconds = self._photo_keep_seconds
+        hours = seconds / 3600
+        if hours >= 1 and hours == int(hours):
+            span = phrase_n("1 hour", "{n} hours", int(hours))
+        elif hours >= 1:
+            span = phrase("{hours} hours", hours=f"{hours:g}")
         else:
-            seconds = self._photo_keep_seconds
-            hours = seconds / 3600
-            span = f"{hours:g} hour{'' if hours == 1 else 's'}" if hours >= 1 else f"{seconds:g} seconds"
-            kept = f"keeps photos only {span} after their headshots are delivered, and these are gone"
-        return f"This bot {kept}, so this button can no longer work; run /headshot with your photos again."
+            span = phrase("{seconds} seconds", seconds=f"{seconds:g}")
+        return phrase(
+            "This bot keeps photos only {span} after their headshots are delivered, and these are gone, so this "
+            "button can no longer work; run /headshot with your photos again.", span=span,
+        )
 
     async def start(
         self, press: Press, job: Job, status: StatusOpener, surface: ChatSurface, reply: ThreadAddress | None = None
@@ -88,7 +102,9 @@ class FollowUps:
         if press.kind is FollowUpKind.STYLE and press.choice is not None:
             values["style"] = press.choice
         # It counts against the same workspace's quotas as the job it follows.
-        ask = Ask(owner=job.owner, values=values, provider=job.provider, workspace=job.workspace or None)
+        # Its posts go where the job's went, in the same language.
+        ask = Ask(owner=job.owner, values=values, provider=job.provider, workspace=job.workspace or None,
+                  locale=job.locale, asker_locale=press.locale)
         return await self._intake.start(ask, _KeptPhotos(self, job), status, surface, reply=reply)
 
     async def kept_photos(self, job: Job) -> tuple[Photo, ...]:

@@ -24,6 +24,7 @@ from bot.catalog import ProviderCatalog
 from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.delivery import show_status
 from bot.errors import StoreUnavailable
+from bot.i18n import phrase, phrase_n
 from bot.jobs import Job, PendingIntake, ThreadAddress
 from bot.logs import job_context
 from bot.options import OptionError, Options
@@ -46,7 +47,7 @@ from bot.request import Field, HeadshotRequest, Problem, RequestError, count_pro
 log = logging.getLogger(__name__)
 
 # What a user is told when starting a job fails for a reason of ours, on any surface.
-START_FAILED = "Something went wrong on my side before your job could start; please try again."
+START_FAILED = phrase("Something went wrong on my side before your job could start; please try again.")
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,17 @@ class Ask:
     """What a user asked for, as the adapter read it: only the options they gave explicitly.
 
     `workspace` is the key of the place it was asked in (a team, a server); None for a direct
-    message, which counts as the user's own workspace.
+    message, which counts as the user's own workspace. `locale` is the language the job's posts
+    speak (the person's, or a public channel's) and `asker_locale` the person's own, for what only
+    they read (None: English, or the same as `locale`).
     """
 
     owner: str
     values: Mapping[str, object]
     provider: str | None = None
     workspace: str | None = None
+    locale: str | None = None
+    asker_locale: str | None = None
 
 
 @dataclass
@@ -120,7 +125,8 @@ class JobIntake:
         """
         taken = None
         if reply is not None:
-            taken = PendingIntake(uuid.uuid4().hex, ask.owner, surface.name, reply, time.time())
+            locale = ask.asker_locale or ask.locale
+            taken = PendingIntake(uuid.uuid4().hex, ask.owner, surface.name, reply, time.time(), locale=locale)
             await self._intakes.begin_intake(taken)
         try:
             job = await self._start(ask, photos, status, surface, taken)
@@ -144,7 +150,7 @@ class JobIntake:
         try:
             options, provider = await self._defaults.apply(ask.owner, ask.values, ask.provider)
         except OptionError as exc:
-            raise RequestError(Problem(Field(exc.option), str(exc))) from None
+            raise RequestError(Problem(Field(exc.option), exc.message)) from None
         job_id = taken.id if taken else None
         async with self.job_slot(ask.owner, job_id), self.reserve(ask, options, provider, job_id) as reservation:
             if isinstance(photos, CheckedPhotos):
@@ -159,7 +165,8 @@ class JobIntake:
                 await self._intakes.intake_opened(taken.id, thread)
             self._fault("intake-opened")
             return await self.accept(
-                request, owner=ask.owner, surface=surface.name, thread=thread, reservation=reservation, job_id=job_id
+                request, owner=ask.owner, surface=surface.name, thread=thread, reservation=reservation, job_id=job_id,
+                locale=ask.locale,
             )
 
     async def _cross_off(self, taken: PendingIntake | None) -> None:
@@ -186,7 +193,7 @@ class JobIntake:
         try:
             options = Options.from_dict(values)
         except OptionError as exc:
-            return Options(), name, [Problem(Field(exc.option), str(exc))]
+            return Options(), name, [Problem(Field(exc.option), exc.message)]
         capabilities = self._catalog.capabilities(name)
         if capabilities is None:
             return options, name, [self._catalog.unknown(name)]
@@ -281,12 +288,14 @@ class JobIntake:
         thread: ThreadAddress,
         reservation: Reservation | None = None,
         job_id: str | None = None,
+        locale: str | None = None,
     ) -> Job:
         """Record a job (photos first, then the row, which confirms its reservation) and wake the runner.
 
-        `job_id` is the id the request was taken on with (its slot is held under it), if any."""
+        `job_id` is the id the request was taken on with (its slot is held under it), if any; `locale`
+        the language its posts speak."""
         if reservation is not None and reservation.charge.provider != request.provider:
-            raise RequestError(Problem(Field.PROVIDER, "The provider changed while the request was starting."))
+            raise RequestError(Problem(Field.PROVIDER, phrase("The provider changed while the request was starting.")))
         job = Job(
             id=reservation.charge.job_id if reservation else job_id or uuid.uuid4().hex,
             workspace=reservation.charge.workspace if reservation else "",
@@ -297,6 +306,7 @@ class JobIntake:
             options=request.options,
             photo_count=len(request.photos),
             created_at=time.time(),
+            locale=locale,
         )
         for n, photo in enumerate(request.photos):
             await self._blobs.put(photo_key(job.id, n), photo.data)
@@ -313,15 +323,14 @@ class JobIntake:
         capabilities = self._catalog.capabilities(provider)
         if capabilities is None or not capabilities.asynchronous or self._can_take_callbacks:
             return None
-        return Problem(
-            Field.PROVIDER,
-            f"{capabilities.label} calls back when it is done, and this bot has no public address "
-            "(PUBLIC_BASE_URL) for it; please pick another provider.",
-        )
+        return Problem(Field.PROVIDER, phrase(
+            "{label} calls back when it is done, and this bot has no public address (PUBLIC_BASE_URL) for it; "
+            "please pick another provider.", label=capabilities.label,
+        ))
 
     def _limit_problem(self, busy: int) -> Problem:
-        return Problem(
-            Field.LIMIT,
-            f"You already have {busy} headshot jobs in progress; please wait for one to finish "
-            f"(the limit is {self.max_jobs_per_user}).",
-        )
+        return Problem(Field.LIMIT, phrase_n(
+            "You already have 1 headshot job in progress; please wait for it to finish (the limit is {limit}).",
+            "You already have {n} headshot jobs in progress; please wait for one to finish (the limit is {limit}).",
+            busy, limit=self.max_jobs_per_user,
+        ))

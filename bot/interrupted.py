@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from bot.holds import Throttled
+from bot.i18n import phrase
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.ports import ChatSurface, IntakeLog, JobRecords
 
 log = logging.getLogger(__name__)
 
-INTERRUPTED = "❌ I was restarted before your headshots could start, so nothing was made; please try again."
+INTERRUPTED = phrase("❌ I was restarted before your headshots could start, so nothing was made; please try again.")
 # A request still open after this is dead: its downloads time out, and it is refused, well before.
 STALE_SECONDS = 180.0
 CHECK_EVERY_SECONDS = 30.0
@@ -71,13 +72,14 @@ class InterruptedIntakes:
     async def _tell(self, intake: PendingIntake) -> bool:
         surface, teller = self._surfaces.get(intake.surface), self._tellers.get(intake.surface)
         try:
+            text = INTERRUPTED.say(intake.locale)
             if intake.thread is not None and surface is not None:
-                await surface.set_status(intake.thread, INTERRUPTED)
+                await surface.set_status(intake.thread, text)
             elif teller is not None:
                 # Killed between posting the status and writing its address down, the status is
                 # found by what it carries; only without one is the person told where they asked.
-                if not await teller.end_unrecorded_status(intake, INTERRUPTED):
-                    await teller.tell(intake.reply, INTERRUPTED)
+                if not await teller.end_unrecorded_status(intake, text):
+                    await teller.tell(intake.reply, text)
             else:
                 log.warning("a request cut short on %s cannot be answered there any more", intake.surface)
                 return False

@@ -58,6 +58,7 @@ class Job:
     detail: str | None = None  # diagnostic text: a provider's raw answer, never shown to users
     photos_purged: bool = False  # the input photos are deleted (kept a while after the job ends)
     workspace: str = ""  # opaque key of the place the job counts against (a team, a server, a user's DMs)
+    locale: str | None = None  # the language its posts speak (BCP 47, as the platform gave it); None: English
 
     @property
     def short_id(self) -> str:
@@ -122,6 +123,7 @@ class PendingIntake:
     reply: ThreadAddress
     created_at: float
     thread: ThreadAddress | None = None
+    locale: str | None = None  # the language of whoever is waiting for it
 
 
 @dataclass(frozen=True)

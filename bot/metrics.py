@@ -164,3 +164,7 @@ class CountedSurface:
     async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """The inner surface's answer."""
         return await self.inner.was_posted(thread, key)
+
+    def post_limit(self, thread: ThreadAddress) -> int | None:
+        """The inner surface's answer."""
+        return self.inner.post_limit(thread)

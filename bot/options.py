@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import UserError
+from bot.i18n import Phrase, phrase
 
 
 class Style(StrEnum):
@@ -68,7 +69,7 @@ MAX_PROMPT_CHARS = 1000
 class OptionError(UserError):
     """An option value a user gave that is not one of the allowed ones; `option` names it."""
 
-    def __init__(self, message: str, option: str) -> None:
+    def __init__(self, message: str | Phrase, option: str) -> None:
         super().__init__(message)
         self.option = option
 
@@ -89,11 +90,12 @@ class Options:
 
     def __post_init__(self) -> None:
         if not MIN_COUNT <= self.count <= MAX_COUNT:
-            raise OptionError(
-                f"count must be between {MIN_COUNT} and {MAX_COUNT}; you asked for {self.count}.", "count"
-            )
+            raise OptionError(phrase(
+                "The number of headshots must be between {low} and {high}; you asked for {count}.",
+                low=MIN_COUNT, high=MAX_COUNT, count=self.count,
+            ), "count")
         if len(self.prompt) > MAX_PROMPT_CHARS:
-            raise OptionError(f"The prompt is limited to {MAX_PROMPT_CHARS} characters.", "prompt")
+            raise OptionError(phrase("The prompt is limited to {limit} characters.", limit=MAX_PROMPT_CHARS), "prompt")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict, the shape stored in job records and user settings."""
@@ -121,7 +123,9 @@ class Options:
             try:
                 changes["count"] = int(str(data["count"]))
             except ValueError:
-                raise OptionError(f"count must be a number from {MIN_COUNT} to {MAX_COUNT}.", "count") from None
+                raise OptionError(phrase(
+                    "The number of headshots must be a number from {low} to {high}.", low=MIN_COUNT, high=MAX_COUNT
+                ), "count") from None
         if data.get("prompt") is not None:
             changes["prompt"] = str(data["prompt"]).strip()
         if data.get("private") not in (None, ""):
@@ -143,8 +147,18 @@ def _parse_enum(kind: type[StrEnum], name: str, value: str) -> Any:
         return kind(value.strip().lower())
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        label = name.replace("_", " ")
-        raise OptionError(f"“{value}” is not a {label}; choose one of: {allowed}.", name) from None
+        refusals = {
+            "style": phrase("“{value}” is not a style; choose one of: {allowed}.", value=value, allowed=allowed),
+            "background": phrase(
+                "“{value}” is not a background; choose one of: {allowed}.", value=value, allowed=allowed
+            ),
+            "attire": phrase("“{value}” is not an attire; choose one of: {allowed}.", value=value, allowed=allowed),
+            "quality": phrase("“{value}” is not a quality; choose one of: {allowed}.", value=value, allowed=allowed),
+        }
+        refused = refusals.get(name) or phrase(
+            "“{value}” is not an aspect ratio; choose one of: {allowed}.", value=value, allowed=allowed
+        )
+        raise OptionError(refused, name) from None
 
 
 _YES = frozenset({"true", "1", "yes", "on", "private"})
@@ -157,12 +171,17 @@ def _parse_flag(value: object) -> bool:
     word = str(value).strip().lower()
     if word in _YES or word in _NO:
         return word in _YES
-    raise OptionError(f"“{value}” is neither yes nor no for private delivery.", "private")
+    raise OptionError(phrase("“{value}” is neither yes nor no for private delivery.", value=value), "private")
 
 
 def choices(name: str) -> list[str]:
     """The allowed values of one enum option, in order."""
     return [member.value for member in _ENUMS[name]]
+
+
+def members(name: str) -> list[StrEnum]:
+    """The allowed values of one enum option as members (whose labels people read), in order."""
+    return list(_ENUMS[name])
 
 
 _COUNT_WORD = re.compile(r"^(?:x|×)?([0-9]+)(?:x|×)?$", re.IGNORECASE)

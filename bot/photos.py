@@ -16,6 +16,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from bot.errors import UserError
+from bot.i18n import Phrase, phrase
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # beyond this nothing is decoded at all
@@ -48,9 +49,8 @@ IMAGE_TYPES = (
 )
 ACCEPTED_FORMATS = frozenset(name for kind in IMAGE_TYPES for name in kind.formats)
 ACCEPTED_SUFFIXES = tuple(suffix for kind in IMAGE_TYPES for suffix in kind.suffixes)
-NAMED_TYPES = "JPEG, PNG, WebP or HEIC"
-NO_PHOTOS = "Please attach at least one portrait photo."
-_WE_TAKE = f"please send a {NAMED_TYPES} photo"
+NAMED_TYPES = phrase("JPEG, PNG, WebP or HEIC")
+NO_PHOTOS = phrase("Please attach at least one portrait photo.")
 _REDUCED_DECODE = frozenset({"JPEG", "MPO"})  # formats whose decoder can skip detail (`Image.draft`)
 
 register_heif_opener()
@@ -111,17 +111,17 @@ def _megabytes(size: int) -> str:
     return f"{value:.0f} MB" if value == int(value) else f"{value:.1f} MB"
 
 
-def _what_it_looks_like(data: bytes) -> str:
+def _what_it_looks_like(data: bytes) -> Phrase:
     """A guess at what a non-image file is, for the refusal message."""
     head = data[:64]
     if head.startswith(b"%PDF"):
-        return "a PDF document"
+        return phrase("a PDF document")
     if head.startswith(b"PK\x03\x04"):
-        return "a ZIP archive or Office document"
+        return phrase("a ZIP archive or Office document")
     if head[4:8] == b"ftyp":
-        return "a video"
+        return phrase("a video")
     if head.startswith((b"ID3", b"OggS", b"fLaC")):
-        return "an audio file"
+        return phrase("an audio file")
     sample = data[:2048]
     try:
         text = sample.decode("utf-8")
@@ -132,25 +132,32 @@ def _what_it_looks_like(data: bytes) -> str:
     if text and printable / len(text) > 0.95 and "\ufffd" not in text:
         stripped = text.lstrip().lower()
         if stripped.startswith(("<svg", "<?xml")) and "<svg" in stripped:
-            return "an SVG drawing"
+            return phrase("an SVG drawing")
         if stripped.startswith(("<!doctype html", "<html")):
-            return "a web page"
-        return "text"
-    return "unrecognised binary data"
+            return phrase("a web page")
+        return phrase("text")
+    return phrase("unrecognised binary data")
 
 
 def _refuse_bomb(
     name: str, width: int | None = None, height: int | None = None, pillow: str = ""
 ) -> PhotoError:
-    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels"
+    limit = MAX_PIXELS // 1_000_000
     if width is not None and height is not None:
-        megapixels = width * height / 1_000_000
-        return PhotoError(f"{name} is {width} × {height} pixels ({megapixels:.0f} megapixels); {limit}.")
+        return PhotoError(phrase(
+            "{name} is {width} × {height} pixels ({megapixels} megapixels); the limit is {limit} megapixels.",
+            name=name, width=width, height=height, megapixels=f"{width * height / 1_000_000:.0f}", limit=limit,
+        ))
     # Pillow refuses the largest images before their size can be read; its message has the count.
     found = re.search(r"\((\d+) pixels\)", pillow)
     if found:
-        return PhotoError(f"{name} has {int(found.group(1)) / 1_000_000:.0f} megapixels; {limit}.")
-    return PhotoError(f"{name} has too many pixels to process safely; {limit}.")
+        return PhotoError(phrase(
+            "{name} has {megapixels} megapixels; the limit is {limit} megapixels.",
+            name=name, megapixels=f"{int(found.group(1)) / 1_000_000:.0f}", limit=limit,
+        ))
+    return PhotoError(phrase(
+        "{name} has too many pixels to process safely; the limit is {limit} megapixels.", name=name, limit=limit
+    ))
 
 
 def declared_pixels(head: bytes) -> int | None:
@@ -174,26 +181,32 @@ def _open(data: bytes, name: str) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise PhotoError(f"{name} is not an image (it looks like {_what_it_looks_like(data)}).") from None
+        raise PhotoError(phrase(
+            "{name} is not an image (it looks like {what}).", name=name, what=_what_it_looks_like(data)
+        )) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise _refuse_bomb(name, pillow=str(error)) from None
     except Exception as error:  # Pillow plugins raise many kinds on a mangled header
-        raise PhotoError(f"{name} looks like an image but its header is damaged.") from error
+        raise PhotoError(phrase("{name} looks like an image but its header is damaged.", name=name)) from error
     if image.format not in ACCEPTED_FORMATS:
         kind = image.format or "unknown"
         image.close()
-        raise PhotoError(f"{name} is a {kind} image, which I can't use; {_WE_TAKE}.")
+        raise PhotoError(phrase(
+            "{name} is a {kind} image, which I can't use; please send a {types} photo.",
+            name=name, kind=kind, types=NAMED_TYPES,
+        ))
     width, height = image.size
     if width * height > MAX_PIXELS:
         image.close()
         raise _refuse_bomb(name, width, height)
     if image.format not in _REDUCED_DECODE and width * height > DECODE_PIXELS:
         image.close()
-        raise PhotoError(
-            f"{name} is {width} × {height} pixels ({width * height / 1_000_000:.0f} megapixels), more than the "
-            f"{DECODE_PIXELS // 1_000_000} megapixels I can take in a {image.format} photo; please send a smaller "
-            "copy or a JPEG."
-        )
+        raise PhotoError(phrase(
+            "{name} is {width} × {height} pixels ({megapixels} megapixels), more than the {limit} megapixels "
+            "I can take in a {kind} photo; please send a smaller copy or a JPEG.",
+            name=name, width=width, height=height, megapixels=f"{width * height / 1_000_000:.0f}",
+            limit=DECODE_PIXELS // 1_000_000, kind=image.format,
+        ))
     return image
 
 
@@ -265,9 +278,12 @@ def read_photo(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX
     applied), RGB, at most MAX_SIDE pixels on its long side, and a JPEG with no metadata.
     """
     if not data:
-        raise PhotoError(f"{name} is empty.")
+        raise PhotoError(phrase("{name} is empty.", name=name))
     if len(data) > max_bytes:
-        raise PhotoError(f"{name} is {_megabytes(len(data))}; the limit is {_megabytes(max_bytes)}.")
+        raise PhotoError(phrase(
+            "{name} is {size}; the limit is {limit}.",
+            name=name, size=_megabytes(len(data)), limit=_megabytes(max_bytes),
+        ))
     with warnings.catch_warnings():
         # Pillow only warns for large images; here every such warning is a refusal.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -280,12 +296,12 @@ def read_photo(data: bytes, *, name: str = "photo", max_bytes: int = DEFAULT_MAX
         except PhotoError:
             raise
         except Exception as error:  # every decoder failure means the same thing to the user
-            raise PhotoError(f"{name} is damaged or incomplete, so I can't read it.") from error
+            raise PhotoError(phrase("{name} is damaged or incomplete, so I can't read it.", name=name)) from error
     if min(rgb.size) < MIN_SIDE:
-        raise PhotoError(
-            f"{name} is only {rgb.width} × {rgb.height} pixels; a headshot needs at least "
-            f"{MIN_SIDE} pixels on the shorter side."
-        )
+        raise PhotoError(phrase(
+            "{name} is only {width} × {height} pixels; a headshot needs at least {least} pixels on the shorter side.",
+            name=name, width=rgb.width, height=rgb.height, least=MIN_SIDE,
+        ))
     rgb.info.clear()  # nothing of the original's metadata may travel with the new file
     buffer = io.BytesIO()
     rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)

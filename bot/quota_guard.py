@@ -161,7 +161,7 @@ class QuotaGuard:
             limit = limits.get(period)
             used = counted.get((period, key, provider), 0)
             start, end = spans[period]
-            when = resets(Use(Window(limit, key, start, end), used), now) if limit else "-"
+            when = str(resets(Use(Window(limit, key, start, end), used), now)) if limit else "-"
             rows.append(UsageRow(place, who, provider, period, used, limit.images if limit else None, when))
         return rows
 

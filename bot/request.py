@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.errors import UserError
+from bot.i18n import Phrase, phrase, phrase_n, say
 from bot.options import Options
 from bot.photos import NO_PHOTOS, Photo
 
@@ -31,7 +32,11 @@ class Problem:
     """Why a request cannot become a job: the field it is about, and a sentence for the user."""
 
     field: Field
-    sentence: str
+    sentence: str | Phrase
+
+    def say(self, locale: str | None) -> str:
+        """The sentence in the language of `locale`."""
+        return say(locale, self.sentence)
 
 
 class RequestError(UserError):
@@ -44,10 +49,11 @@ class RequestError(UserError):
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a provider can do, in terms a user and the core both understand."""
+    """What a provider can do, in terms a user and the core both understand; `label` is the provider's
+    name (a name, the same in every language), `description` what it makes."""
 
     label: str
-    description: str
+    description: str | Phrase
     min_photos: int
     max_photos: int | None
     min_outputs: int
@@ -56,16 +62,16 @@ class Capabilities:
     expected_seconds: float
     asynchronous: bool = False
 
-    def expected_wait(self) -> str:
+    def expected_wait(self) -> Phrase:
         """The typical wait as words: "about a minute", "1-2 hours"."""
         seconds = self.expected_seconds
         if seconds < 10:
-            return "a few seconds"
+            return phrase("a few seconds")
         if seconds < 90:
-            return "about a minute"
+            return phrase("about a minute")
         if seconds < 3600:
-            return f"about {round(seconds / 60)} minutes"
-        return "1-2 hours"
+            return phrase("about {minutes} minutes", minutes=round(seconds / 60))
+        return phrase("1-2 hours")
 
 
 @dataclass(frozen=True)
@@ -83,19 +89,24 @@ def photo_count_problem(count: int, capabilities: Capabilities) -> Problem | Non
     if count == 0:
         return Problem(Field.PHOTOS, NO_PHOTOS)
     if count < capabilities.min_photos:
-        return Problem(Field.PHOTOS, f"{label} needs at least {capabilities.min_photos} photos; you sent {count}.")
+        return Problem(Field.PHOTOS, phrase_n(
+            "{label} needs at least 1 photo; you sent {count}.", "{label} needs at least {n} photos; you sent {count}.",
+            capabilities.min_photos, label=label, count=count,
+        ))
     if capabilities.max_photos is not None and count > capabilities.max_photos:
-        noun = "photo" if capabilities.max_photos == 1 else "photos"
-        return Problem(Field.PHOTOS, f"{label} takes at most {capabilities.max_photos} {noun}; you sent {count}.")
+        return Problem(Field.PHOTOS, phrase_n(
+            "{label} takes at most 1 photo; you sent {count}.", "{label} takes at most {n} photos; you sent {count}.",
+            capabilities.max_photos, label=label, count=count,
+        ))
     return None
 
 
 def count_problem(options: Options, capabilities: Capabilities) -> Problem | None:
     """More headshots asked for than the provider makes."""
     if "count" in capabilities.honours and options.count > capabilities.max_outputs:
-        return Problem(
-            Field.COUNT,
-            f"{capabilities.label} makes at most {capabilities.max_outputs} headshots; "
-            f"you asked for {options.count}.",
-        )
+        return Problem(Field.COUNT, phrase_n(
+            "{label} makes at most 1 headshot; you asked for {count}.",
+            "{label} makes at most {n} headshots; you asked for {count}.",
+            capabilities.max_outputs, label=capabilities.label, count=options.count,
+        ))
     return None

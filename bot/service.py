@@ -10,7 +10,7 @@ from bot.catalog import ProviderCatalog, ProviderChoice
 from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.engine import JobEngine
 from bot.jobs import Job
-from bot.messages import status_text
+from bot.messages import job_line, status_text
 from bot.options import Options
 from bot.ports import BlobStore, JobRecords, Retention, SeenKeys
 from bot.quota_guard import QuotaGuard
@@ -55,22 +55,24 @@ class HeadshotService:
         """The provider a request gets when it names none."""
         return self._catalog.default
 
-    async def choices(self, owner: str, workspace: str | None) -> list[ProviderChoice]:
-        """The configured providers, each with what is left of its tightest limit for this requester."""
+    async def choices(self, owner: str, workspace: str | None, locale: str | None = None) -> list[ProviderChoice]:
+        """The configured providers, each with what is left of its tightest limit for this requester (in
+        the requester's language)."""
         offered = self._catalog.choices
         left = await self._quotas.left(owner, quota_workspace(owner, workspace), [p.name for p in offered])
-        return [ProviderChoice(p.name, p.capabilities, choice_note(left.get(p.name))) for p in offered]
+        return [ProviderChoice(p.name, p.capabilities, choice_note(left.get(p.name), locale)) for p in offered]
 
     @property
     def limited(self) -> bool:
         """Whether any quota is in force (what is left then differs from person to person)."""
         return bool(self._quotas.policy.limits)
 
-    async def usage(self, owner: str, workspace: str | None) -> str:
-        """The requester's and the workspace's use of every limit in force, with reset times."""
+    async def usage(self, owner: str, workspace: str | None, locale: str | None = None) -> str:
+        """The requester's and the workspace's use of every limit in force, with reset times, in their language."""
         names = self._catalog.names()
         uses = await self._quotas.uses(owner, quota_workspace(owner, workspace), names)
-        return usage_text(uses, {name: self._catalog.label(name) for name in names}, self._quotas.clock())
+        labels = {name: self._catalog.label(name) for name in names}
+        return usage_text(uses, labels, self._quotas.clock(), locale=locale)
 
     def capabilities(self, provider: str) -> Capabilities | None:
         """A configured provider's capabilities."""
@@ -99,9 +101,10 @@ class HeadshotService:
         """The status message text for a job."""
         return status_text(job, self._catalog.capabilities(job.provider))
 
-    async def recent_jobs(self, owner: str, limit: int = 5) -> list[str]:
-        """One line per recent job of an owner, newest first."""
-        return [self.status_of(job) for job in await self._records.jobs_for_owner(owner, limit)]
+    async def recent_jobs(self, owner: str, limit: int = 5, locale: str | None = None) -> list[str]:
+        """One line per recent job of an owner, newest first, in the owner's language (`locale`)."""
+        jobs = await self._records.jobs_for_owner(owner, limit)
+        return [job_line(job, self._catalog.capabilities(job.provider), locale) for job in jobs]
 
     async def forget(self, owner: str) -> int:
         """Delete every job, photo, result and setting stored about an owner; returns the job count."""

@@ -17,9 +17,9 @@ from bot.options import Options
 
 JOB_COLUMNS: tuple[str, ...] = tuple(
     "id owner surface thread provider options photo_count state created_at updated_at attempts not_before "
-    "remote_id callback_hash deadline results_total results_done error detail photos_purged workspace".split()
+    "remote_id callback_hash deadline results_total results_done error detail photos_purged workspace locale".split()
 )
-INTAKE_COLUMNS: tuple[str, ...] = ("id", "owner", "surface", "reply", "thread", "created_at")
+INTAKE_COLUMNS: tuple[str, ...] = ("id", "owner", "surface", "reply", "thread", "created_at", "locale")
 
 
 class Row(Protocol):
@@ -66,7 +66,8 @@ def change_sets(change: JobChange, now: float, placeholder: Callable[[int], str]
 
 def intake_values(intake: PendingIntake) -> list[Any]:
     """A request taken on, in `INTAKE_COLUMNS` order (its thread is not open yet)."""
-    return [intake.id, intake.owner, intake.surface, json.dumps(dict(intake.reply)), None, intake.created_at]
+    return [intake.id, intake.owner, intake.surface, json.dumps(dict(intake.reply)), None, intake.created_at,
+            intake.locale]
 
 
 def intake_from_row(row: Row) -> PendingIntake:
@@ -74,4 +75,5 @@ def intake_from_row(row: Row) -> PendingIntake:
     return PendingIntake(
         id=str(row["id"]), owner=str(row["owner"]), surface=str(row["surface"]), reply=json.loads(row["reply"]),
         thread=json.loads(row["thread"]) if row["thread"] else None, created_at=float(row["created_at"]),
+        locale=row["locale"],
     )

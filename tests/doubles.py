@@ -63,6 +63,9 @@ class RecordingSurface:
     async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
         return any(key in post.text for post in self.posts)
 
+    def post_limit(self, thread: dict[str, Any]) -> int | None:
+        return None
+
     @property
     def files(self) -> list[tuple[str, bytes]]:
         return [f for post in self.posts for f in post.files]

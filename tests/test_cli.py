@@ -115,7 +115,9 @@ def test_the_progress_bar_counts_a_pack_coming_in() -> None:
 def test_discord_invite_with_a_missing_or_malformed_token_is_one_line(tmp_path: Path, token: str, says: str) -> None:
     result = run_cli("discord-invite", cwd=tmp_path, env={"DISCORD_TOKEN": token})
     if says is None:
-        assert result.returncode == 0 and result.stdout.startswith("https://discord.com/oauth2/authorize?")
+        links = [line for line in result.stdout.splitlines() if line.startswith("https://discord.com/oauth2/authorize?")]
+        assert result.returncode == 0 and len(links) == 2
+        assert links[0].endswith("&integration_type=0") and links[1].endswith("&integration_type=1")
         return
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: ") and says in result.stderr

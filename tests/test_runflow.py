@@ -128,7 +128,7 @@ async def test_the_quality_check_warns_about_poor_photos_only(fake: FakeRunflow,
     ]
     warnings = await provider.score(photos(2))
     assert [(w.index, w.score) for w in warnings] == [(0, 0.42)]
-    assert warnings[0].sentence() == (
+    assert str(warnings[0].sentence()) == (
         "Photo 1 looks poor for headshots (quality 0.42): Use brighter light; Face the camera"
     )
     assert [p.name for p in fake.scored] == ["image", "image"]

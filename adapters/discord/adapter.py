@@ -13,9 +13,8 @@ from aiohttp import web
 
 from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_process, use_gateway_of
 from adapters.discord.commands import install_commands
-from adapters.discord.followups import STARTING as MORE_STARTING
 from adapters.discord.followups import DiscordFollowUps
-from adapters.discord.intake import STARTING, DiscordIntake
+from adapters.discord.intake import DiscordIntake
 from adapters.discord.picks import DiscordPicks, favourites_command
 from adapters.discord.status_lookup import end_status
 from adapters.discord.surface import DiscordThread, fit
@@ -32,8 +31,8 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 60.0
 RECONNECT_DELAY = 1.0
 MAX_RECONNECT_DELAY = 60.0
-# How the status messages the bot sends itself begin (a restart looks for them).
-_STATUS_BEGINNINGS = (STARTING, MORE_STARTING)
+# How the status messages the bot sends itself begin, in every language (a restart looks for them).
+_STATUS_BEGINNINGS = ("⏳",)
 STABLE_SECONDS = 60.0  # a connection that lasted this long starts the next pause from the first step
 
 

@@ -14,6 +14,7 @@ import discord
 
 from bot.downloads import Downloader, DownloadError
 from bot.errors import UserError
+from bot.i18n import phrase
 from bot.photos import file_type_of, looks_like_photo
 
 
@@ -38,12 +39,12 @@ def check_sizes(attachments: Sequence[discord.Attachment], max_bytes: int) -> No
     """
     for attachment in attachments:
         if not isinstance(attachment, discord.Attachment):
-            raise AttachmentError("Discord did not pass one of the photos along; please attach it again.")
+            raise AttachmentError(phrase("Discord did not pass one of the photos along; please attach it again."))
         if attachment.size > max_bytes:
-            raise AttachmentError(
-                f"{attachment.filename} is {_megabytes(attachment.size)}; "
-                f"photos can be at most {_megabytes(max_bytes)}."
-            )
+            raise AttachmentError(phrase(
+                "{name} is {size}; photos can be at most {limit}.",
+                name=attachment.filename, size=_megabytes(attachment.size), limit=_megabytes(max_bytes),
+            ))
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ class AttachmentPhotos:
             try:
                 return await self.downloader.fetch(attachment.url, max_bytes=self.max_bytes)
             except DownloadError as exc:
-                raise AttachmentError(f"I couldn't download {attachment.filename} from Discord: {exc}") from None
+                raise AttachmentError(phrase(
+                    "I couldn't download {name} from Discord: {why}", name=attachment.filename, why=exc.message
+                )) from None
 
         blobs = await asyncio.gather(*(fetch_one(a) for a in self.attachments))
         return [(a.filename, data) for a, data in zip(self.attachments, blobs, strict=True)]

@@ -41,7 +41,7 @@ def custom_id(kind: FollowUpKind, job_id: str) -> str:
 class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"headshot:more:{JOB}"):
     """**More like these**: a new job with the same photos and options."""
 
-    def __init__(self, job_id: str, label: str = MORE_LABEL) -> None:
+    def __init__(self, job_id: str, label: str = str(MORE_LABEL)) -> None:
         button: discord.ui.Button[Any] = discord.ui.Button(
             label=label[:80], style=discord.ButtonStyle.primary, custom_id=custom_id(FollowUpKind.MORE, job_id)
         )
@@ -52,7 +52,7 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"hea
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> MoreButton:
-        return cls(match["job"], getattr(item, "label", None) or MORE_LABEL)
+        return cls(match["job"], getattr(item, "label", None) or str(MORE_LABEL))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await handler_of(interaction).press(interaction, FollowUpKind.MORE, self.job_id, None)
@@ -61,7 +61,9 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"hea
 class StyleMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"headshot:style:{JOB}"):
     """**Another style**: a menu of styles; the pick starts a new job in that style."""
 
-    def __init__(self, job_id: str, options: Sequence[discord.SelectOption], placeholder: str = STYLE_LABEL) -> None:
+    def __init__(
+        self, job_id: str, options: Sequence[discord.SelectOption], placeholder: str = str(STYLE_LABEL)
+    ) -> None:
         menu: discord.ui.Select[Any] = discord.ui.Select(
             custom_id=custom_id(FollowUpKind.STYLE, job_id), placeholder=placeholder[:150], options=list(options)
         )
@@ -73,7 +75,7 @@ class StyleMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"head
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> StyleMenu:
         options = item.options if isinstance(item, discord.ui.Select) else []
-        return cls(match["job"], options, getattr(item, "placeholder", None) or STYLE_LABEL)
+        return cls(match["job"], options, getattr(item, "placeholder", None) or str(STYLE_LABEL))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         picked = self.item.values[0] if self.item.values else None

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from adapters.discord.buttons import DYNAMIC_ITEMS, PressHandler
 from adapters.discord.pick_items import PICK_ITEMS, PickHandler
+from adapters.discord.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ class HeadshotClient(discord.Client):
         self.add_dynamic_items(*DYNAMIC_ITEMS, *PICK_ITEMS)
 
     async def setup_hook(self) -> None:
-        """Runs at login, before the gateway: make the commands known to Discord."""
+        """Runs at login, before the gateway: make the commands known to Discord, in every language."""
+        await self.tree.set_translator(CatalogTranslator())
         await sync_commands(self.tree, self.guild_ids)
 
 

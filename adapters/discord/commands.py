@@ -1,4 +1,10 @@
-"""The application commands: `/headshot`, "Make headshots", `/headshot-status|settings|usage|forget`."""
+"""The application commands: `/headshot`, "Make headshots", `/headshot-status|settings|usage|forget`.
+
+Every command is offered where a person may use it: in servers that added the bot, and, installed
+by a person for themselves, in their DMs, group DMs and servers without the bot (`everywhere`).
+Descriptions and choices are localized (`adapters.discord.translator`); answers speak the
+person's language (`interaction.locale`).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,13 @@ from discord import app_commands
 
 from adapters.discord.attachments import looks_like_image
 from adapters.discord.intake import DiscordIntake, guild_workspace, owner_key
+from adapters.discord.translator import discord_locale, localized
 from bot.catalog import ProviderChoice
 from bot.errors import UserError
+from bot.i18n import phrase, phrase_n, say, t, tn
 from bot.intake import START_FAILED
-from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
+from bot.labels import defaults_line, label_phrase
+from bot.options import MAX_COUNT, MIN_COUNT, Options, members
 from bot.photos import NAMED_TYPES
 from bot.service import HeadshotService
 
@@ -25,53 +34,52 @@ MAX_CHOICE_NAME = 100
 MAX_CHOICES = 25
 
 OPTION_HELP = {
-    "provider": "Who makes the headshots",
-    "style": "The look of the headshots",
-    "background": "What is behind you",
-    "attire": "What you wear in the headshots",
-    "count": "How many headshots (providers that make a fixed pack ignore this)",
-    "quality": "Standard is faster; high has more detail",
-    "aspect_ratio": "Width to height of the headshots",
-    "prompt": "Anything else to ask for, in words",
-    "private": "Send the status and the headshots to your direct messages instead",
+    "provider": phrase("Who makes the headshots"),
+    "style": phrase("The look of the headshots"),
+    "background": phrase("What is behind you"),
+    "attire": phrase("What you wear in the headshots"),
+    "count": phrase("How many headshots (providers that make a fixed pack ignore this)"),
+    "quality": phrase("Standard is faster; high has more detail"),
+    "aspect_ratio": phrase("Width to height of the headshots"),
+    "prompt": phrase("Anything else to ask for, in words"),
+    "private": phrase("Send the status and the headshots to your direct messages instead"),
 }
 
 
+def everywhere(command: Any) -> Any:
+    """Installable on servers and by people for themselves; usable in servers, the bot's DMs and group DMs."""
+    command = app_commands.allowed_installs(guilds=True, users=True)(command)
+    return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
+
+
 def enum_choices(name: str) -> list[app_commands.Choice[str]]:
-    """An option's allowed values as Discord choices, in the core's order."""
-    return [app_commands.Choice(name=value.replace("_", " "), value=value) for value in choices(name)]
+    """An option's allowed values as Discord choices, in the core's order, named by their labels."""
+    return [app_commands.Choice(name=localized(label_phrase(member)), value=member.value) for member in members(name)]
 
 
-def choice_name(choice: ProviderChoice) -> str:
+def choice_name(choice: ProviderChoice, locale: str | None) -> str:
     """A provider as a choice: what is left of its allowance where a limit is set, else what it makes."""
     if choice.left:
         return f"{choice.capabilities.label} — {choice.left}"[:MAX_CHOICE_NAME]
-    return choice.capabilities.description[:MAX_CHOICE_NAME]
+    return say(locale, choice.capabilities.description)[:MAX_CHOICE_NAME]
 
 
 def provider_choices(service: HeadshotService) -> list[app_commands.Choice[str]]:
     """The configured providers, each named by its description so users see what they get."""
+    choices = []
+    for p in service.providers:
+        description = p.capabilities.description
+        name = localized(description) if not isinstance(description, str) else description[:MAX_CHOICE_NAME]
+        choices.append(app_commands.Choice(name=name, value=p.name))
+    return choices
+
+
+def count_choices() -> list[app_commands.Choice[int]]:
+    """1 to 4 headshots."""
     return [
-        app_commands.Choice(name=p.capabilities.description[:MAX_CHOICE_NAME], value=p.name)
-        for p in service.providers
+        app_commands.Choice(name=localized(phrase_n("1 headshot", "{n} headshots", n)), value=n)
+        for n in range(MIN_COUNT, MAX_COUNT + 1)
     ]
-
-
-COUNT_CHOICES = [
-    app_commands.Choice(name=f"{n} headshot{'s' if n > 1 else ''}", value=n) for n in range(MIN_COUNT, MAX_COUNT + 1)
-]
-
-
-def describe_defaults(options: Options, provider: str) -> str:
-    """A user's defaults in one sentence."""
-    values = options.to_dict()
-    prompt = f", prompt “{values['prompt']}”" if values["prompt"] else ""
-    where = "sent to you privately" if options.private else "posted where you ask"
-    return (
-        f"provider {provider}, style {values['style']}, background {values['background']}, "
-        f"attire {values['attire']}, count {values['count']}, quality {values['quality']}, "
-        f"aspect ratio {values['aspect_ratio']}{prompt}; results {where}"
-    )
 
 
 def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake) -> None:
@@ -89,12 +97,14 @@ def with_options(service: HeadshotService) -> Callable[[Any], Any]:
     """
 
     async def providers_left(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        offered = await service.choices(owner_key(interaction.user.id), guild_workspace(interaction.guild_id))
+        locale = discord_locale(interaction)
+        owner, place = owner_key(interaction.user.id), guild_workspace(interaction.guild_id)
+        offered = await service.choices(owner, place, locale)
         wanted = current.lower()
         return [
-            app_commands.Choice(name=choice_name(p), value=p.name)
+            app_commands.Choice(name=choice_name(p, locale), value=p.name)
             for p in offered
-            if wanted in f"{p.name} {p.capabilities.description}".lower()
+            if wanted in f"{p.name} {say(locale, p.capabilities.description)}".lower()
         ][:MAX_CHOICES]
 
     def decorate_all(callback: Any) -> Any:
@@ -105,7 +115,7 @@ def with_options(service: HeadshotService) -> Callable[[Any], Any]:
             provider["provider"] = provider_choices(service)
         # Fresh decorators each time: discord.py keeps the dicts they are given and adds to them.
         for decorate in (
-            app_commands.choices(count=list(COUNT_CHOICES)),
+            app_commands.choices(count=count_choices()),
             app_commands.choices(
                 **provider,
                 style=enum_choices("style"),
@@ -114,7 +124,7 @@ def with_options(service: HeadshotService) -> Callable[[Any], Any]:
                 quality=enum_choices("quality"),
                 aspect_ratio=enum_choices("aspect_ratio"),
             ),
-            app_commands.describe(**OPTION_HELP),
+            app_commands.describe(**{name: localized(text) for name, text in OPTION_HELP.items()}),
         ):
             callback = decorate(callback)
         return callback
@@ -125,11 +135,12 @@ def with_options(service: HeadshotService) -> Callable[[Any], Any]:
 def job_commands(service: HeadshotService, intake: DiscordIntake) -> list[Any]:
     """`/headshot` and the "Make headshots" message command."""
 
-    @app_commands.command(name="headshot", description="Turn portrait photos into AI headshots")
+    @everywhere
+    @app_commands.command(name="headshot", description=localized(phrase("Turn portrait photos into AI headshots")))
     @app_commands.describe(
-        photo=f"A clear portrait photo of you ({NAMED_TYPES})",
-        photo2="Another photo of you (optional; some providers use several)",
-        photo3="A third photo of you (optional)",
+        photo=localized(phrase("A clear portrait photo of you ({types})", types=NAMED_TYPES)),
+        photo2=localized(phrase("Another photo of you (optional; some providers use several)")),
+        photo3=localized(phrase("A third photo of you (optional)")),
     )
     @with_options(service)
     async def headshot(
@@ -152,31 +163,39 @@ def job_commands(service: HeadshotService, intake: DiscordIntake) -> list[Any]:
         photos = [a for a in (photo, photo2, photo3) if a is not None]
         await intake.start_job(interaction, photos, values, provider)
 
-    @app_commands.context_menu(name="Make headshots")
+    @everywhere
+    @app_commands.context_menu(name=localized(phrase("Make headshots")))
     async def make_headshots(interaction: discord.Interaction, message: discord.Message) -> None:
         photos = [a for a in message.attachments if looks_like_image(a)]
         if not photos:
-            await interaction.response.send_message(
-                "That message has no photos attached. Use “Make headshots” on a message with a portrait photo, "
-                "or run /headshot and attach one.",
-                ephemeral=True,
-            )
+            text = t(discord_locale(interaction), "That message has no photos attached. Use “Make headshots” on a "
+                     "message with a portrait photo, or run /headshot and attach one.")
+            await interaction.response.send_message(text, ephemeral=True)
             return
         await intake.start_job(interaction, photos, {}, None, anchor=message)
 
     return [headshot, make_headshots]
 
 
+def _provider_label(service: HeadshotService, name: str) -> str:
+    return next((p.capabilities.label for p in service.providers if p.name == name), name)
+
+
 def account_commands(service: HeadshotService) -> list[Any]:
     """`/headshot-status`, `-settings`, `-usage` and `-forget`: answers only the user sees."""
 
-    @app_commands.command(name="headshot-status", description="Your recent headshot jobs")
+    @everywhere
+    @app_commands.command(name="headshot-status", description=localized(phrase("Your recent headshot jobs")))
     async def status(interaction: discord.Interaction) -> None:
-        lines = await service.recent_jobs(owner_key(interaction.user.id))
-        text = "\n".join(lines) if lines else "You have no headshot jobs. Start one with /headshot."
+        locale = discord_locale(interaction)
+        lines = await service.recent_jobs(owner_key(interaction.user.id), locale=locale)
+        text = "\n".join(lines) if lines else t(locale, "You have no headshot jobs. Start one with /headshot.")
         await interaction.response.send_message(text[:2000], ephemeral=True)
 
-    @app_commands.command(name="headshot-settings", description="See or change your default headshot options")
+    @everywhere
+    @app_commands.command(
+        name="headshot-settings", description=localized(phrase("See or change your default headshot options"))
+    )
     @with_options(service)
     async def settings(
         interaction: discord.Interaction,
@@ -190,35 +209,48 @@ def account_commands(service: HeadshotService) -> list[Any]:
         prompt: app_commands.Range[str, 1, 1000] | None = None,
         private: bool | None = None,
     ) -> None:
+        locale = discord_locale(interaction)
         owner = owner_key(interaction.user.id)
         saved, saved_provider = await service.defaults(owner)
         values = {"style": style, "background": background, "attire": attire, "count": count,
                   "quality": quality, "aspect_ratio": aspect_ratio, "prompt": prompt, "private": private}
         if all(v is None for v in values.values()) and provider is None:
-            text = f"Your defaults: {describe_defaults(saved, saved_provider)}. Pass options to change them."
+            described = defaults_line(locale, saved, _provider_label(service, saved_provider))
+            text = t(locale, "Your defaults: {defaults}. Pass options to change them.", defaults=described)
             await interaction.response.send_message(text[:2000], ephemeral=True)
             return
         try:
             options = Options.from_dict(values, base=saved)
             await service.save_defaults(owner, options, provider or saved_provider)
         except UserError as exc:
-            await interaction.response.send_message(str(exc)[:2000], ephemeral=True)
+            await interaction.response.send_message(exc.say(locale)[:2000], ephemeral=True)
             return
-        text = f"Saved. Your defaults: {describe_defaults(options, provider or saved_provider)}."
+        described = defaults_line(locale, options, _provider_label(service, provider or saved_provider))
+        text = t(locale, "Saved. Your defaults: {defaults}.", defaults=described)
         await interaction.response.send_message(text[:2000], ephemeral=True)
 
-    @app_commands.command(name="headshot-usage", description="How many headshots you and this server have used")
+    @everywhere
+    @app_commands.command(
+        name="headshot-usage", description=localized(phrase("How many headshots you and this server have used"))
+    )
     async def usage(interaction: discord.Interaction) -> None:
-        text = await service.usage(owner_key(interaction.user.id), guild_workspace(interaction.guild_id))
+        locale = discord_locale(interaction)
+        owner, place = owner_key(interaction.user.id), guild_workspace(interaction.guild_id)
+        text = await service.usage(owner, place, locale)
         await interaction.response.send_message(text[:2000], ephemeral=True)
 
-    @app_commands.command(name="headshot-forget", description="Delete every photo, headshot and setting I keep of you")
+    @everywhere
+    @app_commands.command(
+        name="headshot-forget", description=localized(phrase("Delete every photo, headshot and setting I keep of you"))
+    )
     async def forget(interaction: discord.Interaction) -> None:
         removed = await service.forget(owner_key(interaction.user.id))
-        noun = "job" if removed == 1 else "jobs"
-        await interaction.response.send_message(
-            f"Done: I deleted {removed} {noun} with their photos and headshots, and your settings.", ephemeral=True
+        text = tn(
+            discord_locale(interaction),
+            "Done: I deleted 1 job with its photos and headshots, and your settings.",
+            "Done: I deleted {n} jobs with their photos and headshots, and your settings.", removed,
         )
+        await interaction.response.send_message(text, ephemeral=True)
 
     return [status, settings, usage, forget]
 
@@ -243,7 +275,8 @@ async def answer_failure(interaction: discord.Interaction, error: app_commands.A
         log.warning("a Discord command was refused: %s", cause)
     else:
         log.error("a Discord command failed", exc_info=cause)
-    text = str(cause) if isinstance(cause, UserError) else START_FAILED
+    locale = discord_locale(interaction)
+    text = cause.say(locale) if isinstance(cause, UserError) else START_FAILED.say(locale)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)

@@ -4,22 +4,23 @@ checked; the answer becomes the refusal, or goes once the new job has started in
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import discord
 
 from adapters.discord.intake import interrupted_reply, owner_key
 from adapters.discord.status_lookup import status_nonce
-from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
+from adapters.discord.surface import TOKEN_LIFETIME_S, DiscordAddress, DiscordThread, InteractionAnswer, fit, with_note
+from adapters.discord.translator import discord_locale
 from bot.buttons import FollowUpKind
 from bot.errors import UserError
 from bot.followups import FollowUps, Press
+from bot.i18n import phrase, t
 from bot.intake import START_FAILED
 from bot.jobs import ThreadAddress
 
 log = logging.getLogger(__name__)
 
-STARTING = "⏳ Starting on more headshots…"
 
 
 class DiscordFollowUps:
@@ -36,7 +37,8 @@ class DiscordFollowUps:
         if not isinstance(interaction.user, discord.User | discord.Member):
             log.warning("refused a press that names no user")  # Discord always sends one
             return
-        press = Press(kind, job_id, owner_key(interaction.user.id), choice)
+        locale = discord_locale(interaction)
+        press = Press(kind, job_id, owner_key(interaction.user.id), choice, locale)
         try:
             # Before anything else, so no store is slow enough to miss Discord's three seconds: "thinking",
             # to the presser alone. The status message pressed on stays as it is; the answer is where a
@@ -48,14 +50,16 @@ class DiscordFollowUps:
         try:
             job = await self._follow_ups.check(press)
             address = DiscordAddress.from_json(job.thread)
-            status = _StatusInThread(self._surface, address)
+            status = _StatusInThread(self._surface, address, interaction)
             reply = interrupted_reply(interaction, status_channel_id=address.thread_id or address.channel_id)
             await self._follow_ups.start(press, job, status, self._surface, reply=reply)
+            if status.kept:
+                return
         except UserError as exc:
-            await _answer(interaction, str(exc))
+            await _answer(interaction, exc.say(locale))
         except Exception:
             log.exception("a Discord follow-up could not be started")
-            await _answer(interaction, START_FAILED)
+            await _answer(interaction, START_FAILED.say(locale))
         else:
             await _answer(interaction, None)
 
@@ -77,16 +81,34 @@ class _StatusInThread:
 
     surface: DiscordThread
     address: DiscordAddress
+    interaction: discord.Interaction  # the press: where the app can only answer, its answer is the new status
+    kept: list[bool] = field(default_factory=list)  # not empty once the press's answer became the status
 
     async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
+        text = with_note(self.address.note, t(self.address.locale, "⏳ Starting on more headshots…"))
+        if self.address.answer is not None:
+            return (await self._answer_status(text)).to_json()
         where = self.address.thread_id or self.address.channel_id
         channel = self.surface.client.get_partial_messageable(int(where))
         try:
-            message = await channel.send(with_note(self.address.note, STARTING), nonce=status_nonce(intake_id))
+            message = await channel.send(text, nonce=status_nonce(intake_id))
         except discord.HTTPException as exc:
             log.warning("could not post a follow-up's status in %s: %s", where, exc.text)
-            raise UserError("I couldn't post in that thread any more, so I didn't start the job.") from None
+            raise UserError(phrase("I couldn't post in that thread any more, so I didn't start the job.")) from None
         reply_to = None if self.address.thread_id else str(message.id)
         return replace(
             self.address, status_channel_id=where, status_message_id=str(message.id), reply_to=reply_to
         ).to_json()
+
+    async def _answer_status(self, text: str) -> DiscordAddress:
+        """Where the app can only answer, the press's own (deferred, private) answer is the new job's status,
+        its results follow-ups to the press."""
+        press = self.interaction
+        await press.edit_original_response(content=text)
+        message = await press.original_response()
+        self.kept.append(True)
+        answer = InteractionAnswer(
+            application_id=str(press.application_id), token=press.token,
+            expires_at=self.surface.clock() + TOKEN_LIFETIME_S, user_id=str(press.user.id),
+        )
+        return replace(self.address, status_message_id=str(message.id), answer=answer)

@@ -17,9 +17,18 @@ import discord
 from adapters.discord.attachments import AttachmentPhotos, check_sizes
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
 from adapters.discord.status_lookup import status_nonce
-from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
+from adapters.discord.surface import (
+    TOKEN_LIFETIME_S,
+    DiscordAddress,
+    DiscordThread,
+    InteractionAnswer,
+    fit,
+    with_note,
+)
+from adapters.discord.translator import audience_locale, discord_locale
 from bot.downloads import Downloader
 from bot.errors import UserError
+from bot.i18n import phrase, t
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
 from bot.ports import DirectMessagesClosed
@@ -30,7 +39,19 @@ log = logging.getLogger(__name__)
 THREAD_ARCHIVE_MINUTES: Final = 1440
 _THREAD_ALREADY_EXISTS = 160004  # Discord's code when the message already has a thread
 _CANNOT_MESSAGE_USER = 50007  # the person allows no direct messages from the bot
-STARTING = "⏳ Starting your headshots…"
+
+
+def starting(locale: str | None) -> str:
+    """The status message's first words."""
+    return t(locale, "⏳ Starting your headshots…")
+
+
+def answers_only(interaction: discord.Interaction) -> bool:
+    """Whether the app can only answer here, not post: a server that did not add the bot (the person
+    installed the app for themselves), or a group DM. In its own DMs with a person the bot posts as usual."""
+    if interaction.context.dm_channel:
+        return False
+    return interaction.context.private_channel or not interaction.is_guild_integration()
 
 
 def owner_key(user_id: int) -> str:
@@ -56,6 +77,7 @@ def interrupted_reply(
         "token": interaction.token,
         "user_id": str(interaction.user.id),
         "channel_id": str(interaction.channel_id),
+        "locale": discord_locale(interaction),
     }
     if private:
         reply["private"] = True
@@ -92,44 +114,49 @@ class DiscordIntake:
             log.warning("refused an interaction that names no user")  # Discord always sends one
             return
         owner = owner_key(interaction.user.id)
+        asker = discord_locale(interaction)
         private = values.get("private")
         if private is None:
             private = (await self.service.defaults(owner))[0].private
+        only_answers = answers_only(interaction)
+        # What everybody in the place reads speaks the place's language; what goes to the person alone, theirs.
+        audience = asker if private or only_answers or interaction.guild_id is None else audience_locale(interaction)
         try:
             check_sizes(attachments, self.intake.max_photo_bytes)
-            placement = None if private else plan_placement(
+            placement = None if private or only_answers else plan_placement(
                 interaction.channel.type if interaction.channel else None,
                 interaction.guild_id is not None,
                 interaction.app_permissions,
+                audience,
             )
         except UserError as exc:
-            await interaction.response.send_message(fit(str(exc)), ephemeral=True)
+            await interaction.response.send_message(fit(exc.say(asker)), ephemeral=True)
             return
         # Within Discord's three seconds, before any download: the answer becomes the status (or, for a
         # private request, says where the status went).
         await interaction.response.defer(thinking=True, ephemeral=bool(private))
         ask = Ask(
             owner=owner, values={**values, "private": bool(private)}, provider=provider,
-            workspace=guild_workspace(interaction.guild_id),
+            workspace=guild_workspace(interaction.guild_id), locale=audience, asker_locale=asker,
         )
         photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
-        status = _StatusAnswer(self, interaction, anchor, placement)
+        status = _StatusAnswer(self, interaction, anchor, placement, audience, only_answers)
         try:
             reply = interrupted_reply(interaction, private=bool(private))
             await self.intake.start(ask, photos, status, self.surface, reply=reply)
         except UserError as exc:
-            await self._refuse(interaction, str(exc))
+            await self._refuse(interaction, exc.say(asker))
         except Exception:
             log.exception("a Discord request could not be started")
-            await self._refuse(interaction, START_FAILED)
+            await self._refuse(interaction, START_FAILED.say(asker))
 
     async def open_status(
-        self, interaction: discord.Interaction, anchor: discord.Message | None, placement: Placement
+        self, interaction: discord.Interaction, anchor: discord.Message | None, placement: Placement, locale: str
     ) -> DiscordAddress:
         """Turn the deferred answer into the status message and start the results' thread."""
-        await interaction.edit_original_response(content=with_note(placement.reason, STARTING))
+        await interaction.edit_original_response(content=with_note(placement.reason, starting(locale)))
         status = await interaction.original_response()
-        thread_id, reason = await self._start_thread(interaction, anchor or status, placement)
+        thread_id, reason = await self._start_thread(interaction, anchor or status, placement, locale)
         return DiscordAddress(
             guild_id=str(interaction.guild_id) if interaction.guild_id else None,
             channel_id=str(interaction.channel_id),
@@ -139,46 +166,66 @@ class DiscordIntake:
             reply_to=None if thread_id else str((anchor or status).id),
             upload_limit=interaction.filesize_limit,
             note=reason,
+            locale=locale,
+        )
+
+    async def open_answer_status(self, interaction: discord.Interaction, locale: str) -> DiscordAddress:
+        """Where the app can only answer: the answer is the status, results follow it (`InteractionAnswer`)."""
+        note = t(locale, "I'm not a member here, so I can only answer you: results that take longer than "
+                 "15 minutes come to our direct messages instead.")
+        await interaction.edit_original_response(content=with_note(note, starting(locale)))
+        status = await interaction.original_response()
+        answer = InteractionAnswer(
+            application_id=str(interaction.application_id), token=interaction.token,
+            expires_at=self.surface.clock() + TOKEN_LIFETIME_S, user_id=str(interaction.user.id),
+        )
+        return DiscordAddress(
+            guild_id=str(interaction.guild_id) if interaction.guild_id else None,
+            channel_id=str(interaction.channel_id), thread_id=None, status_channel_id=str(interaction.channel_id),
+            status_message_id=str(status.id), reply_to=None, upload_limit=interaction.filesize_limit, note=note,
+            locale=locale, answer=answer,
         )
 
     async def open_private_status(self, interaction: discord.Interaction, intake_id: str | None) -> DiscordAddress:
         """The status message in the person's direct messages (sent with the request's nonce, to be found
         after a crash); the (ephemeral) answer says it went there."""
+        locale = discord_locale(interaction)
         try:
             dm = await interaction.user.create_dm()
-            status = await dm.send(STARTING, nonce=status_nonce(intake_id))
+            status = await dm.send(starting(locale), nonce=status_nonce(intake_id))
         except discord.HTTPException as exc:
             log.info("could not reach a person's direct messages: %s %s", exc.code, exc.text)
             if exc.code == _CANNOT_MESSAGE_USER or isinstance(exc, discord.Forbidden):
-                raise DirectMessagesClosed(
+                raise DirectMessagesClosed(phrase(
                     "I can't send you direct messages (your privacy settings don't allow them from this server's "
                     "members), so I didn't start the job and posted nothing here. Allow direct messages from "
                     "server members, or leave out `private`."
-                ) from None
+                )) from None
             raise
-        await interaction.edit_original_response(content="🔒 Your headshots are on their way to our direct messages.")
+        on_the_way = t(locale, "🔒 Your headshots are on their way to our direct messages.")
+        await interaction.edit_original_response(content=on_the_way)
         return DiscordAddress(
             guild_id=None, channel_id=str(dm.id), thread_id=None, status_channel_id=str(dm.id),
-            status_message_id=str(status.id), reply_to=str(status.id), upload_limit=None, note=None,
+            status_message_id=str(status.id), reply_to=str(status.id), upload_limit=None, note=None, locale=locale,
         )
 
     async def _start_thread(
-        self, interaction: discord.Interaction, parent: discord.Message, placement: Placement
+        self, interaction: discord.Interaction, parent: discord.Message, placement: Placement, locale: str
     ) -> tuple[str | None, str | None]:
         """The new thread's id (None for replies) and the reason results are replies, if they are."""
         if not placement.new_thread:
             return None, placement.reason
-        name = f"Headshots for {interaction.user.display_name}"[:100]
+        name = t(locale, "Headshots for {name}", name=interaction.user.display_name)[:100]
         try:
             thread = await parent.create_thread(name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.Forbidden:
             if not interaction.app_permissions.send_messages:
                 raise refusal([label("create_public_threads"), label("send_messages")]) from None
-            reason = (
-                f"Discord did not let me start a thread here (the {label('create_public_threads')} permission), "
-                "so the results will follow here as replies."
+            reason = t(
+                locale, "Discord did not let me start a thread here (the {permission} permission), so the results "
+                "will follow here as replies.", permission=label("create_public_threads"),
             )
-            await interaction.edit_original_response(content=with_note(reason, STARTING))
+            await interaction.edit_original_response(content=with_note(reason, starting(locale)))
             return None, reason
         except discord.HTTPException as exc:
             if exc.code == _THREAD_ALREADY_EXISTS:
@@ -205,10 +252,14 @@ class _StatusAnswer:
     discord_intake: DiscordIntake
     interaction: discord.Interaction
     anchor: discord.Message | None
-    placement: Placement | None  # None for a private request
+    placement: Placement | None  # None for a private request, and where the app can only answer
+    locale: str  # the language of the place's posts
+    only_answers: bool = False
 
     async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
-        if private or self.placement is None:
+        if private:
             return (await self.discord_intake.open_private_status(self.interaction, intake_id)).to_json()
-        address = await self.discord_intake.open_status(self.interaction, self.anchor, self.placement)
+        if self.only_answers or self.placement is None:
+            return (await self.discord_intake.open_answer_status(self.interaction, self.locale)).to_json()
+        address = await self.discord_intake.open_status(self.interaction, self.anchor, self.placement, self.locale)
         return address.to_json()

@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import discord
 
 from adapters.discord.buttons import status_view
 from adapters.discord.links import link_view
-from adapters.discord.permissions import joined
+from adapters.discord.permissions import joined, label
 from bot.delivery import plan_batches
+from bot.i18n import t
 from bot.jobs import ThreadAddress
 from bot.ports import Button, Link, OutgoingFile
 
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 MAX_FILES_PER_MESSAGE = 10
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # per message for a server without boosts, since January 2025
 MAX_CONTENT = 2000
+# An app not in the server may send this many follow-ups to one interaction.
+MAX_FOLLOW_UPS = 5
+TOKEN_LIFETIME_S = 15 * 60.0
+TOKEN_MARGIN_S = 60.0  # the answer is opened a few seconds after the command; the token dies 15 min after it
 HISTORY_LIMIT = 300  # three pages of history: enough to reach a job's own recent posts
 SEND_ATTEMPTS = 3
 
@@ -37,12 +43,43 @@ def _id(value: object) -> str | None:
 
 
 @dataclass(frozen=True)
+class InteractionAnswer:
+    """A command's answer as the app can reach it without being in the place: its interaction token (good
+    for 15 minutes, and for at most `MAX_FOLLOW_UPS` follow-ups), and whom to message after that."""
+
+    application_id: str
+    token: str
+    expires_at: float
+    user_id: str
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, object]) -> InteractionAnswer:
+        """The answer read back."""
+        expires = stored.get("expires_at")
+        return cls(
+            application_id=str(stored["application_id"]), token=str(stored["token"]),
+            expires_at=float(expires) if isinstance(expires, int | float | str) else 0.0,
+            user_id=str(stored["user_id"]),
+        )
+
+    def live(self, now: float | None = None) -> bool:
+        """Whether the token still works (a little margin before Discord's 15 minutes end)."""
+        return (time.time() if now is None else now) < self.expires_at - TOKEN_MARGIN_S
+
+
+@dataclass(frozen=True)
 class DiscordAddress:
     """Where a job lives on Discord; ids are strings.
 
     Results go to `thread_id`, or, when no thread could be started, to `channel_id` as replies
     to `reply_to`; `note` says why and stays under the status text. `upload_limit` is the
-    channel's bytes per message, as the interaction reported it.
+    channel's bytes per message, as the interaction reported it; `locale` the language of what
+    is posted there.
+
+    Where the bot itself cannot post (a server that did not add it, a group DM: the app is
+    installed by the person), `answer` is the command's answer to reach through its interaction
+    token: the status is that answer, results are follow-ups to it while the token lives, and
+    whatever comes later goes to the person's direct messages with the bot.
     """
 
     guild_id: str | None
@@ -53,6 +90,8 @@ class DiscordAddress:
     reply_to: str | None
     upload_limit: int | None
     note: str | None
+    locale: str | None = None
+    answer: InteractionAnswer | None = None
 
     def to_json(self) -> ThreadAddress:
         """The address as the core stores it."""
@@ -71,6 +110,8 @@ class DiscordAddress:
             reply_to=_id(stored.get("reply_to")),
             upload_limit=int(limit) if isinstance(limit, int | float | str) and limit else None,
             note=_id(stored.get("note")),
+            locale=_id(stored.get("locale")),
+            answer=InteractionAnswer.from_json(answer) if isinstance(answer := stored.get("answer"), dict) else None,
         )
 
 
@@ -117,9 +158,12 @@ class DiscordThread:
     # (larger or smaller) limit is kept in the thread address and `post` splits by it again.
     max_bytes_per_post = DEFAULT_UPLOAD_LIMIT
 
-    def __init__(self, client: discord.Client, *, retry_delay: float = 1.0) -> None:
+    def __init__(
+        self, client: discord.Client, *, retry_delay: float = 1.0, clock: Callable[[], float] = time.time
+    ) -> None:
         self.client = client
         self.retry_delay = retry_delay
+        self.clock = clock
 
     def _target(self, thread: DiscordAddress) -> discord.PartialMessageable:
         return self.client.get_partial_messageable(int(thread.thread_id or thread.channel_id))
@@ -128,9 +172,31 @@ class DiscordThread:
         """Edit the job's status message (the command's public answer) as the bot."""
         await self.show_status(DiscordAddress.from_json(thread), text, buttons)
 
+    def post_limit(self, thread: ThreadAddress) -> int | None:
+        """How many posts one job may make where it lives: an app not in the place has a few follow-ups."""
+        return MAX_FOLLOW_UPS if DiscordAddress.from_json(thread).answer is not None else None
+
     async def show_status(self, address: DiscordAddress, text: str, buttons: Sequence[Button] = ()) -> None:
         """Edit a status message, its standing note kept under the text and its buttons as components."""
+        if address.answer is not None:
+            await self._edit_answer(address.answer, with_note(address.note, text), status_view(buttons))
+            return
         await self._edit_status(address, with_note(address.note, text), status_view(buttons))
+
+    async def _edit_answer(self, answer: InteractionAnswer, content: str, view: discord.ui.View | None) -> None:
+        """Edit the command's answer through its token; after 15 minutes nothing can (the results still
+        arrive, by direct message)."""
+        if not answer.live(self.clock()):
+            log.info("a status can no longer be edited: its interaction token has expired")
+            return
+        route = discord.http.Route(
+            "PATCH", "/webhooks/{application_id}/{token}/messages/@original",
+            application_id=answer.application_id, token=answer.token,
+        )
+        body: dict[str, object] = {"content": content, "allowed_mentions": {"parse": []}}
+        if view is not None:
+            body["components"] = view.to_components()
+        await self.client.http.request(route, json=body)
 
     async def _edit_status(self, thread: DiscordAddress, content: str, view: discord.ui.View | None = None) -> None:
         channel = self.client.get_partial_messageable(int(thread.status_channel_id))
@@ -145,12 +211,13 @@ class DiscordThread:
     ) -> None:
         """Send `text` and `files` as one message, or several when the channel's upload limit needs it;
         the links are buttons under the last one."""
-        thread = DiscordAddress.from_json(stored)
+        thread = await self._reachable(DiscordAddress.from_json(stored))
         limit = min(thread.upload_limit or DEFAULT_UPLOAD_LIMIT, self.max_bytes_per_post)
         groups, too_large = split_by_bytes(files, limit)
         if too_large:
             names = ", ".join(f"{f.name} ({f.size / 1_048_576:.1f} MB)" for f in too_large)
-            text = f"{text.removesuffix(key).rstrip(' ·')} · too large for this channel: {names} · {key}"
+            too = t(thread.locale, "too large for this channel: {names}", names=names)
+            text = f"{text.removesuffix(key).rstrip(' ·')} · {too} · {key}"
         view = link_view(links)
         if len(groups) <= 1:
             await self._send(thread, fit(text, key), groups[0] if groups else [], view)
@@ -165,6 +232,14 @@ class DiscordThread:
                 continue
             await self._send(thread, fit(f"{head} · {own}", own), group, view if number == len(groups) else None)
 
+    async def _reachable(self, thread: DiscordAddress) -> DiscordAddress:
+        """Where a post can go now: a job whose answer's token has expired is delivered in the person's direct
+        messages with the bot."""
+        if thread.answer is None or thread.answer.live(self.clock()):
+            return thread
+        dm = await self.client.create_dm(discord.Object(id=int(thread.answer.user_id)))
+        return replace(thread, guild_id=None, channel_id=str(dm.id), thread_id=None, reply_to=None, answer=None)
+
     async def _send(
         self, thread: DiscordAddress, content: str, files: list[OutgoingFile], view: discord.ui.View | None
     ) -> None:
@@ -176,6 +251,9 @@ class DiscordThread:
     async def _send_files(
         self, thread: DiscordAddress, content: str, files: list[tuple[Path, str]], view: discord.ui.View | None
     ) -> None:
+        if thread.answer is not None:
+            await self._follow_up(thread.answer, content, files, view)
+            return
         channel = self._target(thread)
         reference = (
             discord.MessageReference(message_id=int(thread.reply_to), channel_id=channel.id, fail_if_not_exists=False)
@@ -205,14 +283,29 @@ class DiscordThread:
                 for upload in uploads:
                     upload.close()
 
+    async def _follow_up(
+        self, answer: InteractionAnswer, content: str, files: list[tuple[Path, str]], view: discord.ui.View | None
+    ) -> None:
+        """A follow-up to the command's answer: where the app may answer but not post."""
+        webhook = discord.Webhook.partial(int(answer.application_id), answer.token, client=self.client)
+        uploads = [discord.File(path, filename=name) for path, name in files]
+        try:
+            await webhook.send(
+                content, files=uploads, view=view or discord.utils.MISSING, wait=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        finally:
+            for upload in uploads:
+                upload.close()
+
     async def _report_forbidden(self, thread: DiscordAddress, exc: discord.Forbidden) -> None:
         """Name the permissions a refused post needs, on the status message, so nobody waits in silence."""
-        send = "Send Messages in Threads" if thread.thread_id else "Send Messages"
-        needed = [send, "Attach Files", "Read Message History"]
-        text = (
-            f"⚠️ Discord refused my post here ({exc.text or 'Missing Permissions'}). "
-            f"I need the {joined(needed)} permissions in this channel; "
-            "a server admin can grant them, and I'll keep trying for a few minutes."
+        send = label("send_messages_in_threads" if thread.thread_id else "send_messages")
+        needed = joined([send, label("attach_files"), label("read_message_history")])
+        text = t(
+            thread.locale, "⚠️ Discord refused my post here ({reason}). I need the {labels} permissions in this "
+            "channel; a server admin can grant them, and I'll keep trying for a few minutes.",
+            reason=exc.text or "Missing Permissions", labels=needed,
         )
         try:
             await self._edit_status(thread, fit(text))
@@ -222,7 +315,12 @@ class DiscordThread:
     async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """Whether the bot's messages in the thread (its latest few pages) carry `key`: in one
         message, or in every message of a part that had to be split."""
-        target = self._target(DiscordAddress.from_json(thread))
+        address = DiscordAddress.from_json(thread)
+        if address.answer is not None:
+            if address.answer.live(self.clock()):
+                return False  # an app not in the place cannot read it: a possible repeat beats no delivery
+            address = await self._reachable(address)
+        target = self._target(address)
         found: set[str] = set()
 
         def carries(message: discord.Message) -> bool:

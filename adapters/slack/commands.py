@@ -3,39 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
-from adapters.slack.intake import owner_key, team_workspace
+from adapters.slack.intake import Origin
 from adapters.slack.modals import request_view, settings_view
 from adapters.slack.picks import answer_privately
 from adapters.slack.text import message_text
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.photos import NAMED_TYPES
 
 COMMAND = "/headshot"
 SHORTCUT = "make_headshots"
-HELP = (
-    "*Headshots* turns portrait photos into professional headshots.\n"
-    "• `/headshot` — upload photos and choose the style\n"
-    "• Mention me in a message with photos, options as words: `@Headshots executive office 3:4 x4`\n"
-    "  (add `private` and the results come to you by direct message)\n"
-    "• On a message with photos: *More actions* (⋯) → *Make headshots*\n"
-    "• `/headshot status` — your recent jobs\n"
-    "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
-    "• `/headshot settings` — your default options (private delivery too)\n"
-    "• `/headshot favourites` — the headshots you marked with ★\n"
-    "• `/headshot forget` — delete everything stored about you"
-)
-NO_PHOTOS = (
-    f"That message has no photos I can use. Pick a message with {NAMED_TYPES} photos, "
-    "or run `/headshot` to upload some."
-)
+
+
+def help_text(locale: str | None) -> str:
+    """What `/headshot help` answers, in the reader's language."""
+    return t(
+        locale,
+        "*Headshots* turns portrait photos into professional headshots.\n"
+        "• `/headshot` — upload photos and choose the style\n"
+        "• Mention me in a message with photos, options as words: `@Headshots executive office 3:4 x4`\n"
+        "  (add `private` and the results come to you by direct message)\n"
+        "• On a message with photos: *More actions* (⋯) → *Make headshots*\n"
+        "• `/headshot status` — your recent jobs\n"
+        "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
+        "• `/headshot settings` — your default options (private delivery too)\n"
+        "• `/headshot favourites` — the headshots you marked with ★\n"
+        "• `/headshot forget` — delete everything stored about you",
+    )
 
 
 def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
@@ -43,71 +45,87 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     service = shared.service
 
     async def open_request_modal(
-        client: AsyncWebClient, trigger_id: str, team: str, user: str, metadata: dict[str, Any], photos: int = 0
+        client: AsyncWebClient, trigger_id: str, origin: Origin, metadata: dict[str, Any], photos: int = 0
     ) -> None:
-        owner = owner_key(team, user)
+        owner, locale = origin.owner, origin.locale
         (options, provider), choices = await asyncio.gather(
-            service.defaults(owner), service.choices(owner, team_workspace(team))
+            service.defaults(owner), service.choices(owner, origin.quota_workspace, locale)
         )
-        view = request_view(choices, options, provider, metadata, upload=photos == 0, photo_count=photos)
+        view = request_view(choices, options, provider, {**metadata, "locale": locale}, upload=photos == 0,
+                            photo_count=photos, locale=locale)
         await client.views_open(trigger_id=trigger_id, view=view)
 
     # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
-    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def on_command(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words else ""
-        team, user = str(body.get("team_id")), str(body.get("user_id"))
+        origin = Origin(team=str(body.get("team_id")), user=str(body.get("user_id")),
+                        channel=str(body.get("channel_id") or ""), installation_team=context.team_id)
         if sub == "help" or sub not in ("", "status", "settings", "forget", "usage", "favourites", "favorites"):
-            prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
-            await ack(text=message_text(prefix + HELP))
+            # Answered in the acknowledgement itself: the language is asked for only briefly.
+            locale = await shared.slack.locales.quickly(origin.installed_team, origin.user, client)
+            unknown = f"{COMMAND} {words[0]}" if sub not in ("", "help") else None
+            prefix = t(locale, "I don't know `{command}`.", command=unknown) + "\n" if unknown else ""
+            await ack(text=message_text(prefix + help_text(locale)))
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
+        # Asked briefly: a modal must open while the trigger lives (3 s).
+        origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
         try:
-            await answer(sub, body, team, user, respond, client)
+            await answer(sub, body, origin, respond, client)
         except UserError as exc:  # e.g. the store is away
-            await respond(text=str(exc), response_type="ephemeral")
+            await respond(text=exc.say(origin.locale), response_type="ephemeral")
 
     async def answer(
-        sub: str, body: dict[str, Any], team: str, user: str, respond: AsyncRespond, client: AsyncWebClient
+        sub: str, body: dict[str, Any], origin: Origin, respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        owner = owner_key(team, user)
+        owner, locale = origin.owner, origin.locale
+        metadata = {"channel": body.get("channel_id"), "locale": locale}
         if sub == "":
-            await open_request_modal(client, str(body["trigger_id"]), team, user, {"channel": body.get("channel_id")})
+            await open_request_modal(client, str(body["trigger_id"]), origin, metadata)
         elif sub == "settings":
             options, provider = await service.defaults(owner)
-            view = settings_view(service.providers, options, provider, {"channel": body.get("channel_id")})
+            view = settings_view(service.providers, options, provider, metadata, locale=locale)
             await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
         elif sub == "usage":
-            text = await service.usage(owner, team_workspace(team))
+            text = await service.usage(owner, origin.quota_workspace, locale)
             await respond(text=message_text(text), response_type="ephemeral")
         elif sub in ("favourites", "favorites"):
             if shared.picks is None:
-                await respond(text=t(None, "This bot keeps no favourites."), response_type="ephemeral")
+                await respond(text=t(locale, "This bot keeps no favourites."), response_type="ephemeral")
             else:
-                await answer_privately(respond, await shared.picks.listing(team, user, None))
+                await answer_privately(respond, await shared.picks.listing(origin.team, origin.user, locale))
         elif sub == "status":
-            lines = await service.recent_jobs(owner)
-            text = "\n".join(f"• {line}" for line in lines) if lines else "You have no headshot jobs yet."
+            lines = await service.recent_jobs(owner, locale=locale)
+            text = "\n".join(f"• {line}" for line in lines) if lines else t(locale, "You have no headshot jobs yet.")
             await respond(text=message_text(text), response_type="ephemeral")
         elif sub == "forget":
             count = await service.forget(owner)
-            noun = "job" if count == 1 else "jobs"
-            await respond(text=f"Deleted {count} {noun} and your settings.", response_type="ephemeral")
+            text = tn(locale, "Deleted 1 job and your settings.", "Deleted {n} jobs and your settings.", count)
+            await respond(text=text, response_type="ephemeral")
 
-    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def on_shortcut(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
         message: dict[str, Any] = body.get("message") or {}
         files: list[SlackFile] = [f for f in message.get("files") or [] if is_image_file(f)]
+        origin = Origin(team=str((body.get("team") or {}).get("id")), user=str(body["user"]["id"]),
+                        channel=str((body.get("channel") or {}).get("id") or ""), installation_team=context.team_id)
+        origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
         if not files:
-            await respond(text=NO_PHOTOS, response_type="ephemeral")
+            text = t(origin.locale, "That message has no photos I can use. Pick a message with {types} photos, or run "
+                     "`/headshot` to upload some.", types=NAMED_TYPES)
+            await respond(text=text, response_type="ephemeral")
             return
-        team, user = str((body.get("team") or {}).get("id")), str(body["user"]["id"])
         metadata = {
             "channel": (body.get("channel") or {}).get("id"),
             "thread_ts": message.get("thread_ts") or message.get("ts"),
             "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
         }
-        await open_request_modal(client, str(body["trigger_id"]), team, user, metadata, photos=len(files))
+        await open_request_modal(client, str(body["trigger_id"]), origin, metadata, photos=len(files))
 
     app.command(COMMAND)(on_command)
     app.shortcut(SHORTCUT)(on_shortcut)

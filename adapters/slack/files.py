@@ -15,7 +15,7 @@ import aiohttp
 from yarl import URL
 
 from bot.errors import UserError
-from bot.i18n import tn
+from bot.i18n import phrase, tn
 from bot.photos import NAMED_TYPES, looks_like_photo
 from bot.ports import OutgoingFile
 
@@ -74,10 +74,10 @@ def hidden_by_limit(file: SlackFile, name: str) -> FileDownloadError | None:
     """The sentence for a file the workspace's plan hides from apps, if it is one."""
     if file.get("mode") != "hidden_by_limit":
         return None
-    return FileDownloadError(
-        f"Slack hides {name} from apps because of this workspace's plan (older files are hidden on the "
-        "free plan), so I can't read it; please upload the photo again."
-    )
+    return FileDownloadError(phrase(
+        "Slack hides {name} from apps because of this workspace's plan (older files are hidden on the "
+        "free plan), so I can't read it; please upload the photo again.", name=name,
+    ))
 
 
 def file_url(file: SlackFile) -> str | None:
@@ -120,7 +120,7 @@ class SlackFileTransfer:
         current = URL(url)
         for _hop in range(MAX_REDIRECTS + 1):
             if not self.is_trusted(current):
-                raise FileDownloadError(f"I couldn't download {name}: it is not stored on Slack.")
+                raise FileDownloadError(phrase("I couldn't download {name}: it is not stored on Slack.", name=name))
             headers = {"Authorization": f"Bearer {token}"}
             try:
                 async with self._client().get(current, headers=headers, allow_redirects=False) as response:
@@ -128,23 +128,28 @@ class SlackFileTransfer:
                         current = current.join(URL(response.headers["Location"]))
                         continue
                     if response.status != 200:
-                        raise FileDownloadError(
-                            f"I couldn't download {name} from Slack (HTTP {response.status}); please try again."
-                        )
+                        raise FileDownloadError(phrase(
+                            "I couldn't download {name} from Slack (HTTP {status}); please try again.",
+                            name=name, status=response.status,
+                        ))
                     body = await self._read_capped(name, response)
                     if response.content_type == "text/html" or body.lstrip()[:1] == b"<":
-                        raise FileDownloadError(
-                            f"I couldn't download {name} from Slack (got a web page instead — "
-                            "is the bot's files:read scope granted?)"
-                        )
+                        raise FileDownloadError(phrase(
+                            "I couldn't download {name} from Slack (got a web page instead — "
+                            "is the bot's files:read scope granted?)", name=name,
+                        ))
                     return body
             except (aiohttp.ClientError, TimeoutError):
-                raise FileDownloadError(f"I couldn't download {name} from Slack; please try again.") from None
-        raise FileDownloadError(f"I couldn't download {name}: Slack redirected too many times.")
+                raise FileDownloadError(
+                    phrase("I couldn't download {name} from Slack; please try again.", name=name)
+                ) from None
+        raise FileDownloadError(phrase("I couldn't download {name}: Slack redirected too many times.", name=name))
 
     async def _read_capped(self, name: str, response: aiohttp.ClientResponse) -> bytes:
         limit_mb = self.max_bytes / 1_048_576
-        too_big = FileDownloadError(f"{name} is larger than {limit_mb:.0f} MB; please send a smaller photo.")
+        too_big = FileDownloadError(phrase(
+            "{name} is larger than {limit} MB; please send a smaller photo.", name=name, limit=f"{limit_mb:.0f}"
+        ))
         if response.content_length is not None and response.content_length > self.max_bytes:
             raise too_big
         parts: list[bytes] = []

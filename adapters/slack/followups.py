@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.buttons import FOLLOW_UP_ACTION, read_press
 from adapters.slack.context import ListenerContext
@@ -22,43 +23,46 @@ from adapters.slack.surface import SlackAddress, status_with_note
 from adapters.slack.text import message_text
 from bot.errors import UserError
 from bot.followups import FollowUps, Press
+from bot.i18n import phrase, t
 from bot.intake import START_FAILED
 from bot.jobs import ThreadAddress
 from bot.ports import ThreadGone
 
 log = logging.getLogger(__name__)
 
-STARTING = "⏳ Starting on more headshots…"
 
 
 def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: FollowUps) -> None:
     """Attach the follow-up buttons' action listener."""
 
     async def on_press(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext,
+        client: AsyncWebClient,
     ) -> None:
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         press = read_press(action, owner_key(team, str(body["user"]["id"])))  # a malformed one is refused (400)
         channel = str((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id"))
         origin = Origin(team=team, user=str(body["user"]["id"]), channel=channel, installation_team=context.team_id)
         await ack()  # within Slack's three seconds; everything else happens after
-        shared.tasks.spawn(handle(press, origin, respond), name="slack-follow-up")
+        shared.tasks.spawn(handle(press, origin, respond, client), name="slack-follow-up")
 
-    async def handle(press: Press, origin: Origin, respond: AsyncRespond) -> None:
+    async def handle(press: Press, origin: Origin, respond: AsyncRespond, client: AsyncWebClient) -> None:
+        origin = await shared.slack.with_locale(origin, client)
+        press = replace(press, locale=origin.locale)
         try:
             job = await follow_ups.check(press)
             address = SlackAddress.from_json(job.thread)
-            status = _StatusInThread(shared, address)
+            status = _StatusInThread(shared, address, job.locale)
             # The new status goes in the followed job's thread: a restart looks for it there.
             reply = replace(origin, channel=address.channel, thread_ts=address.thread_ts).to_json()
             await follow_ups.start(press, job, status, shared.slack.surface, reply=reply)
         except ThreadGone:
             log.info("a follow-up was dropped: its workspace is not installed any more")
         except UserError as exc:
-            await _reply(respond, str(exc))
+            await _reply(respond, exc.say(origin.locale))
         except Exception:
             log.exception("a follow-up could not be started")
-            await _reply(respond, START_FAILED)
+            await _reply(respond, START_FAILED.say(origin.locale))
 
     app.action(FOLLOW_UP_ACTION)(on_press)
 
@@ -77,10 +81,11 @@ class _StatusInThread:
 
     shared: ListenerContext
     address: SlackAddress
+    locale: str | None  # the thread's language: that of the job it follows
 
     async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
         client = await self.shared.slack.workspaces.client(self.address.team)
-        text = message_text(status_with_note(self.address, STARTING))
+        text = message_text(status_with_note(self.address, t(self.locale, "⏳ Starting on more headshots…")))
         try:
             answer = await client.chat_postMessage(
                 channel=self.address.channel, thread_ts=self.address.thread_ts, text=text,
@@ -88,5 +93,5 @@ class _StatusInThread:
             )
         except SlackApiError as exc:
             log.warning("could not post a follow-up's status: %s", exc.response.get("error"))
-            raise UserError("I couldn't post in that thread any more, so I didn't start the job.") from None
+            raise UserError(phrase("I couldn't post in that thread any more, so I didn't start the job.")) from None
         return replace(self.address, status_ts=str(answer["ts"])).to_json()

@@ -17,10 +17,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.files import SlackFile, SlackFileTransfer, file_url, hidden_by_limit, needs_file_info
+from adapters.slack.locales import UserLocales
 from adapters.slack.status_lookup import StatusMetadata, status_metadata
 from adapters.slack.surface import SlackAddress
 from adapters.slack.text import escaped, message_text
 from bot.errors import UserError
+from bot.i18n import phrase, t, tn
 from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import ThreadAddress
 from bot.ports import ChatSurface, DirectMessagesClosed, ThreadGone
@@ -58,7 +60,8 @@ class Origin:
     chooses the token. `thread_ts` is the message whose thread gets the results (a shortcut's or
     mention's message); None means a new status message in the channel starts the thread.
     `errors_in_thread` sends refusals as thread replies (mentions are public anyway) instead of
-    ephemeral messages.
+    ephemeral messages. `locale` is the user's language (`users.info`), which everything for this
+    request speaks.
     """
 
     team: str
@@ -67,6 +70,7 @@ class Origin:
     thread_ts: str | None = None
     errors_in_thread: bool = False
     installation_team: str | None = None
+    locale: str | None = None
 
     @property
     def installed_team(self) -> str:
@@ -76,17 +80,18 @@ class Origin:
     def to_json(self) -> ThreadAddress:
         """The origin as the core keeps it (the reply address of a request being taken on)."""
         return {"team": self.team, "user": self.user, "channel": self.channel, "thread_ts": self.thread_ts,
-                "errors_in_thread": self.errors_in_thread, "installation_team": self.installation_team}
+                "errors_in_thread": self.errors_in_thread, "installation_team": self.installation_team,
+                "locale": self.locale}
 
     @classmethod
     def from_json(cls, stored: ThreadAddress) -> Origin:
         """The origin read back (older records named the installation's team `workspace`)."""
-        thread_ts = stored.get("thread_ts")
+        thread_ts, locale = stored.get("thread_ts"), stored.get("locale")
         installation = stored.get("installation_team") or stored.get("workspace")
         return cls(
             team=str(stored["team"]), user=str(stored["user"]), channel=str(stored["channel"]),
             thread_ts=str(thread_ts) if thread_ts else None, errors_in_thread=bool(stored.get("errors_in_thread")),
-            installation_team=str(installation) if installation else None,
+            installation_team=str(installation) if installation else None, locale=str(locale) if locale else None,
         )
 
     @property
@@ -110,6 +115,14 @@ class SlackIntake:
         self.workspaces = workspaces
         self.transfer = transfer
         self.surface = surface
+        self.locales = UserLocales(workspaces.client)
+
+    async def with_locale(self, origin: Origin, client: AsyncWebClient | None = None) -> Origin:
+        """The origin with its user's language (asked of Slack once per user, then kept; `client` is the
+        request's own, when there is one)."""
+        if origin.locale is not None:
+            return origin
+        return replace(origin, locale=await self.locales.of(origin.installed_team, origin.user, client))
 
     async def start_job(
         self,
@@ -122,19 +135,21 @@ class SlackIntake:
     ) -> None:
         """Make a job of the files and explicit options, or tell the user why not; `note` (Slack text,
         already escaped) stays above the job's status."""
-        ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.quota_workspace)
         try:
+            origin = await self.with_locale(origin)
+            ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.quota_workspace,
+                      locale=origin.locale)
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
             await self.intake.start(ask, photos, status, self.surface, reply=origin.to_json())
         except ThreadGone:
             log.info("a Slack request was dropped: its workspace is not installed any more")
         except QuotaExceeded as exc:  # a shortcut's refusal goes in the thread of its message, like a mention's
-            await self.tell(replace(origin, errors_in_thread=origin.thread_ts is not None), str(exc))
+            await self.tell(replace(origin, errors_in_thread=origin.thread_ts is not None), exc.say(origin.locale))
         except UserError as exc:
-            await self.tell(origin, str(exc), privately=isinstance(exc, DirectMessagesClosed))
+            await self.tell(origin, exc.say(origin.locale), privately=isinstance(exc, DirectMessagesClosed))
         except Exception:
             log.exception("a Slack request could not be started")
-            await self.tell(origin, START_FAILED)
+            await self.tell(origin, START_FAILED.say(origin.locale))
 
     async def fetch_photos(self, origin: Origin, files: list[SlackFile]) -> list[tuple[str, bytes]]:
         """Download every file (concurrently) with the token of the origin's workspace; raises
@@ -151,14 +166,18 @@ class SlackIntake:
             try:
                 info = await client.files_info(file=file["id"])
             except SlackApiError as exc:
-                raise UserError(f"I couldn't look up {name} on Slack ({exc.response.get('error')}).") from None
+                raise UserError(phrase(
+                    "I couldn't look up {name} on Slack ({error}).", name=name, error=exc.response.get("error")
+                )) from None
             details = cast(SlackFile, info.get("file") or {})
             name = details.get("name") or details.get("title") or name
             if (hidden := hidden_by_limit(details, name)) is not None:
                 raise hidden
             url = file_url(details) or url
         if url is None:
-            raise UserError(f"Slack did not give me a way to download {name}; please upload it again.")
+            raise UserError(
+                phrase("Slack did not give me a way to download {name}; please upload it again.", name=name)
+            )
         return name, await self.transfer.download(name, url, str(client.token))
 
     async def post_status(
@@ -188,10 +207,10 @@ class SlackIntake:
             except SlackApiError as exc:
                 log.info("could not join %s: %s", origin.channel, exc.response.get("error"))
         dm = await self.open_dm(client, origin.user)
-        elsewhere = (
-            f"I can't post in <#{escaped(origin.channel)}> (it's private or I'm not a member — add me with "
-            "`/invite @Headshots`), so your headshots will arrive here."
-        )
+        elsewhere = escaped(t(
+            origin.locale, "I can't post in {channel} (it's private or I'm not a member — add me with "
+            "`/invite @Headshots`), so your headshots will arrive here.", channel="\0",
+        )).replace("\0", f"<#{escaped(origin.channel)}>")
         note = f"{elsewhere}\n{note}" if note else elsewhere
         thread = await post(dm, None, f"{note}\n{text}")
         return replace(thread, note=note)
@@ -212,11 +231,12 @@ class SlackIntake:
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.info("could not open a direct message for a private request: %s", error)
-            raise DirectMessagesClosed(
-                f"I couldn't open a direct message with you ({error}), so I didn't start the job "
-                "and posted nothing in the channel."
-            ) from None
-        await self.tell(origin, "🔒 Your headshots will arrive in our direct messages.", privately=True)
+            raise DirectMessagesClosed(phrase(
+                "I couldn't open a direct message with you ({error}), so I didn't start the job and posted "
+                "nothing in the channel.", error=error,
+            )) from None
+        arriving = t(origin.locale, "🔒 Your headshots will arrive in our direct messages.")
+        await self.tell(origin, arriving, privately=True)
         return thread
 
     async def _post_status_in(
@@ -276,13 +296,13 @@ class _StatusInChannel:
     note: str | None = None
 
     async def open(self, photo_count: int, *, private: bool, intake_id: str | None) -> ThreadAddress:
-        noun = "photo" if photo_count == 1 else "photos"
-        text = f"⏳ Got {photo_count} {noun}; starting on your headshots…"
+        text = tn(self.origin.locale, "⏳ Got 1 photo; starting on your headshots…",
+                  "⏳ Got {n} photos; starting on your headshots…", photo_count)
         if private:
             return (await self.slack.post_status_privately(self.origin, text, self.note, intake_id)).to_json()
         try:
             thread = await self.slack.post_status(self.origin, text, self.note, intake_id)
         except SlackApiError as exc:
             log.warning("could not post a status message: %s", exc.response.get("error"))
-            raise UserError("I couldn't post in this conversation, so I didn't start the job.") from None
+            raise UserError(phrase("I couldn't post in this conversation, so I didn't start the job.")) from None
         return thread.to_json()

@@ -32,10 +32,6 @@ _ENTITY = re.compile(r"<[^<>]*>")
 _EMOJI = re.compile(r":[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:")  # :camera_with_flash:, :+1:
 _MARKS = str.maketrans({"*": " ", "~": " ", "`": " "})  # bold, strike, code; _italic_ ends at word edges
 SEEN_FOR_S = 3600.0  # Slack gives up retrying an event (and a signature expires) well within this
-NO_PHOTOS = (
-    "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
-    "optionally with options as words (`@Headshots executive office 3:4 x4`), or run `/headshot`."
-)
 
 
 def mention_words(text: str) -> list[str]:
@@ -51,16 +47,27 @@ def read_mention(text: str, providers: list[str]) -> ParsedWords:
     return parse_option_words(mention_words(text), providers)
 
 
-def guess_note(guessed: list[tuple[str, str]], shown: int = 3) -> str | None:
+def no_photos(locale: str | None) -> str:
+    """The answer to a mention without photos."""
+    return t(
+        locale, "I make headshots from photos: mention me in a message with one or more portrait photos attached, "
+        "optionally with options as words (`@Headshots executive office 3:4 x4`), or run `/headshot`.",
+    )
+
+
+def guess_note(guessed: list[tuple[str, str]], shown: int = 3, locale: str | None = None) -> str | None:
     """The status's standing line for words left out as misspelt options, with what each may have meant
     (a few of them: it is a hint, not a report)."""
     if not guessed:
         return None
-    parts = [f"“{escaped(word[:40])}” (did you mean {guess.replace('_', ' ')}?)" for word, guess in guessed[:shown]]
+    parts = ", ".join(
+        t(locale, "“{word}” (did you mean {guess}?)", word=escaped(word[:40]), guess=guess.replace("_", " "))
+        for word, guess in guessed[:shown]
+    )
     if len(guessed) > shown:
-        return tn(None, "I left out {parts} and {n} more word.", "I left out {parts} and {n} more words.",
-                  len(guessed) - shown, parts=", ".join(parts))
-    return t(None, "I left out {parts}.", parts=", ".join(parts))
+        return tn(locale, "I left out {words} and {n} more word.", "I left out {words} and {n} more words.",
+                  len(guessed) - shown, words=parts)
+    return t(locale, "I left out {words}.", words=parts)
 
 
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
@@ -98,13 +105,16 @@ def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
             errors_in_thread=parsed.values.get("private") != "private",  # who asks privately is answered privately
             installation_team=context.team_id,
         )
+        origin = await shared.slack.with_locale(origin, client)
+        locale = origin.locale
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         if not files:
-            await shared.slack.tell(origin, NO_PHOTOS)
+            await shared.slack.tell(origin, no_photos(locale))
             return
         # Files described as something else are read too when nothing else came: the bytes then say why.
         photos: list[SlackFile] = [f for f in files if is_image_file(f)] or list(files)
-        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider, note=guess_note(parsed.guessed))
+        note = guess_note(parsed.guessed, locale=locale)
+        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider, note=note)
 
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)

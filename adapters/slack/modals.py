@@ -9,7 +9,9 @@ from typing import Any
 
 from adapters.slack.files import SlackFile
 from bot.catalog import ProviderChoice
-from bot.options import MAX_COUNT, MAX_PROMPT_CHARS, MIN_COUNT, Options, choices
+from bot.i18n import say, t, tn
+from bot.labels import label, option_name
+from bot.options import MAX_COUNT, MAX_PROMPT_CHARS, MIN_COUNT, Options, members
 from bot.photos import ACCEPTED_SUFFIXES
 
 REQUEST_CALLBACK = "headshot_request"
@@ -18,22 +20,9 @@ PHOTOS_BLOCK = "photos"
 PROVIDER_BLOCK = "provider"
 PROMPT_BLOCK = "prompt"
 PRIVATE_BLOCK = "private"
-PRIVATE_OPTION: dict[str, Any] = {
-    "text": {"type": "plain_text", "text": "Send them to me privately"},
-    "description": {"type": "plain_text", "text": "The status and the headshots arrive in a direct message"},
-    "value": "private",
-}
 SELECT_BLOCKS = ("style", "background", "attire", "count", "quality", "aspect_ratio")
 FILE_TYPES = list(ACCEPTED_SUFFIXES)
 MAX_UPLOAD_FILES = 10
-_LABELS = {
-    "style": "Style",
-    "background": "Background",
-    "attire": "Attire",
-    "count": "How many",
-    "quality": "Quality",
-    "aspect_ratio": "Aspect ratio",
-}
 _METADATA_LIMIT = 3000
 
 
@@ -48,16 +37,21 @@ def _option(value: str, label: str, description: str | None = None) -> dict[str,
     return option
 
 
-def _words(value: str) -> str:
-    return value.replace("_", " ").capitalize()
+def private_option(locale: str | None) -> dict[str, Any]:
+    """The private-delivery checkbox's one option."""
+    return {
+        "text": _text(t(locale, "Send them to me privately")),
+        "description": _text(t(locale, "The status and the headshots arrive in a direct message")),
+        "value": "private",
+    }
 
 
-def _select(block: str, options: list[dict[str, Any]], initial: str) -> dict[str, Any]:
+def _select(block: str, options: list[dict[str, Any]], initial: str, locale: str | None) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "static_select", "action_id": block, "options": options}
     chosen = next((o for o in options if o["value"] == initial), None)
     if chosen is not None:
         element["initial_option"] = chosen
-    return {"type": "input", "block_id": block, "label": _text(_LABELS.get(block, "Provider")), "element": element}
+    return {"type": "input", "block_id": block, "label": _text(option_name(locale, block)), "element": element}
 
 
 def choice_label(choice: ProviderChoice) -> str:
@@ -66,74 +60,85 @@ def choice_label(choice: ProviderChoice) -> str:
     return f"{label} — {choice.left}" if choice.left else label
 
 
-def option_blocks(providers: Sequence[ProviderChoice], options: Options, provider: str) -> list[dict[str, Any]]:
-    """The provider select, one select per option, the optional prompt and the private-delivery checkbox."""
-    provider_options = [_option(p.name, choice_label(p), p.capabilities.description) for p in providers]
-    blocks = [_select(PROVIDER_BLOCK, provider_options, provider)]
+def _values(name: str, locale: str | None) -> list[dict[str, Any]]:
+    if name == "count":
+        return [_option(str(n), tn(locale, "1 headshot", "{n} headshots", n)) for n in range(MIN_COUNT, MAX_COUNT + 1)]
+    return [_option(member.value, label(locale, member)) for member in members(name)]
+
+
+def option_blocks(
+    providers: Sequence[ProviderChoice], options: Options, provider: str, locale: str | None = None
+) -> list[dict[str, Any]]:
+    """The provider select, one select per option, the optional prompt and the private-delivery checkbox,
+    labelled in the reader's language (the values stay the options' own)."""
+    provider_options = [
+        _option(p.name, choice_label(p), say(locale, p.capabilities.description)) for p in providers
+    ]
+    blocks = [_select(PROVIDER_BLOCK, provider_options, provider, locale)]
     current = options.to_dict()
     for name in SELECT_BLOCKS:
-        values = [str(n) for n in range(MIN_COUNT, MAX_COUNT + 1)] if name == "count" else choices(name)
-        blocks.append(_select(name, [_option(v, _words(v)) for v in values], str(current[name])))
+        blocks.append(_select(name, _values(name, locale), str(current[name]), locale))
     prompt: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": PROMPT_BLOCK,
         "multiline": True,
         "max_length": MAX_PROMPT_CHARS,
-        "placeholder": _text("Anything else, e.g. “navy blazer, warm light”"),
+        "placeholder": _text(t(locale, "Anything else, e.g. “navy blazer, warm light”")),
     }
     if options.prompt:
         prompt["initial_value"] = options.prompt
-    blocks.append({"type": "input", "block_id": PROMPT_BLOCK, "optional": True, "label": _text("Prompt"),
-                   "element": prompt})
-    private: dict[str, Any] = {"type": "checkboxes", "action_id": PRIVATE_BLOCK, "options": [PRIVATE_OPTION]}
+    blocks.append({"type": "input", "block_id": PROMPT_BLOCK, "optional": True,
+                   "label": _text(option_name(locale, "prompt")), "element": prompt})
+    checkbox = private_option(locale)
+    private: dict[str, Any] = {"type": "checkboxes", "action_id": PRIVATE_BLOCK, "options": [checkbox]}
     if options.private:
-        private["initial_options"] = [PRIVATE_OPTION]
-    blocks.append({"type": "input", "block_id": PRIVATE_BLOCK, "optional": True, "label": _text("Delivery"),
-                   "element": private})
+        private["initial_options"] = [checkbox]
+    blocks.append({"type": "input", "block_id": PRIVATE_BLOCK, "optional": True,
+                   "label": _text(option_name(locale, "private")), "element": private})
     return blocks
 
 
 def request_view(
     providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any], *,
-    upload: bool, photo_count: int = 0,
+    upload: bool, photo_count: int = 0, locale: str | None = None,
 ) -> dict[str, Any]:
     """The "Make headshots" modal: an upload field (or a note about the message's photos) and the options."""
     if upload:
         first: dict[str, Any] = {
             "type": "input",
             "block_id": PHOTOS_BLOCK,
-            "label": _text("Portrait photos"),
-            "hint": _text("1-10 clear, front-facing photos of one person"),
+            "label": _text(t(locale, "Portrait photos")),
+            "hint": _text(t(locale, "1-10 clear, front-facing photos of one person")),
             "element": {"type": "file_input", "action_id": PHOTOS_BLOCK, "filetypes": FILE_TYPES,
                         "max_files": MAX_UPLOAD_FILES},
         }
     else:
-        noun = "photo" if photo_count == 1 else "photos"
-        first = {"type": "section", "block_id": PHOTOS_BLOCK,
-                 "text": {"type": "mrkdwn", "text": f"Using the {photo_count} {noun} from the message."}}
+        using = tn(locale, "Using the photo from the message.", "Using the {n} photos from the message.", photo_count)
+        first = {"type": "section", "block_id": PHOTOS_BLOCK, "text": {"type": "mrkdwn", "text": using}}
     return {
         "type": "modal",
         "callback_id": REQUEST_CALLBACK,
-        "title": _text("Make headshots"),
-        "submit": _text("Make headshots"),
-        "close": _text("Cancel"),
+        "title": _text(t(locale, "Make headshots"), 24),
+        "submit": _text(t(locale, "Make headshots"), 24),
+        "close": _text(t(locale, "Cancel"), 24),
         "private_metadata": encode_metadata(metadata),
-        "blocks": [first, *option_blocks(providers, options, provider)],
+        "blocks": [first, *option_blocks(providers, options, provider, locale)],
     }
 
 
 def settings_view(
-    providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any]
+    providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any], *,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """The modal for a user's default options."""
     return {
         "type": "modal",
         "callback_id": SETTINGS_CALLBACK,
-        "title": _text("Headshot settings"),
-        "submit": _text("Save"),
-        "close": _text("Cancel"),
+        "title": _text(t(locale, "Headshot settings"), 24),
+        "submit": _text(t(locale, "Save"), 24),
+        "close": _text(t(locale, "Cancel"), 24),
         "private_metadata": encode_metadata(metadata),
-        "blocks": option_blocks(providers, options, provider),
+        "blocks": option_blocks(providers, options, provider, locale),
     }
 
 

@@ -31,18 +31,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.installations import OneTimeStateStore, SealedInstallationStore, SealingKey
 from adapters.slack.manifest import INSTALL_PATH, REDIRECT_PATH, bot_scopes
 from adapters.slack.user_tokens import SlackUserTokens
+from bot.i18n import from_accept_language, phrase, t
 from bot.ports import Installations, OneTimeStates
 
 log = logging.getLogger(__name__)
 
 REFRESH_MINUTES_BEFORE = 120
 _FAILURES = {
-    "invalid_browser": "This install link was not started in this browser, or it has expired.",
-    "invalid_state": "This install link was already used or has expired.",
-    "missing_code": "Slack did not send an authorization code.",
-    "invalid_code": "Slack did not accept the authorization code.",
-    "storage_error": "The installation could not be saved.",
-    "access_denied": "The installation was cancelled.",
+    "invalid_browser": phrase("This install link was not started in this browser, or it has expired."),
+    "invalid_state": phrase("This install link was already used or has expired."),
+    "missing_code": phrase("Slack did not send an authorization code."),
+    "invalid_code": phrase("Slack did not accept the authorization code."),
+    "storage_error": phrase("The installation could not be saved."),
+    "access_denied": phrase("The installation was cancelled."),
 }
 
 # The failures that mean the state was not this browser's valid one.
@@ -171,9 +172,16 @@ def register_removal(
     app.event("tokens_revoked")(on_tokens_revoked)
 
 
-def _page(title: str, text: str, status: int, cookie: str | None) -> BoltResponse:
+def _reader(request: AsyncBoltRequest) -> str | None:
+    """The installing browser's language."""
+    found = request.headers.get("accept-language") or []
+    return from_accept_language(found[0] if found else None)
+
+
+def _page(title: str, text: str, status: int, cookie: str | None, locale: str | None = None) -> BoltResponse:
+    lang = html.escape((locale or "en").replace("_", "-"))
     body = (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Headshots</title>"
+        f"<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Headshots</title>"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>"
         f"<body style=\"font-family: sans-serif; max-width: 36em; margin: 3em auto\"><h1>{html.escape(title)}</h1>"
         f"<p>{text}</p></body></html>"
@@ -185,20 +193,27 @@ def _page(title: str, text: str, status: int, cookie: str | None) -> BoltRespons
 
 
 async def _succeeded(args: AsyncSuccessArgs) -> BoltResponse:
-    team = html.escape(args.installation.team_name or args.installation.team_id or "your workspace")
-    text = f"Headshots is installed in <b>{team}</b>. Type <code>/headshot</code> in any channel to start."
-    return _page("Installed", text, 200, _forget_state_cookie(args.settings))
+    locale = _reader(args.request)
+    team = args.installation.team_name or args.installation.team_id or t(locale, "your workspace")
+    # Escaped whole, then the markup the sentence means is put back around its two names.
+    text = html.escape(t(
+        locale, "Headshots is installed in {team}. Type {command} in any channel to start.", team="\0", command="\1",
+    )).replace("\0", f"<b>{html.escape(team)}</b>").replace("\1", "<code>/headshot</code>")
+    return _page(t(locale, "Installed"), text, 200, _forget_state_cookie(args.settings), locale)
 
 
 async def _failed(args: AsyncFailureArgs) -> BoltResponse:
-    reason = _FAILURES.get(args.reason, "Slack answered with an error.")
+    locale = _reader(args.request)
+    reason = _FAILURES.get(args.reason) or phrase("Slack answered with an error.")
     if args.error is not None:
         log.warning("a Slack installation failed (%s): %r", args.reason, args.error)
-    again = f"<a href=\"{INSTALL_PATH}\">Start again</a>."
-    text = f"{html.escape(reason)} Nothing was installed. {again}"
+    start_again, nothing = t(locale, "Start again"), t(locale, "Nothing was installed.")
+    again = f"<a href=\"{INSTALL_PATH}\">{html.escape(start_again)}</a>."
+    text = f"{html.escape(reason.say(locale))} {html.escape(nothing)} {again}"
+    title = t(locale, "Not installed")
     # Without this browser's valid state the answer changes no cookie: any link could otherwise end an install.
     cookie = None if args.reason in _NOT_THIS_BROWSERS else _forget_state_cookie(args.settings)
-    return _page("Not installed", text, args.suggested_status_code, cookie)
+    return _page(title, text, args.suggested_status_code, cookie, locale)
 
 
 def _forget_state_cookie(settings: AsyncOAuthSettings) -> str:

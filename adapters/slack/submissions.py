@@ -21,14 +21,17 @@ from adapters.slack.modals import (
     read_state,
 )
 from bot.errors import UserError
+from bot.i18n import t
+from bot.labels import defaults_line
 from bot.options import OptionError, Options
 from bot.request import Field, Problem
 
 log = logging.getLogger(__name__)
 
 
-def problem_blocks(problems: Sequence[Problem], *, photos_block: str) -> dict[str, str]:
-    """`response_action: errors` for a modal: each problem on the block of its field (the first per block)."""
+def problem_blocks(problems: Sequence[Problem], *, photos_block: str, locale: str | None = None) -> dict[str, str]:
+    """`response_action: errors` for a modal: each problem on the block of its field (the first per block),
+    in the reader's language."""
     errors: dict[str, str] = {}
     for problem in problems:
         if problem.field in (Field.PHOTOS, Field.LIMIT):
@@ -37,16 +40,20 @@ def problem_blocks(problems: Sequence[Problem], *, photos_block: str) -> dict[st
             block = PROVIDER_BLOCK
         else:
             block = problem.field.value  # each option's block is named after it
-        errors.setdefault(block, problem.sentence)
+        if block not in errors:
+            errors[block] = problem.say(locale)
     return errors
 
 
 def _origin(body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext, **where: Any) -> Origin:
+    metadata = decode_metadata(view)
+    locale = metadata.get("locale")  # the modal was opened in the user's language, and keeps it
     return Origin(
         team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
         user=str(body["user"]["id"]),
-        channel=str(decode_metadata(view).get("channel") or ""),
+        channel=str(metadata.get("channel") or ""),
         installation_team=context.team_id,
+        locale=str(locale) if locale else None,
         **where,
     )
 
@@ -73,7 +80,8 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
         if problems:
             # A message's photos have no upload block to point at: their problems go on the provider select.
             target = PROVIDER_BLOCK if from_message else PHOTOS_BLOCK
-            await ack(response_action="errors", errors=problem_blocks(problems, photos_block=target))
+            await ack(response_action="errors", errors=problem_blocks(problems, photos_block=target,
+                                                                      locale=origin.locale))
             return
         # Only an accepted submission counts: after errors the same view (id and hash) is sent again, fixed.
         # The store remembers it, so a replay reaching another replica is recognised too.
@@ -88,24 +96,23 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
     async def on_settings(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         submission = read_state(view)
         provider = submission.provider
+        origin = _origin(body, view, context)
         try:
             options = Options.from_dict(submission.values)
         except OptionError as exc:
-            await ack(response_action="errors", errors={exc.option: str(exc)})
+            await ack(response_action="errors", errors={exc.option: exc.say(origin.locale)})
             return
-        origin = _origin(body, view, context)
 
         async def save() -> None:
             try:
                 await service.save_defaults(origin.owner, options, provider)
             except UserError as exc:
-                await shared.slack.tell(origin, str(exc))
+                await shared.slack.tell(origin, exc.say(origin.locale))
                 return
-            shown = {k: v for k, v in options.to_dict().items() if k not in ("prompt", "private") and v != ""}
-            summary = ", ".join(str(v) for v in shown.values())
-            where = "; results sent to you privately" if options.private else ""
             chosen = provider or service.default_provider
-            await shared.slack.tell(origin, f"Saved your defaults: {chosen}, {summary}{where}.")
+            label_of = next((p.capabilities.label for p in service.providers if p.name == chosen), chosen)
+            summary = defaults_line(origin.locale, options, label_of)
+            await shared.slack.tell(origin, t(origin.locale, "Saved your defaults: {summary}.", summary=summary))
 
         shared.tasks.spawn(save(), name="slack-settings")
         await ack()

@@ -137,6 +137,10 @@ class SlackThread:
             initial_comment=text,
         )
 
+    def post_limit(self, thread: ThreadAddress) -> int | None:
+        """A Slack thread takes every post."""
+        return None
+
     async def was_posted(self, thread: ThreadAddress, key: str) -> bool:
         """Whether any message of the thread carries `key` (a shared file's comment is its text)."""
         address = SlackAddress.from_json(thread)

@@ -16,13 +16,14 @@ from bot.downloads import sniff_image
 from bot.gallery.manifest import UNKNOWN_TYPE, GalleryImage, GalleryManifest
 from bot.gallery.thumbnails import THUMB_WIDTH, image_size, render_thumbnail
 from bot.gallery.tokens import new_token, same_hash, token_hash, well_formed
+from bot.i18n import phrase
 from bot.jobs import Job, JobState, numbered_results
 from bot.ports import BlobStore, Favourites, GalleryLinks, JobRecords, Link, ResultLog
 from bot.request import Capabilities
 
 log = logging.getLogger(__name__)
 
-GALLERY_LABEL = "Open gallery"
+GALLERY_LABEL = phrase("Open gallery")
 RENDERING_AT_ONCE = 2  # previews are CPU work: many packs delivered together take turns, and hold little
 
 
@@ -76,7 +77,7 @@ class Galleries:
                 return None
         token = new_token()
         await self._store.add_gallery_link(job.id, token_hash(token), self._clock())
-        return Link(GALLERY_LABEL, f"{self.base_url}/g/{token}")
+        return Link(GALLERY_LABEL.say(job.locale), f"{self.base_url}/g/{token}")
 
     async def open(self, token: str) -> OpenGallery | None:
         """The gallery behind `token`, or None: a wrong token, a job swept, forgotten or not delivered."""

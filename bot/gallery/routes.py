@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.gallery.page import PageRenderer
 from bot.gallery.publish import Galleries, OpenGallery
 from bot.gallery.zipstream import ZipEntry, zip_size, zip_stream
+from bot.i18n import LANGUAGES, from_accept_language, language
 from bot.ports import BlobStore
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ SECURITY_HEADERS = {
 MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
 
 
+# The pages speak the browser's language (else their owner's).
+_VARY = {"Vary": "Accept-Language"}
+
+
 class GalleryRoutes:
     """The gallery's handlers; `install` adds them to the bot's web server."""
 
@@ -40,7 +45,10 @@ class GalleryRoutes:
         self.galleries = galleries
         self.blobs = blobs
         self.renderer = renderer or PageRenderer()
-        self._not_found = self.renderer.not_found(galleries.retention_seconds / 86400)
+        # One page per language, made once: every refusal in a language is the same bytes.
+        self._not_found = {
+            name: self.renderer.not_found(galleries.retention_seconds / 86400, name) for name in (None, *LANGUAGES)
+        }
 
     def install(self, app: web.Application) -> None:
         """Add the routes, and the headers every answer under `/g/` carries."""
@@ -58,20 +66,23 @@ class GalleryRoutes:
             page = response.content_type == "text/html"
             response.headers["Content-Security-Policy"] = self.renderer.csp if page else MEDIA_CSP
 
-    async def refuse(self, _request: web.Request) -> web.Response:
-        """The one answer to a wrong token, an ended gallery, a number out of range or a strange path."""
-        return web.Response(status=404, text=self._not_found, content_type="text/html", charset="utf-8")
+    async def refuse(self, request: web.Request) -> web.Response:
+        """The one answer to a wrong token, an ended gallery, a number out of range or a strange path
+        (in the browser's language)."""
+        page = self._not_found[language(from_accept_language(request.headers.get("Accept-Language")))]
+        return web.Response(status=404, text=page, content_type="text/html", charset="utf-8", headers=_VARY)
 
     async def page(self, request: web.Request) -> web.Response:
         """The gallery page."""
         found = await self.galleries.open(request.match_info["token"])
         if found is None:
             return await self.refuse(request)
+        reader = from_accept_language(request.headers.get("Accept-Language"))
         html = self.renderer.gallery(
             request.match_info["token"], found.job, found.manifest, found.capabilities, found.kept_until,
-            found.favourites,
+            found.favourites, reader,
         )
-        return web.Response(text=html, content_type="text/html", charset="utf-8")
+        return web.Response(text=html, content_type="text/html", charset="utf-8", headers=_VARY)
 
     async def image(self, request: web.Request) -> web.StreamResponse:
         """Result number `n` (1-based): the stored bytes with their real type."""

@@ -89,6 +89,11 @@ class ChatSurface(Protocol):
         """Whether a message carrying `key` is already in the thread."""
         ...
 
+    def post_limit(self, thread: ThreadAddress) -> int | None:
+        """How many posts one job may make into this thread (None: as many as it needs); a place where the
+        app may only answer a command allows a few."""
+        ...
+
 
 class PhotoFetcher(Protocol):
     """An adapter's part of intake: the bytes of the photos a user pointed at, however the platform keeps them."""

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.i18n import Phrase
 from bot.options import Options
 from bot.photos import Photo
 from bot.request import Capabilities
@@ -36,11 +37,11 @@ class Submitted:
 
     remote_id: str
     raw: str | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str | Phrase, ...] = ()
 
 
 class ProviderError(Exception):
-    """A provider call that failed; `str(error)` is a sentence for the user.
+    """A provider call that failed; `message` is a sentence for the user (`str(error)` in English).
 
     `retryable` errors are tried again by the job runner after `retry_after` seconds (or its own
     backoff); the others fail the job. `raw` keeps the provider's answer for diagnosis.
@@ -48,13 +49,14 @@ class ProviderError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | Phrase,
         *,
         retryable: bool = False,
         retry_after: float | None = None,
         raw: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(str(message))
+        self.message = message
         self.retryable = retryable
         self.retry_after = retry_after
         self.raw = raw

@@ -13,6 +13,7 @@ import aiohttp
 from pydantic import ValidationError
 
 from bot.downloads import Downloader, DownloadError, sniff_image
+from bot.i18n import phrase
 from bot.options import Quality
 from bot.ports import Generated, GenerationInput, ProviderError, ResultImage
 from bot.providers import read_answer
@@ -47,7 +48,7 @@ class AgentAIProvider:
     name = "agentai"
     capabilities = Capabilities(
         label="agent.ai",
-        description="agent.ai — 1-4 styled headshots in about a minute",
+        description=phrase("agent.ai — 1-4 styled headshots in about a minute"),
         min_photos=1,
         max_photos=MAX_PHOTOS,
         min_outputs=1,
@@ -91,7 +92,9 @@ class AgentAIProvider:
     def request_body(self, task: GenerationInput) -> dict[str, str]:
         """The JSON body of the action, in the documented (string-typed) format."""
         if len(task.photos) > MAX_PHOTOS:
-            raise ProviderError(f"agent.ai takes at most {MAX_PHOTOS} photos; this job has {len(task.photos)}.")
+            raise ProviderError(phrase(
+                "agent.ai takes at most {limit} photos; this job has {count}.", limit=MAX_PHOTOS, count=len(task.photos)
+            ))
         photos = [{"base64": base64.b64encode(p.data).decode("ascii"), "mimeType": p.mime_type} for p in task.photos]
         opts = task.options
         body = {
@@ -165,7 +168,7 @@ class AgentAIProvider:
         if not kept:
             retryable = any(problem.retryable for problem in problems)
             raise ProviderError(
-                f"agent.ai made the headshots, but they could not be downloaded: {problems[0]}",
+                phrase("agent.ai made the headshots, but they could not be downloaded: {why}", why=problems[0].message),
                 retryable=retryable,
                 raw=raw,
             )
@@ -180,7 +183,7 @@ class AgentAIProvider:
             return exc
         mime = sniff_image(data[:16])
         if mime is None:
-            return DownloadError("one of the result links did not lead to an image")
+            return DownloadError(phrase("one of the result links did not lead to an image"))
         return ResultImage(data=data, mime_type=mime)
 
     async def _call(self, body: dict[str, str], limit_s: float, max_bytes: int) -> Generated:
@@ -200,22 +203,22 @@ class AgentAIProvider:
         except aiohttp.ClientError as exc:
             raise _Retry(f"agent.ai could not be reached ({type(exc).__name__})", None) from None
         if data is None:
-            raise ProviderError(
-                f"agent.ai sent an answer larger than {max_bytes // 1_048_576} MB, more than the images asked "
-                "for can take; it was not read."
-            )
+            raise ProviderError(phrase(
+                "agent.ai sent an answer larger than {size} MB, more than the images asked for can take; "
+                "it was not read.", size=max_bytes // 1_048_576,
+            ))
         text = data.decode("utf-8", errors="replace")
         raw = self._redact(text[:RAW_LIMIT])
         self._raise_for_status(status, text, raw, headers_in)
         try:
             answer = Answer.model_validate_json(text)
         except ValidationError:
-            raise ProviderError("agent.ai sent an answer we could not read.", raw=raw) from None
+            raise ProviderError(phrase("agent.ai sent an answer we could not read."), raw=raw) from None
         if answer.status is not None and answer.status >= 400:
             self._raise_for_status(answer.status, json.dumps(answer.response), raw, headers_in)
         images, run_id = parse_images(answer.response)
         if not images:
-            raise ProviderError("agent.ai answered without any images.", raw=raw)
+            raise ProviderError(phrase("agent.ai answered without any images."), raw=raw)
         log.info("agent.ai: run %s gave %d images", run_id, len(images))
         return Generated(images=images, remote_id=run_id, raw=raw)
 
@@ -230,10 +233,13 @@ class AgentAIProvider:
         if status >= 500:
             raise _Retry(f"agent.ai is not answering properly right now (HTTP {status})", retry_after, raw)
         if status in (401, 403):
-            raise ProviderError(f"agent.ai refused the API key ({message}).", raw=raw)
+            raise ProviderError(phrase("agent.ai refused the API key ({message}).", message=message), raw=raw)
         if status == 402:
-            raise ProviderError(f"agent.ai says the account is out of credits: {message}", raw=raw)
-        raise ProviderError(f"agent.ai refused the request (HTTP {status}): {message}", raw=raw)
+            raise ProviderError(phrase("agent.ai says the account is out of credits: {message}", message=message),
+                                raw=raw)
+        raise ProviderError(
+            phrase("agent.ai refused the request (HTTP {status}): {message}", status=status, message=message), raw=raw
+        )
 
     def _note_limits(self, headers: Mapping[str, str]) -> None:
         if headers.get("ratelimit-remaining", "").strip() == "0":

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.i18n import Phrase, phrase
 from bot.photos import Photo
 from bot.ports import GenerationInput, ProviderError, Submitted
 from bot.providers import read_answer
@@ -67,10 +68,13 @@ class PhotoWarning:
     score: float
     tips: tuple[str, ...]
 
-    def sentence(self) -> str:
-        """The warning as words for the user."""
-        advice = f": {'; '.join(self.tips)}" if self.tips else "."
-        return f"Photo {self.index + 1} looks poor for headshots (quality {self.score:.2f}){advice}"
+    def sentence(self) -> Phrase:
+        """The warning as words for the user (the tips are Runflow's own, in English)."""
+        values = {"number": self.index + 1, "score": f"{self.score:.2f}"}
+        if self.tips:
+            return phrase("Photo {number} looks poor for headshots (quality {score}): {tips}",
+                          tips="; ".join(self.tips), **values)
+        return phrase("Photo {number} looks poor for headshots (quality {score}).", **values)
 
 
 class RunflowProvider:
@@ -79,7 +83,7 @@ class RunflowProvider:
     name = "runflow"
     capabilities = Capabilities(
         label="Runflow",
-        description="Runflow — a pack of 60, 1-2 hours",
+        description=phrase("Runflow — a pack of 60, 1-2 hours"),
         min_photos=1,
         max_photos=10,
         min_outputs=60,
@@ -113,7 +117,7 @@ class RunflowProvider:
     async def generate(self, task: GenerationInput) -> Submitted:
         """Submit the photos; 5xx, 429 and connection failures are retried a few times."""
         if not task.callback_url:
-            raise ProviderError("Runflow needs a callback address, and this job has none.")
+            raise ProviderError(phrase("Runflow needs a callback address, and this job has none."))
         submitted = await self._submit_with_retries(task)
         warnings = await self.score(task.photos)
         return replace(submitted, notes=tuple(w.sentence() for w in warnings))
@@ -153,7 +157,9 @@ class RunflowProvider:
             data = await read_answer(response, MAX_ANSWER_BYTES)
             if data is None:
                 limit = MAX_ANSWER_BYTES // 1024
-                raise ProviderError(f"Runflow sent an answer larger than {limit} kB; it was not read.")
+                raise ProviderError(
+                    phrase("Runflow sent an answer larger than {limit} kB; it was not read.", limit=limit)
+                )
             return response.status, data.decode("utf-8", errors="replace")
 
     def _accepted(self, status: int, text: str, raw: str) -> Submitted:
@@ -161,18 +167,21 @@ class RunflowProvider:
             try:
                 answer = _Accepted.model_validate_json(text)
             except ValidationError:
-                raise ProviderError("Runflow sent an answer we could not read.", raw=raw) from None
+                raise ProviderError(phrase("Runflow sent an answer we could not read."), raw=raw) from None
             if answer.success and answer.data is not None and answer.data.headshots_id:
                 log.info("runflow: submitted as %s", answer.data.headshots_id)
                 return Submitted(remote_id=answer.data.headshots_id, raw=raw)
         message = self._redact(_problem(text))
         if status in (401, 403):
-            raise ProviderError(f"Runflow refused the API key ({message}).", raw=raw)
+            raise ProviderError(phrase("Runflow refused the API key ({message}).", message=message), raw=raw)
         if status == 402:
-            raise ProviderError(f"Runflow says the account is out of credits: {message}", raw=raw)
+            raise ProviderError(phrase("Runflow says the account is out of credits: {message}", message=message),
+                                raw=raw)
         if status in _REFUSALS:
-            raise ProviderError(f"Runflow refused the photos (HTTP {status}): {message}", raw=raw)
-        raise ProviderError(f"Runflow did not accept the job: {message}", raw=raw)
+            raise ProviderError(
+                phrase("Runflow refused the photos (HTTP {status}): {message}", status=status, message=message), raw=raw
+            )
+        raise ProviderError(phrase("Runflow did not accept the job: {message}", message=message), raw=raw)
 
     async def score(self, photos: Sequence[Photo]) -> list[PhotoWarning]:
         """Ask Runflow's quality check about each photo; warnings for the poor ones.

@@ -115,10 +115,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(render_manifest(settings.public_base_url, oauth=settings.slack_client_id is not None))
         return 0
     if args.command == "discord-invite":
-        from adapters.discord.invite import invite_url
+        from adapters.discord.invite import invite_text
 
         token = settings.discord_token
-        print(invite_url(token.get_secret_value() if token else None))
+        print(invite_text(token.get_secret_value() if token else None))
         return 0
     raise AssertionError(args.command)
 

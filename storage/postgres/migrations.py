@@ -161,6 +161,11 @@ MIGRATIONS: list[str] = [
         updated_at double precision NOT NULL
     );
     """,
+    # 4: the language a job's posts speak, and that of whoever waits for a request not yet a job.
+    """
+    ALTER TABLE jobs ADD COLUMN locale text;
+    ALTER TABLE intakes ADD COLUMN locale text;
+    """,
 ]
 
 

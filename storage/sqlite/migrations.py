@@ -210,4 +210,9 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     );
     """,
+    # 12: the language a job's posts speak, and that of whoever waits for a request not yet a job.
+    """
+    ALTER TABLE jobs ADD COLUMN locale TEXT;
+    ALTER TABLE intakes ADD COLUMN locale TEXT;
+    """,
 ]

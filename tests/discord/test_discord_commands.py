@@ -44,7 +44,7 @@ async def test_headshot_defers_at_once_then_delivers_into_a_thread(harness: Harn
     assert all(len(p["attachments"]) <= MAX_FILES_PER_MESSAGE for p in posts)
     assert all(u.size < 10 * 1024 * 1024 for u in fake.uploads)
     assert "Headshots 1-2 of 2" in posts[0]["content"] and "job " in posts[0]["content"]
-    assert status[0]["content"].startswith("✅ 2 headshots with Studio (executive, office")
+    assert status[0]["content"].startswith("✅ 2 headshots with Studio (Executive, Office")
     assert "done: 2 in the thread" in status[0]["content"]
     channel_calls = [s for s in fake.seen if s.path.startswith("/api/v10/channels/")]
     assert channel_calls and all(s.auth == f"Bot {TOKEN}" for s in channel_calls)
@@ -142,7 +142,8 @@ async def test_make_headshots_uses_saved_defaults_and_the_messages_own_thread(ha
     fake = harness.fake
     settings = harness.command([option("style", "editorial"), option("count", 3)], name="headshot-settings")
     await harness.send(settings)
-    assert "Saved. Your defaults: provider studio, style editorial" in fake.callbacks[0]["body"]["data"]["content"]
+    saved = fake.callbacks[0]["body"]["data"]["content"]
+    assert "Saved. Your defaults: Studio, Editorial, Studio white, Own clothes, 3 headshots" in saved
 
     menu = payload("make_headshots_message_command")
     target = menu["data"]["resolved"]["messages"][menu["data"]["target_id"]]
@@ -178,7 +179,7 @@ async def test_status_settings_and_forget(harness: Harness) -> None:
 
     await harness.send(harness.command(name="headshot-settings"))
     shown = fake.callbacks[-1]["body"]["data"]["content"]
-    assert shown.startswith("Your defaults: provider studio, style professional")
+    assert shown.startswith("Your defaults: Studio, Professional, Studio white, Own clothes, 1 headshot")
 
     await harness.send(harness.portrait_command())
     await harness.run_jobs()

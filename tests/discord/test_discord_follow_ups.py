@@ -78,7 +78,7 @@ async def test_someone_else_gets_an_ephemeral_sentence_and_nothing_starts(harnes
         [callback] = [c for c in fake.callbacks if c["token"] == pressed["token"]]
         assert callback["body"]["type"] == 5 and callback["body"]["data"]["flags"] & EPHEMERAL
         answer = fake.originals[pressed["token"]]
-        assert answer["flags"] & EPHEMERAL and answer["content"] == NOT_YOURS
+        assert answer["flags"] & EPHEMERAL and answer["content"] == str(NOT_YOURS)
     await harness.run_jobs()
     assert len(await jobs(harness)) == 1
 
@@ -91,7 +91,7 @@ async def test_the_style_menu_starts_a_job_in_the_picked_style(harness: Harness)
     assert again.options.style is Style.EDITORIAL and again.options.count == first.options.count
     thread = harness.fake.threads[status["id"]]["id"]
     new_status = next(p for p in harness.fake.channel_posts(thread) if p["id"] == again.thread["status_message_id"])
-    assert "(editorial, studio_white, 1:1)" in new_status["content"]
+    assert "(Editorial, Studio white, 1:1)" in new_status["content"]
 
 
 async def test_the_components_persist_across_a_client_restart(make_harness: HarnessFactory) -> None:
@@ -134,5 +134,5 @@ async def test_a_refusal_after_the_deferral_becomes_the_presser_s_answer(harness
     async with harness.core.intake.job_slot(OWNER):  # one of the owner's jobs is being started elsewhere
         await harness.send(pressed)
     answer = fake.originals[pressed["token"]]
-    assert answer["flags"] & EPHEMERAL and "You already have 1 headshot jobs in progress" in answer["content"]
+    assert answer["flags"] & EPHEMERAL and "You already have 1 headshot job in progress" in answer["content"]
     assert answer["id"] not in fake.deleted and len(await jobs(harness)) == 1

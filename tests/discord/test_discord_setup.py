@@ -7,7 +7,7 @@ import asyncio
 import discord
 import pytest
 
-from adapters.discord.invite import InvalidToken, application_id, invite_url
+from adapters.discord.invite import InvalidToken, application_id, invite_url, user_install_url
 from tests.discord.conftest import CHANNEL, HarnessFactory, payload
 from tests.discord.fake_discord import EPHEMERAL, FakeDiscord
 from tests.discord.shapes import APP_ID, TOKEN
@@ -25,8 +25,10 @@ async def test_commands_are_synced_globally_with_the_configured_providers(make_h
     assert [options[n]["type"] for n in ("photo", "photo2", "photo3")] == [11, 11, 11]
     assert options["photo"]["required"] and not options["photo2"].get("required")
     providers = options["provider"]["choices"]
-    assert providers == [{"name": "Studio — offline framing, background and tone, free, a few seconds",
-                          "value": "studio"}]
+    assert [(p["name"], p["value"]) for p in providers] == [
+        ("Studio — offline framing, background and tone, free, a few seconds", "studio")
+    ]
+    assert providers[0]["name_localizations"]["de"].startswith("Studio — Zuschnitt")
     ratios = [c["value"] for c in options["aspect_ratio"]["choices"]]
     assert ratios == ["1:1", "3:4", "4:3", "2:3", "3:2", "9:16", "16:9"]
     assert [c["value"] for c in options["count"]["choices"]] == [1, 2, 3, 4]
@@ -83,7 +85,10 @@ def test_invite_url_asks_for_exactly_the_needed_permissions() -> None:
     assert expected == 309237746688
     assert url == (
         f"https://discord.com/oauth2/authorize?client_id={APP_ID}"
-        f"&scope=bot%20applications.commands&permissions={expected}"
+        f"&scope=bot%20applications.commands&permissions={expected}&integration_type=0"
+    )
+    assert user_install_url(TOKEN) == (
+        f"https://discord.com/oauth2/authorize?client_id={APP_ID}&scope=applications.commands&integration_type=1"
     )
 
 

@@ -45,6 +45,9 @@ class UnreachableThread:
     async def was_posted(self, thread: dict[str, Any], key: str) -> bool:
         return False
 
+    def post_limit(self, thread: dict[str, Any]) -> int | None:
+        return None
+
 
 async def test_photos_are_deleted_even_when_the_failure_cannot_be_told(tmp_path: Path) -> None:
     store = await SqliteJobStore.open(tmp_path / "db.sqlite")

@@ -44,11 +44,22 @@ async def test_the_page_shows_every_result_as_a_thumbnail_linked_to_the_full_ima
     for number, name in enumerate(NAMES, start=1):
         assert f'href="{gallery.token}/{number}" download="{name}"' in html
     assert f'href="{gallery.token}/headshots.zip"' in html
-    assert "Your 6 headshots" in html and "Scripted, from 2 photos" in html and "executive" in html
+    assert "Your 6 headshots" in html and "Scripted, from 2 photos" in html and "Executive" in html
     assert "Kept until" in html and "Anyone who has this link can see these pictures" in html
     # What the user typed is shown as text, never as markup.
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html)  # nothing from outside
+
+
+async def test_the_page_speaks_the_browsers_language_and_shows_labels_not_values(gallery: Gallery) -> None:
+    async with gallery.http.get(gallery.url, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"}) as response:
+        assert response.status == 200 and response.headers["Vary"] == "Accept-Language"
+        html = await response.text()
+    assert '<html lang="de-DE">' in html and "Deine 6 Porträts" in html and "Alle herunterladen" in html
+    assert "Scripted, aus 2 Fotos" in html and "Führungskraft" in html and "executive" not in html
+    async with gallery.http.get(f"{gallery.base}/g/{new_token()}", headers={"Accept-Language": "ja"}) as response:
+        assert response.status == 404
+        assert "ギャラリーはありません" in await response.text()
 
 
 async def test_each_image_is_the_stored_bytes_with_its_real_type(gallery: Gallery) -> None:

@@ -63,6 +63,8 @@ class FakeSlack(FakePeople):
     authorizations: list[dict[str, str]] = field(default_factory=list)
     downloads_by_token: list[tuple[str, str | None]] = field(default_factory=list)  # (team in path, bearer)
     issued: list[str] = field(default_factory=list)  # every access and refresh token ever handed out
+    locales: dict[str, str] = field(default_factory=dict)  # user id -> the language users.info tells
+    default_locale: str = "en-US"  # the language of every other user
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -300,6 +302,17 @@ class FakeSlack(FakePeople):
             return self._fail("channel_not_found")
         self.not_member.discard(channel)
         return {"ok": True, "channel": {"id": channel, "is_channel": True, "is_member": True}}
+
+    def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        """`users.info`: the user's profile; `locale` only when `include_locale` is true, as Slack does."""
+        user = str(p.get("user") or "")
+        if not user.startswith(("U", "W")):
+            return self._fail("user_not_found")
+        found: dict[str, Any] = {"id": user, "team_id": self.team_of(self.calls[-1].token) or TEAM,
+                                 "name": user.lower(), "deleted": False, "is_bot": False, "tz": "Europe/Berlin"}
+        if str(p.get("include_locale")).lower() in ("true", "1"):
+            found["locale"] = self.locales.get(user, self.default_locale)
+        return {"ok": True, "user": found}
 
     def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(p["users"]).lstrip("U")}}

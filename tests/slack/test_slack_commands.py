@@ -45,7 +45,7 @@ async def test_status_lists_my_jobs(harness: SlackHarness) -> None:
     await wait_for(lambda: len(harness.fake.responses) == 2)
     line = harness.fake.responses[-1]
     assert line["response_type"] == "ephemeral" and "1 headshot with Scripted" in line["text"]
-    assert "done: 1 in the thread" in line["text"]
+    assert "done: 1 headshot ·" in line["text"] and "(Professional, Studio white, 1:1)" in line["text"]
 
 
 async def test_settings_are_saved_and_used_as_defaults_next_time(harness: SlackHarness) -> None:
@@ -58,7 +58,8 @@ async def test_settings_are_saved_and_used_as_defaults_next_time(harness: SlackH
                                                         provider="scripted"))
     assert answer.status == 200 and answer.text == ""
     await harness.settle()
-    assert harness.fake.ephemerals[-1]["text"].startswith("Saved your defaults: scripted, executive")
+    saved = harness.fake.ephemerals[-1]["text"]
+    assert saved.startswith("Saved your defaults: Scripted, Executive, Studio white, Own clothes")
     options, provider = await harness.core.service.defaults(OWNER)
     assert (options.style, options.aspect_ratio, provider) == (Style.EXECUTIVE, AspectRatio.PORTRAIT_3_4, "scripted")
 

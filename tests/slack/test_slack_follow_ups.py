@@ -82,7 +82,7 @@ async def test_more_like_these_from_the_owner_makes_a_new_job_in_the_same_thread
     assert again.thread["thread_ts"] == status["ts"] and again.thread["status_ts"] != status["ts"]
     replies = harness.fake.thread(CHANNEL, status["ts"])[1:]
     new_status = next(r for r in replies if r["ts"] == again.thread["status_ts"])
-    assert new_status["text"].startswith("✅") and "(executive, studio_white, 1:1)" in new_status["text"]
+    assert new_status["text"].startswith("✅") and "(Executive, Studio white, 1:1)" in new_status["text"]
     assert elements(new_status)["headshot_more"]["value"] == again.id  # the new job has buttons of its own
     assert sum(len(r.get("files", [])) for r in replies) == 2  # each job's headshot, both in the one thread
     assert len(top_level(harness)) == 1 and harness.fake.responses == []
@@ -93,7 +93,7 @@ async def test_someone_else_pressing_is_told_only_to_them_and_nothing_starts(har
     assert (await harness.interact(press(harness, status, user="U0OTHER"))).status == 200
     await harness.interact(press(harness, status, user="U0OTHER", style="casual"))
     await harness.settle()
-    assert [r["text"] for r in harness.fake.responses] == [NOT_YOURS, NOT_YOURS]
+    assert [r["text"] for r in harness.fake.responses] == [str(NOT_YOURS), str(NOT_YOURS)]
     assert all(r["response_type"] == "ephemeral" and r["replace_original"] is False for r in harness.fake.responses)
     assert len(await jobs(harness)) == 1 and len(harness.fake.thread(CHANNEL, status["ts"])) == 2
 
@@ -105,7 +105,7 @@ async def test_the_style_menu_starts_a_job_in_the_picked_style(harness: SlackHar
     first, again = sorted(await jobs(harness), key=lambda j: j.created_at)
     assert again.options.style is Style.CREATIVE and again.options.background == first.options.background
     new_status = next(m for m in harness.fake.messages[CHANNEL] if m["ts"] == again.thread["status_ts"])
-    assert "(creative, studio_white, 1:1)" in new_status["text"] and new_status["text"].startswith("✅")
+    assert "(Creative, Studio white, 1:1)" in new_status["text"] and new_status["text"].startswith("✅")
 
 
 async def test_the_buttons_work_after_a_restart(tmp_path: Path, fake: FakeSlack) -> None:
@@ -170,4 +170,4 @@ async def test_a_press_meets_the_same_per_user_limit_as_any_request(harness: Sla
         await harness.interact(press(harness, status))
         await harness.settle()
     [told] = harness.fake.responses
-    assert "You already have 1 headshot jobs in progress" in told["text"] and len(await jobs(harness)) == 1
+    assert "You already have 1 headshot job in progress" in told["text"] and len(await jobs(harness)) == 1

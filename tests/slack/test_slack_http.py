@@ -43,7 +43,7 @@ async def test_headshot_opens_the_modal_with_upload_and_providers(harness: Slack
     providers = blocks["provider"]["element"]
     assert [o["value"] for o in providers["options"]] == [p.name for p in harness.core.service.providers]
     studio = next(o for o in providers["options"] if o["value"] == "studio")
-    assert studio["description"]["text"] == harness.core.service.capabilities("studio").description  # type: ignore[union-attr]
+    assert studio["description"]["text"] == str(harness.core.service.capabilities("studio").description)  # type: ignore[union-attr]
     assert {"style", "background", "attire", "count", "quality", "aspect_ratio", "prompt"} <= set(blocks)
     assert blocks["prompt"]["optional"] is True
     assert blocks["aspect_ratio"]["element"]["initial_option"]["value"] == "1:1"

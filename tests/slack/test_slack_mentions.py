@@ -33,7 +33,7 @@ async def test_options_in_the_mention_are_honoured_and_results_go_in_its_thread(
     assert answer.status == 200
     await harness.settle()
     status, result = fake.thread(CHANNEL, TS)
-    assert status["text"].startswith("✅") and "(executive, office, 3:4)" in status["text"]
+    assert status["text"].startswith("✅") and "(Executive, Office, 3:4)" in status["text"]
     sizes = [Image.open(io.BytesIO(data)).size for data in fake.uploaded(result)]
     assert sizes == [(768, 1024), (768, 1024)]
 

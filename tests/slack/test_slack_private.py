@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.slack.modals import PRIVATE_OPTION
+from adapters.slack.modals import private_option
 from tests.slack.conftest import SlackHarness, payload, portrait_jpeg, wait_for
 from tests.slack.test_slack_commands import settings_submission
 from tests.slack.test_slack_follow_ups import elements, press
 
+PRIVATE_OPTION = private_option(None)
 CHANNEL = "C0GENERAL"
 DM = "D0USER"  # the fake's direct message with U0USER
 TS = "1699999100.000200"
@@ -67,7 +68,7 @@ async def test_private_in_a_mention_delivers_by_direct_message(harness: SlackHar
     await harness.settle()
     assert fake.thread(CHANNEL, TS) == []  # no reply under the mention
     [status] = top_level(harness, DM)
-    assert status["text"].startswith("✅") and "(executive," in status["text"]
+    assert status["text"].startswith("✅") and "(Executive," in status["text"]
     assert len(fake.thread(DM, status["ts"])) == 2
     assert "direct messages" in fake.ephemerals[0]["text"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.i18n import phrase
 from bot.ports import Generated, GenerationInput, ResultImage
 from bot.request import Capabilities
 
@@ -27,7 +28,7 @@ class StudioProvider:
     name = "studio"
     capabilities = Capabilities(
         label="Studio",
-        description="Studio — offline framing, background and tone, free, a few seconds",
+        description=phrase("Studio — offline framing, background and tone, free, a few seconds"),
         min_photos=1,
         max_photos=10,
         min_outputs=1,

@@ -12,8 +12,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from bot.i18n import Phrase, phrase
 from bot.options import AspectRatio, Options, Quality
-from bot.photos import Photo
+from bot.photos import NO_PHOTOS, Photo
 from bot.ports import ProviderError
 from bot.providers.studio.backgrounds import render_background
 from bot.providers.studio.compose import composite, decontaminate, place, side_fade
@@ -51,13 +52,15 @@ def _decode(photo: Photo) -> npt.NDArray[np.uint8]:
         return np.asarray(image.convert("RGB"))
 
 
-def _no_face_message(count: int) -> str:
-    where = (
-        "your photo"
-        if count == 1
-        else ("either of your photos" if count == 2 else f"any of your {count} photos")
+def _no_face_message(count: int) -> Phrase:
+    if count == 1:
+        return phrase("I couldn't find a face in your photo — please send a clear, front-facing portrait.")
+    if count == 2:
+        return phrase("I couldn't find a face in either of your photos — please send a clear, front-facing portrait.")
+    return phrase(
+        "I couldn't find a face in any of your {count} photos — please send a clear, front-facing portrait.",
+        count=count,
     )
-    return f"I couldn't find a face in {where} — please send a clear, front-facing portrait."
 
 
 def _choose_subject(photos: Sequence[Photo]) -> _Subject:
@@ -67,7 +70,7 @@ def _choose_subject(photos: Sequence[Photo]) -> _Subject:
         try:
             pixels = _decode(photo)
         except Exception as error:  # a Photo has been checked already; anything here is our bug
-            raise ProviderError(f"I couldn't read photo {index + 1}.", raw=repr(error)) from error
+            raise ProviderError(phrase("I couldn't read photo {number}.", number=index + 1), raw=repr(error)) from error
         face = find_face(pixels)
         if face is not None and (best is None or face.height > best.face.height):
             best = _Subject(index, pixels, face)
@@ -129,7 +132,7 @@ def render_headshots(photos: Sequence[Photo], options: Options) -> list[bytes]:
     Raises `ProviderError` when no photo shows a face. Same photos and options, same bytes.
     """
     if not photos:
-        raise ProviderError("Please attach at least one portrait photo.")
+        raise ProviderError(NO_PHOTOS)
     subject = _choose_subject(photos)
     rows, cols = subject.pixels.shape[:2]
     width, height = output_size(options.aspect_ratio, options.quality)

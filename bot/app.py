@@ -47,6 +47,7 @@ from bot.settings import Settings
 from bot.singleton import ProcessLease
 from bot.slots import StoredSlots
 from bot.web import RouteInstaller, create_web_app
+from bot.workspace_admin import WorkspaceAdmin, WorkspaceKits
 from storage.blobs import FileBlobStore
 from storage.folder_lock import lock_folder
 from storage.jobs import SqliteJobStore
@@ -122,6 +123,7 @@ class Core:
     metrics: Metrics
     photo_reader: PhotoReader
     quotas: QuotaGuard
+    admin: WorkspaceAdmin
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
     galleries: Galleries | None = None
 
@@ -223,6 +225,7 @@ async def build_core(
     fault = fault_hook(settings.fault_point)
     calls_back = callback_url((callback_base or settings.public_base_url or "").rstrip("/") or None)
     retention_seconds = settings.result_retention_days * 86400
+    kits = WorkspaceKits(store)
     gallery_links = None
     if galleries and settings.public_base_url:
         gallery_links = Galleries(
@@ -244,6 +247,7 @@ async def build_core(
         metrics=metrics,
         photo_keep_seconds=settings.photo_keep_hours * 3600,
         galleries=gallery_links,
+        kits=kits,
     )
     retention = RetentionSweep(store, blobs, store, photo_keep_seconds=settings.photo_keep_hours * 3600)
     runner = JobRunner(
@@ -271,17 +275,18 @@ async def build_core(
         intakes=store,
         max_jobs_per_user=settings.max_jobs_per_user,
         fault=fault,
+        kits=kits,
     )
     service = HeadshotService(
         records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine,
-        quotas=quotas, seen=store,
+        quotas=quotas, seen=store, kits=kits,
     )
     follow_ups = FollowUps(
         records=store, blobs=blobs, intake=intake, photo_keep_seconds=settings.photo_keep_hours * 3600
     )
     return Core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
-        surface_map, metrics, photo_reader, quotas, http_clients, gallery_links,
+        surface_map, metrics, photo_reader, quotas, WorkspaceAdmin(kits), http_clients, gallery_links,
     )
 
 
@@ -334,6 +339,7 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         api_base_url=settings.slack_api_base_url,
         oauth=oauth,
         on_rate_limited=partial(core.metrics.chat_post, "slack", "rate_limited"),
+        admin=core.admin,
     )
     core.add_surface(adapter.surface)
     return adapter
@@ -354,6 +360,7 @@ def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
         intake=core.intake,
         follow_ups=core.follow_ups,
         downloader=core.downloader,
+        admin=core.admin,
     )
     core.add_surface(adapter.surface)
     return adapter

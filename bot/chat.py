@@ -106,6 +106,16 @@ class StatusOpener(Protocol):
         ...
 
 
+class AdminCheck(Protocol):
+    """An adapter's answer to one question about the person asking: are they an admin of the workspace
+    they ask in (Slack: an admin or owner of the team; Discord: Manage Server)? The rule that only
+    admins change a workspace's settings is the core's (`bot.workspace_admin`)."""
+
+    async def is_admin(self) -> bool:
+        """Whether the person is an admin of the workspace."""
+        ...
+
+
 class ExclusiveConnection(Protocol):
     """A connection only one process of a deployment may keep at a time (a chat gateway)."""
 

@@ -29,6 +29,7 @@ from bot.photos import Photo
 from bot.ports import BlobStore, DeliveryLog, JobRecords, QuotaLedger, ResultLog
 from bot.providers import CallbackUrl, Generated, GenerationInput, Provider, ProviderError, Submitted
 from bot.results import ResultKeeper
+from bot.workspace_admin import WorkspaceKits
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ class JobEngine:
         metrics: Metrics | None = None,
         photo_keep_seconds: float = 0.0,
         galleries: Galleries | None = None,
+        kits: WorkspaceKits | None = None,
     ) -> None:
+        self._kits = kits
         self._records = records
         self._results = results
         self._deliveries = deliveries
@@ -327,7 +330,13 @@ class JobEngine:
         job = await self._records.get(job_id)
         surface = self._surfaces.get(job.surface) if job else None
         if job is not None and surface is not None:
-            await show_status(surface, job, self._providers.capabilities(job.provider), links)
+            styles = None
+            if self._kits is not None and job.state is JobState.DELIVERED:
+                try:
+                    styles = (await self._kits.kit(job.workspace)).styles()
+                except Exception:  # the menu then offers every style; the intake still holds to the kit
+                    log.warning("could not read the brand kit for a status's style menu", exc_info=True)
+            await show_status(surface, job, self._providers.capabilities(job.provider), links, styles)
 
     async def _record_failure(self, job: Job, exc: Exception) -> bool:
         """Record a failed step's retry (or the job's end); if the store cannot take that either,

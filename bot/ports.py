@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
+from bot.brand_kit import BrandKit
 from bot.jobs import (
     Favourite,
     GalleryLink,
@@ -353,6 +354,18 @@ class IntakeLog(Protocol):
         ...
 
 
+class BrandKits(Protocol):
+    """Each workspace's brand kit (`bot.brand_kit`): the looks its people may ask for."""
+
+    async def brand_kit(self, workspace: str) -> BrandKit | None:
+        """The workspace's kit, if one was ever saved."""
+        ...
+
+    async def save_brand_kit(self, workspace: str, kit: BrandKit, by: str) -> None:
+        """Store (or replace) a workspace's kit; `by` is the owner key of the admin who set it."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -369,6 +382,7 @@ class JobStore(
     JobCensus,
     QuotaLedger,
     GalleryLinks,
+    BrandKits,
     Connection,
     Protocol,
 ):

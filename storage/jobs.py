@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
+from storage.brand_kits import SqliteBrandKits
 from storage.charges import CONFIRM, SqliteCharges
 from storage.intakes import SqliteIntakes
 from storage.limits import SqliteLimits
@@ -31,7 +32,7 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits):
+class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteBrandKits):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one

@@ -159,4 +159,13 @@ MIGRATIONS: list[str] = [
         until REAL NOT NULL
     );
     """,
+    # 10: each workspace's brand kit (the looks its people may ask for), set by its admins.
+    """
+    CREATE TABLE brand_kits (
+        workspace TEXT PRIMARY KEY,
+        kit TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 ]

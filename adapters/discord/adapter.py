@@ -22,6 +22,7 @@ from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
 from bot.service import HeadshotService
+from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,14 @@ class DiscordAdapter:
         intake: JobIntake,
         follow_ups: FollowUps,
         downloader: Downloader,
+        admin: WorkspaceAdmin,
     ) -> DiscordAdapter:
         """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
         client = HeadshotClient(guild_ids=guild_ids)
         surface = DiscordThread(client)
         client.follow_ups = DiscordFollowUps(follow_ups, surface)
-        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface))
+        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface), admin)
         return cls(client, surface, token)
 
     def install_routes(self, app: web.Application) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.admin import admin_commands
 from adapters.discord.attachments import looks_like_image
 from adapters.discord.intake import DiscordIntake, owner_key, workspace_key
 from bot.catalog import ProviderChoice
@@ -17,6 +18,7 @@ from bot.intake import START_FAILED
 from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
 from bot.photos import NAMED_TYPES
 from bot.service import HeadshotService
+from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +76,9 @@ def describe_defaults(options: Options, provider: str) -> str:
     )
 
 
-def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake) -> None:
+def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake, admin: WorkspaceAdmin) -> None:
     """Add every command to the tree (synced to Discord at login)."""
-    for command in (*job_commands(service, intake), *account_commands(service)):
+    for command in (*job_commands(service, intake), *account_commands(service), *admin_commands(admin)):
         tree.add_command(command)
     tree.error(answer_failure)
 

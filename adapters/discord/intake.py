@@ -100,6 +100,7 @@ class DiscordIntake:
         ask = Ask(
             owner=owner, values={**values, "private": bool(private)}, provider=provider,
             workspace=workspace_key(interaction.guild_id),
+            locale=str(interaction.locale.value) if interaction.locale else None,
         )
         photos = AttachmentPhotos(self.downloader, attachments, self.intake.max_photo_bytes)
         status = _StatusAnswer(self, interaction, anchor, placement)

@@ -16,6 +16,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.slack.admin import register_admin
 from adapters.slack.commands import register_commands
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
@@ -32,6 +33,7 @@ from adapters.slack.oauth import (
     oauth_settings,
     register_removal,
 )
+from adapters.slack.people import SlackPeople
 from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
@@ -42,6 +44,7 @@ from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
 from bot.service import HeadshotService
 from bot.web import read_body
+from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,7 @@ class SlackAdapter:
         signing_secret: str | None,
         app_token: str | None = None,
         api_base_url: str = "https://slack.com/api/",
+        admin: WorkspaceAdmin,
         oauth: OAuthConfig | None = None,
         on_rate_limited: Callable[[], None] = lambda: None,
     ) -> None:
@@ -144,10 +148,12 @@ class SlackAdapter:
             )
         self.surface = SlackThread(self.workspaces, self.transfer)
         slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface)
-        self.listeners = ListenerContext(service, intake, slack)
+        self.people = SlackPeople(self.workspaces)
+        self.listeners = ListenerContext(service, intake, slack, self.people, admin)
         self.app.error(answer_malformed)
         register_commands(self.app, self.listeners)
         register_submissions(self.app, self.listeners)
+        register_admin(self.app, self.listeners)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
         register_follow_ups(self.app, self.listeners, follow_ups)

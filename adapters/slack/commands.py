@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.admin import open_admin_modal
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import owner_key, workspace_key
@@ -27,7 +28,8 @@ HELP = (
     "• `/headshot status` — your recent jobs\n"
     "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
     "• `/headshot settings` — your default options (private delivery too)\n"
-    "• `/headshot forget` — delete everything stored about you"
+    "• `/headshot forget` — delete everything stored about you\n"
+    "• `/headshot admin` — for workspace admins: the brand kit everyone's headshots follow"
 )
 NO_PHOTOS = (
     f"That message has no photos I can use. Pick a message with {NAMED_TYPES} photos, "
@@ -43,23 +45,32 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         client: AsyncWebClient, trigger_id: str, team: str, user: str, metadata: dict[str, Any], photos: int = 0
     ) -> None:
         owner = owner_key(team, user)
-        (options, provider), choices = await asyncio.gather(
-            service.defaults(owner), service.choices(owner, workspace_key(team))
+        (options, provider), choices, kit = await asyncio.gather(
+            service.defaults(owner), service.choices(owner, workspace_key(team)),
+            service.brand_kit(owner, workspace_key(team)),
         )
-        view = request_view(choices, options, provider, metadata, upload=photos == 0, photo_count=photos)
+        view = request_view(
+            choices, kit.fit(options, ()), provider, metadata, upload=photos == 0, photo_count=photos, kit=kit
+        )
         await client.views_open(trigger_id=trigger_id, view=view)
 
     # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
-    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def on_command(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words else ""
         team, user = str(body.get("team_id")), str(body.get("user_id"))
-        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage"):
+        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage", "admin"):
             prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
             await ack(text=message_text(prefix + HELP))
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
         try:
+            if sub == "admin":  # the settings of the workspace whose installation answers
+                installed = str(context.team_id or team)
+                await open_admin_modal(shared, client, str(body["trigger_id"]), installed, user, body.get("channel_id"))
+                return
             await answer(sub, body, team, user, respond, client)
         except UserError as exc:  # e.g. the store is away
             await respond(text=str(exc), response_type="ephemeral")
@@ -71,8 +82,11 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         if sub == "":
             await open_request_modal(client, str(body["trigger_id"]), team, user, {"channel": body.get("channel_id")})
         elif sub == "settings":
-            options, provider = await service.defaults(owner)
-            view = settings_view(service.providers, options, provider, {"channel": body.get("channel_id")})
+            (options, provider), kit = await asyncio.gather(
+                service.defaults(owner), service.brand_kit(owner, workspace_key(team))
+            )
+            metadata = {"channel": body.get("channel_id")}
+            view = settings_view(service.providers, kit.fit(options, ()), provider, metadata, kit)
             await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
         elif sub == "usage":
             text = await service.usage(owner, workspace_key(team))

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.intake import SlackIntake
+from adapters.slack.people import SlackPeople
 from bot.intake import JobIntake
 from bot.service import HeadshotService
+from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
 
@@ -53,4 +55,6 @@ class ListenerContext:
     service: HeadshotService
     intake: JobIntake
     slack: SlackIntake
+    people: SlackPeople
+    admin: WorkspaceAdmin
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.files import SlackFile
+from bot.brand_kit import BrandKit
 from bot.catalog import ProviderChoice
 from bot.options import MAX_COUNT, MAX_PROMPT_CHARS, MIN_COUNT, Options, choices
 from bot.photos import ACCEPTED_SUFFIXES
@@ -66,13 +67,19 @@ def choice_label(choice: ProviderChoice) -> str:
     return f"{label} — {choice.left}" if choice.left else label
 
 
-def option_blocks(providers: Sequence[ProviderChoice], options: Options, provider: str) -> list[dict[str, Any]]:
-    """The provider select, one select per option, the optional prompt and the private-delivery checkbox."""
+def option_blocks(
+    providers: Sequence[ProviderChoice], options: Options, provider: str, kit: BrandKit | None = None
+) -> list[dict[str, Any]]:
+    """The provider select, one select per option (only the values of the workspace's brand kit), the
+    optional prompt and the private-delivery checkbox; `options` should already fit the kit."""
     provider_options = [_option(p.name, choice_label(p), p.capabilities.description) for p in providers]
     blocks = [_select(PROVIDER_BLOCK, provider_options, provider)]
     current = options.to_dict()
+    kit = kit or BrandKit()
     for name in SELECT_BLOCKS:
-        values = [str(n) for n in range(MIN_COUNT, MAX_COUNT + 1)] if name == "count" else choices(name)
+        values = [str(n) for n in range(MIN_COUNT, MAX_COUNT + 1)] if name == "count" else kit.narrow(
+            name, choices(name)
+        )
         blocks.append(_select(name, [_option(v, _words(v)) for v in values], str(current[name])))
     prompt: dict[str, Any] = {
         "type": "plain_text_input",
@@ -95,7 +102,7 @@ def option_blocks(providers: Sequence[ProviderChoice], options: Options, provide
 
 def request_view(
     providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any], *,
-    upload: bool, photo_count: int = 0,
+    upload: bool, photo_count: int = 0, kit: BrandKit | None = None,
 ) -> dict[str, Any]:
     """The "Make headshots" modal: an upload field (or a note about the message's photos) and the options."""
     if upload:
@@ -118,12 +125,13 @@ def request_view(
         "submit": _text("Make headshots"),
         "close": _text("Cancel"),
         "private_metadata": encode_metadata(metadata),
-        "blocks": [first, *option_blocks(providers, options, provider)],
+        "blocks": [first, *option_blocks(providers, options, provider, kit)],
     }
 
 
 def settings_view(
-    providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any]
+    providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any],
+    kit: BrandKit | None = None,
 ) -> dict[str, Any]:
     """The modal for a user's default options."""
     return {
@@ -133,7 +141,7 @@ def settings_view(
         "submit": _text("Save"),
         "close": _text("Cancel"),
         "private_metadata": encode_metadata(metadata),
-        "blocks": option_blocks(providers, options, provider),
+        "blocks": option_blocks(providers, options, provider, kit),
     }
 
 

@@ -141,6 +141,15 @@ MIGRATIONS: list[str] = [
     -- Photos and results are already compressed: spare the server trying again.
     ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     """,
+    # 2: each workspace's brand kit (the looks its people may ask for), set by its admins.
+    """
+    CREATE TABLE brand_kits (
+        workspace text PRIMARY KEY,
+        kit jsonb NOT NULL,
+        updated_by text NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    """,
 ]
 
 

@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 
 from bot.errors import StoreUnavailable
+from storage.postgres.brand_kits import PostgresBrandKits
 from storage.postgres.charges import PostgresCharges
 from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
 from storage.postgres.installations import PostgresInstallations
@@ -20,7 +21,8 @@ PING_TIMEOUT_S = 2.0
 
 
 class PostgresStore(
-    PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations
+    PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations,
+    PostgresBrandKits,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

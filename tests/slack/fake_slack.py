@@ -70,6 +70,7 @@ class FakeSlack:
     authorizations: list[dict[str, str]] = field(default_factory=list)
     downloads_by_token: list[tuple[str, str | None]] = field(default_factory=list)  # (team in path, bearer)
     issued: list[str] = field(default_factory=list)  # every access and refresh token ever handed out
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> users.info's `user` object
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -112,6 +113,20 @@ class FakeSlack:
             "permalink": f"https://test.slack.com/files/U0USER/{file_id}/{name}",
         }
         return dict(self.files[file_id])
+
+    def add_user(
+        self, user: str, *, real_name: str = "", display_name: str = "", admin: bool = False, owner: bool = False,
+        primary_owner: bool = False, team: str = TEAM,
+    ) -> dict[str, Any]:
+        """A member of `team` as `users.info` describes them (an unknown id is an ordinary member)."""
+        self.users[user] = {
+            "id": user, "team_id": team, "name": (real_name or user).lower().replace(" ", "."), "deleted": False,
+            "real_name": real_name, "tz": "Europe/Berlin", "is_admin": admin, "is_owner": owner,
+            "is_primary_owner": primary_owner, "is_restricted": False, "is_ultra_restricted": False,
+            "is_bot": False, "updated": 1_700_000_000,
+            "profile": {"real_name": real_name, "display_name": display_name, "image_72": ""},
+        }
+        return self.users[user]
 
     def team_of(self, token: str | None) -> str | None:
         """The team a bot token belongs to (None for an unknown or revoked token)."""
@@ -249,6 +264,13 @@ class FakeSlack:
         self.refresh_tokens[refresh] = team
         self.issued.append(refresh)
         return {"access_token": token, "refresh_token": refresh, "expires_in": self.expires_in}
+
+    def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = str(p.get("user") or "")
+        if not user.startswith(("U", "W")):
+            return self._fail("user_not_found")
+        found = self.users.get(user) or self.add_user(user, real_name=f"Person {user}")
+        return {"ok": True, "user": found}
 
     def _views_open(self, p: dict[str, Any]) -> dict[str, Any]:
         view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])

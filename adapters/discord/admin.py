@@ -1,0 +1,95 @@
+"""`/headshot-admin`: the server's brand kit, for members with Manage Server; every answer ephemeral.
+
+Each option takes words ("executive, professional", "any"); an option left out keeps its value.
+With no option at all the command shows the kit in force. Whether the person may change it is
+Discord's Manage Server permission in that server; the rule itself is the core's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.intake import owner_key, workspace_key
+from adapters.discord.surface import fit
+from bot.brand_kit import BrandKit, parse_kit_words
+from bot.errors import UserError
+from bot.i18n import t
+from bot.workspace_admin import WorkspaceAdmin
+
+ADMIN_HELP = {
+    "styles": "Allowed styles, e.g. “executive, professional” (“any” for all)",
+    "backgrounds": "Allowed backgrounds, e.g. “studio white, office”",
+    "attire": "Allowed attire, e.g. “business formal”",
+    "aspect_ratios": "Allowed aspect ratios, e.g. “1:1, 3:4”",
+    "lock": "Lock one look for everyone: give exactly one value of each",
+}
+
+
+@dataclass(frozen=True)
+class DiscordAdminCheck:
+    """`bot.chat.AdminCheck` for the member behind an interaction: Manage Server in that server."""
+
+    interaction: discord.Interaction
+
+    async def is_admin(self) -> bool:
+        """Whether the member may manage the server the interaction comes from."""
+        return self.interaction.guild_id is not None and self.interaction.permissions.manage_guild
+
+
+def locale_of(interaction: discord.Interaction) -> str | None:
+    """The person's language as Discord names it ("en-GB", "de")."""
+    return str(interaction.locale.value) if interaction.locale else None
+
+
+def admin_commands(admin: WorkspaceAdmin) -> list[Any]:
+    """`/headshot-admin`."""
+
+    @app_commands.command(name="headshot-admin", description="Server admins: the brand kit for everyone's headshots")
+    @app_commands.describe(**ADMIN_HELP)
+    @app_commands.default_permissions(manage_guild=True)
+    async def headshot_admin(
+        interaction: discord.Interaction,
+        styles: app_commands.Range[str, 1, 200] | None = None,
+        backgrounds: app_commands.Range[str, 1, 200] | None = None,
+        attire: app_commands.Range[str, 1, 200] | None = None,
+        aspect_ratios: app_commands.Range[str, 1, 200] | None = None,
+        lock: bool | None = None,
+    ) -> None:
+        locale = locale_of(interaction)
+        workspace = workspace_key(interaction.guild_id)
+        if workspace is None:
+            await _answer(interaction, t(locale, "A brand kit belongs to a server: use /headshot-admin in one."))
+            return
+        given = {"style": styles, "background": backgrounds, "attire": attire, "aspect_ratio": aspect_ratios}
+        try:
+            await admin.require_admin(DiscordAdminCheck(interaction), locale)
+            kit = await admin.kits.kit(workspace)
+            if all(v is None for v in given.values()) and lock is None:
+                await _answer(
+                    interaction, t(locale, "Headshots in this server follow: {kit}.", kit=kit.describe(locale))
+                )
+                return
+            allowed = {
+                name: parse_kit_words(name, text, locale) if text is not None else list(getattr(kit, name))
+                for name, text in given.items()
+            }
+            wanted = BrandKit.build(allowed, lock=bool(lock), locale=locale)
+            await admin.save_kit(
+                workspace, wanted, DiscordAdminCheck(interaction), owner_key(interaction.user.id), locale
+            )
+        except UserError as exc:
+            await _answer(interaction, str(exc))
+            return
+        await _answer(
+            interaction, t(locale, "Saved. Headshots in this server now follow: {kit}.", kit=wanted.describe(locale))
+        )
+
+    return [headshot_admin]
+
+
+async def _answer(interaction: discord.Interaction, text: str) -> None:
+    await interaction.response.send_message(fit(text), ephemeral=True)

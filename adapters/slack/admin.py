@@ -1,0 +1,179 @@
+"""`/headshot admin`: the workspace's brand kit in a modal, for the team's admins only.
+
+The modal lists every value of each option in a multi-select (an empty one allows them all) and a
+"lock one look" box that wants exactly one of each. Whether the person is an admin is asked of
+Slack (`users.info`); the rule that only admins change anything is the core's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.context import ListenerContext
+from adapters.slack.intake import Origin, workspace_key
+from adapters.slack.modals import decode_metadata, encode_metadata
+from adapters.slack.people import SlackAdminCheck
+from bot.brand_kit import KIT_OPTIONS, BrandKit, KitError, value_label
+from bot.errors import UserError
+from bot.i18n import t
+from bot.options import choices
+
+log = logging.getLogger(__name__)
+
+ADMIN_CALLBACK = "headshot_admin"
+LOCK_BLOCK = "kit_lock"
+LOCK_VALUE = "lock"
+
+
+def kit_block(name: str) -> str:
+    """The block of an option's multi-select."""
+    return f"kit_{name}"
+
+
+def _text(value: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": value if len(value) <= limit else value[: limit - 1] + "…"}
+
+
+def _choice(locale: str | None, value: str) -> dict[str, Any]:
+    return {"text": _text(value_label(locale, value)), "value": value}
+
+
+def _heading(locale: str | None, name: str) -> str:
+    headings = {
+        "style": t(locale, "Allowed styles"),
+        "background": t(locale, "Allowed backgrounds"),
+        "attire": t(locale, "Allowed attire"),
+        "aspect_ratio": t(locale, "Allowed aspect ratios"),
+    }
+    return headings[name]
+
+
+def admin_view(kit: BrandKit, metadata: dict[str, Any], locale: str | None = None) -> dict[str, Any]:
+    """The admin modal: the kit's multi-selects and the lock box."""
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "block_id": "kit_intro",
+            "text": {
+                "type": "mrkdwn",
+                "text": t(
+                    locale,
+                    "*Brand kit* — what everyone in this workspace may choose. "
+                    "Leave a list empty to allow every choice.",
+                ),
+            },
+        }
+    ]
+    for name in KIT_OPTIONS:
+        element: dict[str, Any] = {
+            "type": "multi_static_select",
+            "action_id": name,
+            "placeholder": _text(t(locale, "Any")),
+            "options": [_choice(locale, value) for value in choices(name)],
+        }
+        chosen = [_choice(locale, value) for value in getattr(kit, name)]
+        if chosen:
+            element["initial_options"] = chosen
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": kit_block(name),
+                "optional": True,
+                "label": _text(_heading(locale, name)),
+                "element": element,
+            }
+        )
+    lock = {
+        "text": _text(t(locale, "Lock one look for everyone")),
+        "description": _text(t(locale, "Pick exactly one value in each list above")),
+        "value": LOCK_VALUE,
+    }
+    box: dict[str, Any] = {"type": "checkboxes", "action_id": LOCK_BLOCK, "options": [lock]}
+    if kit.is_locked:
+        box["initial_options"] = [lock]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": LOCK_BLOCK,
+            "optional": True,
+            "label": _text(t(locale, "One look")),
+            "element": box,
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": ADMIN_CALLBACK,
+        "title": _text(t(locale, "Workspace headshots")),
+        "submit": _text(t(locale, "Save")),
+        "close": _text(t(locale, "Cancel")),
+        "private_metadata": encode_metadata(metadata),
+        "blocks": blocks,
+    }
+
+
+@dataclass(frozen=True)
+class AdminForm:
+    """What an admin entered: the values chosen per option, and whether one look is locked."""
+
+    allowed: dict[str, list[str]]
+    lock: bool
+
+
+def read_admin(view: dict[str, Any]) -> AdminForm:
+    """Read the admin modal's `state.values`."""
+    state: dict[str, dict[str, Any]] = (view.get("state") or {}).get("values") or {}
+    allowed: dict[str, list[str]] = {}
+    lock = False
+    for name in KIT_OPTIONS:
+        action = (state.get(kit_block(name)) or {}).get(name) or {}
+        allowed[name] = [str(o.get("value")) for o in action.get("selected_options") or []]
+    ticked = (state.get(LOCK_BLOCK) or {}).get(LOCK_BLOCK) or {}
+    lock = any(o.get("value") == LOCK_VALUE for o in ticked.get("selected_options") or [])
+    return AdminForm(allowed, lock)
+
+
+async def open_admin_modal(
+    shared: ListenerContext, client: AsyncWebClient, trigger_id: str, team: str, user: str, channel: object
+) -> None:
+    """Open the admin modal for an admin of `team`; raises `NotAdmin` (one sentence) for anyone else."""
+    await shared.admin.require_admin(SlackAdminCheck(shared.people, team, user))
+    kit = await shared.admin.kits.kit(workspace_key(team))
+    await client.views_open(trigger_id=trigger_id, view=admin_view(kit, {"channel": channel}))
+
+
+def register_admin(app: AsyncApp, shared: ListenerContext) -> None:
+    """Attach the admin modal's submission handler."""
+
+    async def on_admin(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
+        form = read_admin(view)
+        try:
+            kit = BrandKit.build(form.allowed, lock=form.lock)
+        except KitError as exc:
+            await ack(response_action="errors", errors={kit_block("style"): str(exc)})
+            return
+        origin = Origin(
+            team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
+            user=str(body["user"]["id"]),
+            channel=str(decode_metadata(view).get("channel") or ""),
+            workspace=context.team_id,
+        )
+        await ack()
+        shared.tasks.spawn(save(origin, kit), name="slack-admin")
+
+    async def save(origin: Origin, kit: BrandKit) -> None:
+        asker = SlackAdminCheck(shared.people, origin.installed_team, origin.user)
+        try:
+            await shared.admin.save_kit(origin.workspace_key, kit, asker, origin.owner)
+        except UserError as exc:
+            await shared.slack.tell(origin, str(exc))
+            return
+        await shared.slack.tell(
+            origin, t(None, "Saved. Headshots in this workspace now follow: {kit}.", kit=kit.describe())
+        )
+
+    app.view(ADMIN_CALLBACK)(on_admin)

@@ -354,6 +354,26 @@ class IntakeLog(Protocol):
         ...
 
 
+class Favourites(Protocol):
+    """The headshots people marked as favourites; they end with their job's results or their owner."""
+
+    async def mark_favourite(self, favourite: Favourite) -> None:
+        """Mark one delivered result as a favourite of its owner (marking it again changes nothing)."""
+        ...
+
+    async def unmark_favourite(self, owner: str, job_id: str, index: int) -> None:
+        """Take the mark off again."""
+        ...
+
+    async def favourites(self, owner: str) -> list[Favourite]:
+        """The owner's favourites, newest first."""
+        ...
+
+    async def favourites_with_owner_prefix(self, prefix: str) -> list[Favourite]:
+        """Every favourite of every owner whose key starts with `prefix` (a workspace), newest first."""
+        ...
+
+
 class BrandKits(Protocol):
     """Each workspace's brand kit (`bot.brand_kit`): the looks its people may ask for."""
 
@@ -383,6 +403,7 @@ class JobStore(
     QuotaLedger,
     GalleryLinks,
     BrandKits,
+    Favourites,
     Connection,
     Protocol,
 ):
@@ -463,22 +484,3 @@ class SingletonLease(Protocol):
         """Give the lease up."""
         ...
 
-
-class Favourites(Protocol):
-    """The headshots people marked as favourites; they end with their job's results or their owner."""
-
-    async def mark_favourite(self, favourite: Favourite) -> None:
-        """Mark one delivered result as a favourite of its owner (marking it again changes nothing)."""
-        ...
-
-    async def unmark_favourite(self, owner: str, job_id: str, index: int) -> None:
-        """Take the mark off again."""
-        ...
-
-    async def favourites(self, owner: str) -> list[Favourite]:
-        """The owner's favourites, newest first."""
-        ...
-
-    async def favourites_with_owner_prefix(self, prefix: str) -> list[Favourite]:
-        """Every favourite of every owner whose key starts with `prefix` (a workspace), newest first."""
-        ...

@@ -17,6 +17,7 @@ from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange
 from bot.options import Options
 from storage.brand_kits import SqliteBrandKits
 from storage.charges import CONFIRM, SqliteCharges
+from storage.favourites import SqliteFavourites
 from storage.intakes import SqliteIntakes
 from storage.limits import SqliteLimits
 from storage.migrations import MIGRATIONS
@@ -32,7 +33,7 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteBrandKits):
+class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites, SqliteBrandKits):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
@@ -247,6 +248,7 @@ class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteBrandKits
         await self._write(
             ("UPDATE jobs SET purged = 1, photos_purged = 1 WHERE id = ?", (job_id,)),
             ("DELETE FROM gallery_links WHERE job_id = ?", (job_id,)),
+            ("DELETE FROM favourites WHERE job_id = ?", (job_id,)),
         )
 
     async def photos_kept_before(self, cutoff: float) -> list[str]:

@@ -159,7 +159,19 @@ MIGRATIONS: list[str] = [
         until REAL NOT NULL
     );
     """,
-    # 10: each workspace's brand kit (the looks its people may ask for), set by its admins.
+    # 10: the headshots people marked as favourites; they go with their job's results or their job.
+    """
+    CREATE TABLE favourites (
+        owner TEXT NOT NULL,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        chosen_at REAL NOT NULL,
+        PRIMARY KEY (owner, job_id, idx)
+    );
+    CREATE INDEX favourites_by_job ON favourites (job_id);
+    CREATE INDEX favourites_by_time ON favourites (owner, chosen_at);
+    """,
+    # 11: each workspace's brand kit (the looks its people may ask for), set by its admins.
     """
     CREATE TABLE brand_kits (
         workspace TEXT PRIMARY KEY,

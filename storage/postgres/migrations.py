@@ -141,7 +141,19 @@ MIGRATIONS: list[str] = [
     -- Photos and results are already compressed: spare the server trying again.
     ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     """,
-    # 2: each workspace's brand kit (the looks its people may ask for), set by its admins.
+    # 2: the headshots people marked as favourites; they go with their job's results or their job.
+    """
+    CREATE TABLE favourites (
+        owner text NOT NULL,
+        job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx integer NOT NULL,
+        chosen_at double precision NOT NULL,
+        PRIMARY KEY (owner, job_id, idx)
+    );
+    CREATE INDEX favourites_by_job ON favourites (job_id);
+    CREATE INDEX favourites_by_time ON favourites (owner, chosen_at);
+    """,
+    # 3: each workspace's brand kit (the looks its people may ask for), set by its admins.
     """
     CREATE TABLE brand_kits (
         workspace text PRIMARY KEY,

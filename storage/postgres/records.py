@@ -139,6 +139,7 @@ class PostgresRecords:
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("UPDATE jobs SET purged = true, photos_purged = true WHERE id = $1", job_id)
             await conn.execute("DELETE FROM gallery_links WHERE job_id = $1", job_id)
+            await conn.execute("DELETE FROM favourites WHERE job_id = $1", job_id)
 
     async def photos_kept_before(self, cutoff: float) -> list[str]:
         """Ids of finished jobs last changed before `cutoff` whose photos are still kept."""

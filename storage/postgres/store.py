@@ -10,6 +10,7 @@ from bot.errors import StoreUnavailable
 from storage.postgres.brand_kits import PostgresBrandKits
 from storage.postgres.charges import PostgresCharges
 from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
+from storage.postgres.favourites import PostgresFavourites
 from storage.postgres.installations import PostgresInstallations
 from storage.postgres.intakes import PostgresIntakes
 from storage.postgres.jobs import PostgresJobs
@@ -22,7 +23,7 @@ PING_TIMEOUT_S = 2.0
 
 class PostgresStore(
     PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations,
-    PostgresBrandKits,
+    PostgresFavourites, PostgresBrandKits,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

@@ -48,6 +48,7 @@ from bot.singleton import ProcessLease
 from bot.slots import StoredSlots
 from bot.web import RouteInstaller, create_web_app
 from bot.workspace_admin import WorkspaceAdmin, WorkspaceKits
+from bot.workspace_retention import RetentionRules
 from storage.blobs import FileBlobStore
 from storage.folder_lock import lock_folder
 from storage.jobs import SqliteJobStore
@@ -226,11 +227,14 @@ async def build_core(
     calls_back = callback_url((callback_base or settings.public_base_url or "").rstrip("/") or None)
     retention_seconds = settings.result_retention_days * 86400
     kits = WorkspaceKits(store)
+    rules = RetentionRules(
+        store, photo_keep_hours=settings.photo_keep_hours, result_retention_days=settings.result_retention_days
+    )
     gallery_links = None
     if galleries and settings.public_base_url:
         gallery_links = Galleries(
             store, blobs, base_url=settings.public_base_url, retention_seconds=retention_seconds,
-            capabilities=catalog.capabilities,
+            capabilities=catalog.capabilities, rules=rules,
         )
     engine = JobEngine(
         records=store,
@@ -248,8 +252,11 @@ async def build_core(
         photo_keep_seconds=settings.photo_keep_hours * 3600,
         galleries=gallery_links,
         kits=kits,
+        retention=rules,
     )
-    retention = RetentionSweep(store, blobs, store, photo_keep_seconds=settings.photo_keep_hours * 3600)
+    retention = RetentionSweep(
+        store, blobs, store, photo_keep_seconds=settings.photo_keep_hours * 3600, workspaces=store
+    )
     runner = JobRunner(
         store,
         engine,
@@ -286,7 +293,7 @@ async def build_core(
     )
     return Core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
-        surface_map, metrics, photo_reader, quotas, WorkspaceAdmin(kits), http_clients, gallery_links,
+        surface_map, metrics, photo_reader, quotas, WorkspaceAdmin(kits, rules), http_clients, gallery_links,
     )
 
 

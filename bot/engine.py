@@ -30,6 +30,7 @@ from bot.ports import BlobStore, DeliveryLog, JobRecords, QuotaLedger, ResultLog
 from bot.providers import CallbackUrl, Generated, GenerationInput, Provider, ProviderError, Submitted
 from bot.results import ResultKeeper
 from bot.workspace_admin import WorkspaceKits
+from bot.workspace_retention import RetentionRules
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,10 @@ class JobEngine:
         photo_keep_seconds: float = 0.0,
         galleries: Galleries | None = None,
         kits: WorkspaceKits | None = None,
+        retention: RetentionRules | None = None,
     ) -> None:
         self._kits = kits
+        self._retention = retention
         self._records = records
         self._results = results
         self._deliveries = deliveries
@@ -316,10 +319,20 @@ class JobEngine:
             else:
                 log.info("failed, %.1fs after it was accepted: %s", seconds, job.error)
             # A delivered job's photos stay for its follow-up buttons; the retention sweep removes them later.
-            if state is JobState.FAILED or self._photo_keep_seconds <= 0:
+            if state is JobState.FAILED or await self._photo_keep(job) <= 0:
                 await self._blobs.delete_prefix(photos_prefix(job.id))
                 await self._records.update(job.id, JobChange(photos_purged=True))
             await self._announce(job.id, links)
+
+    async def _photo_keep(self, job: Job) -> float:
+        """How long this job's photos stay after it ends: its workspace's keep, where shorter."""
+        if self._retention is None:
+            return self._photo_keep_seconds
+        try:
+            return min(self._photo_keep_seconds, await self._retention.photo_keep_seconds(job.workspace))
+        except Exception:  # the sweep still holds to the workspace's keep
+            log.warning("could not read the workspace's photo keep", exc_info=True)
+            return self._photo_keep_seconds
 
     async def _move(self, job: Job, state: JobState, *, expect: JobState) -> None:
         if await self._records.update(job.id, JobChange(state=state, attempts=0, not_before=0), expect=[expect]):

@@ -24,6 +24,7 @@ from bot.jobs import (
     ThreadAddress,
 )
 from bot.quotas import Charge, ChargeTotal, Window
+from bot.workspace_retention import KeepFor
 
 
 class JobQueue(Protocol):
@@ -386,6 +387,30 @@ class BrandKits(Protocol):
         ...
 
 
+class WorkspaceRetention(Protocol):
+    """Workspaces that keep photos or results shorter than the operator's settings, and their jobs."""
+
+    async def workspace_keep(self, workspace: str) -> KeepFor | None:
+        """What the workspace shortened, if anything."""
+        ...
+
+    async def save_workspace_keep(self, workspace: str, keep: KeepFor, by: str) -> None:
+        """Store (or, when it shortens nothing, drop) a workspace's keep; `by` is the admin's owner key."""
+        ...
+
+    async def shortened_keeps(self) -> dict[str, KeepFor]:
+        """Every workspace that shortens something, and what."""
+        ...
+
+    async def finished_in_before(self, workspace: str, cutoff: float) -> list[str]:
+        """Ids of the workspace's finished jobs last changed before `cutoff` whose files are still kept."""
+        ...
+
+    async def photos_kept_in_before(self, workspace: str, cutoff: float) -> list[str]:
+        """Ids of the workspace's finished jobs last changed before `cutoff` whose photos are still kept."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -404,6 +429,7 @@ class JobStore(
     GalleryLinks,
     BrandKits,
     Favourites,
+    WorkspaceRetention,
     Connection,
     Protocol,
 ):

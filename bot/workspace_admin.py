@@ -18,6 +18,7 @@ from bot.defaults import QUICK_READ_S
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n import t
 from bot.ports import BrandKits
+from bot.workspace_retention import KeepFor, RetentionRules
 
 KIT_CACHE_S = 5.0
 
@@ -61,8 +62,9 @@ class WorkspaceKits:
 class WorkspaceAdmin:
     """Changes to a workspace's settings, each allowed to its admins alone."""
 
-    def __init__(self, kits: WorkspaceKits) -> None:
+    def __init__(self, kits: WorkspaceKits, retention: RetentionRules) -> None:
         self.kits = kits
+        self.retention = retention
 
     async def require_admin(self, asker: AdminCheck, locale: str | None = None) -> None:
         """Raise `NotAdmin` (one sentence) unless the person asking is an admin of the workspace."""
@@ -75,3 +77,14 @@ class WorkspaceAdmin:
         """Set the workspace's brand kit, if the person asking is one of its admins."""
         await self.require_admin(asker, locale)
         await self.kits.save(workspace, kit, by)
+
+    async def save_retention(
+        self, workspace: str, keep: KeepFor, asker: AdminCheck, by: str, locale: str | None = None
+    ) -> KeepFor:
+        """Shorten (or give back to the operator's) how long the workspace keeps photos and results, if
+        the person asking is one of its admins; returns the keep now in force. Raises `KeepError` for a
+        longer keep than the operator's."""
+        await self.require_admin(asker, locale)
+        stored = self.retention.checked(keep, locale)
+        await self.retention.save(workspace, stored, by)
+        return await self.retention.in_force(workspace)

@@ -21,6 +21,7 @@ from storage.favourites import SqliteFavourites
 from storage.intakes import SqliteIntakes
 from storage.limits import SqliteLimits
 from storage.migrations import MIGRATIONS
+from storage.workspace_retention import SqliteWorkspaceRetention
 from storage.writes import write_at_once
 
 _COLUMNS = (
@@ -33,7 +34,9 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites, SqliteBrandKits):
+class SqliteJobStore(
+    SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites, SqliteBrandKits, SqliteWorkspaceRetention
+):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one

@@ -180,4 +180,16 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     );
     """,
+    # 12: workspaces that keep photos or results shorter than the operator's settings; their
+    # finished jobs are found by workspace.
+    """
+    CREATE TABLE workspace_retention (
+        workspace TEXT PRIMARY KEY,
+        photo_keep_hours REAL,
+        result_retention_days REAL,
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX jobs_by_workspace ON jobs (workspace, updated_at);
+    """,
 ]

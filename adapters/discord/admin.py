@@ -19,6 +19,7 @@ from bot.brand_kit import BrandKit, parse_kit_words
 from bot.errors import UserError
 from bot.i18n import t
 from bot.workspace_admin import WorkspaceAdmin
+from bot.workspace_retention import KeepFor, describe_keep
 
 ADMIN_HELP = {
     "styles": "Allowed styles, e.g. “executive, professional” (“any” for all)",
@@ -26,6 +27,8 @@ ADMIN_HELP = {
     "attire": "Allowed attire, e.g. “business formal”",
     "aspect_ratios": "Allowed aspect ratios, e.g. “1:1, 3:4”",
     "lock": "Lock one look for everyone: give exactly one value of each",
+    "photo_keep_hours": "Keep photos this many hours after their job ends (at most the bot's own setting)",
+    "result_retention_days": "Keep headshots this many days (at most the bot's own setting)",
 }
 
 
@@ -58,6 +61,8 @@ def admin_commands(admin: WorkspaceAdmin) -> list[Any]:
         attire: app_commands.Range[str, 1, 200] | None = None,
         aspect_ratios: app_commands.Range[str, 1, 200] | None = None,
         lock: bool | None = None,
+        photo_keep_hours: float | None = None,
+        result_retention_days: float | None = None,
     ) -> None:
         locale = locale_of(interaction)
         workspace = workspace_key(interaction.guild_id)
@@ -65,28 +70,44 @@ def admin_commands(admin: WorkspaceAdmin) -> list[Any]:
             await _answer(interaction, t(locale, "A brand kit belongs to a server: use /headshot-admin in one."))
             return
         given = {"style": styles, "background": backgrounds, "attire": attire, "aspect_ratio": aspect_ratios}
+        keep = KeepFor(photo_keep_hours, result_retention_days)
+        asker, by = DiscordAdminCheck(interaction), owner_key(interaction.user.id)
         try:
-            await admin.require_admin(DiscordAdminCheck(interaction), locale)
+            await admin.require_admin(asker, locale)
             kit = await admin.kits.kit(workspace)
-            if all(v is None for v in given.values()) and lock is None:
-                await _answer(
-                    interaction, t(locale, "Headshots in this server follow: {kit}.", kit=kit.describe(locale))
+            if keep.shortens:
+                own = await admin.retention.own(workspace)
+                keep = KeepFor(
+                    own.photo_hours if keep.photo_hours is None else keep.photo_hours,
+                    own.result_days if keep.result_days is None else keep.result_days,
                 )
-                return
-            allowed = {
-                name: parse_kit_words(name, text, locale) if text is not None else list(getattr(kit, name))
-                for name, text in given.items()
-            }
-            wanted = BrandKit.build(allowed, lock=bool(lock), locale=locale)
-            await admin.save_kit(
-                workspace, wanted, DiscordAdminCheck(interaction), owner_key(interaction.user.id), locale
-            )
+                admin.retention.checked(keep, locale)  # refused before anything is saved
+            if any(v is not None for v in given.values()) or lock is not None:
+                allowed = {
+                    name: parse_kit_words(name, text, locale) if text is not None else list(getattr(kit, name))
+                    for name, text in given.items()
+                }
+                kit = BrandKit.build(allowed, lock=bool(lock), locale=locale)
+                await admin.save_kit(workspace, kit, asker, by, locale)
+            if keep.shortens:
+                await admin.save_retention(workspace, keep, asker, by, locale)
+            kept = describe_keep(locale, await admin.retention.in_force(workspace))
         except UserError as exc:
             await _answer(interaction, str(exc))
             return
-        await _answer(
-            interaction, t(locale, "Saved. Headshots in this server now follow: {kit}.", kit=wanted.describe(locale))
-        )
+        changed = any(v is not None for v in (*given.values(), lock, photo_keep_hours, result_retention_days))
+        if changed:
+            text = t(
+                locale,
+                "Saved. Headshots in this server now follow: {kit}. It keeps {keep}.",
+                kit=kit.describe(locale),
+                keep=kept,
+            )
+        else:
+            text = t(
+                locale, "Headshots in this server follow: {kit}. It keeps {keep}.", kit=kit.describe(locale), keep=kept
+            )
+        await _answer(interaction, text)
 
     return [headshot_admin]
 

@@ -22,12 +22,23 @@ from bot.brand_kit import KIT_OPTIONS, BrandKit, KitError, value_label
 from bot.errors import UserError
 from bot.i18n import t
 from bot.options import choices
+from bot.workspace_retention import (
+    KeepError,
+    KeepFor,
+    RetentionRules,
+    days_in_words,
+    describe_keep,
+    hours_in_words,
+    read_number,
+)
 
 log = logging.getLogger(__name__)
 
 ADMIN_CALLBACK = "headshot_admin"
 LOCK_BLOCK = "kit_lock"
 LOCK_VALUE = "lock"
+PHOTOS_BLOCK = "keep_photos"
+RESULTS_BLOCK = "keep_results"
 
 
 def kit_block(name: str) -> str:
@@ -53,8 +64,44 @@ def _heading(locale: str | None, name: str) -> str:
     return headings[name]
 
 
-def admin_view(kit: BrandKit, metadata: dict[str, Any], locale: str | None = None) -> dict[str, Any]:
-    """The admin modal: the kit's multi-selects and the lock box."""
+def _number_input(block: str, label: str, hint: str, value: float | None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": block, "max_length": 12}
+    if value is not None:
+        element["initial_value"] = f"{value:g}"
+    return {
+        "type": "input",
+        "block_id": block,
+        "optional": True,
+        "label": _text(label),
+        "hint": _text(hint, 150),
+        "element": element,
+    }
+
+
+def retention_blocks(rules: RetentionRules, own: KeepFor, locale: str | None = None) -> list[dict[str, Any]]:
+    """The two fields that shorten how long the workspace keeps photos and results (empty: the bot's)."""
+    photos, results = rules.photo_hours, rules.result_days
+    return [
+        {"type": "divider"},
+        _number_input(
+            PHOTOS_BLOCK,
+            t(locale, "Keep photos (hours after their job ends)"),
+            t(locale, "At most {most}; leave empty for that.", most=hours_in_words(locale, photos)),
+            own.photo_hours,
+        ),
+        _number_input(
+            RESULTS_BLOCK,
+            t(locale, "Keep headshots (days)"),
+            t(locale, "At most {most}; leave empty for that.", most=days_in_words(locale, results)),
+            own.result_days,
+        ),
+    ]
+
+
+def admin_view(
+    kit: BrandKit, metadata: dict[str, Any], locale: str | None = None, more: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The admin modal: the kit's multi-selects, the lock box, then `more` (the retention fields)."""
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
@@ -105,6 +152,7 @@ def admin_view(kit: BrandKit, metadata: dict[str, Any], locale: str | None = Non
             "element": box,
         }
     )
+    blocks.extend(more or [])
     return {
         "type": "modal",
         "callback_id": ADMIN_CALLBACK,
@@ -118,10 +166,12 @@ def admin_view(kit: BrandKit, metadata: dict[str, Any], locale: str | None = Non
 
 @dataclass(frozen=True)
 class AdminForm:
-    """What an admin entered: the values chosen per option, and whether one look is locked."""
+    """What an admin entered: the values chosen per option, whether one look is locked, and the keeps typed."""
 
     allowed: dict[str, list[str]]
     lock: bool
+    photo_hours: str | None = None
+    result_days: str | None = None
 
 
 def read_admin(view: dict[str, Any]) -> AdminForm:
@@ -134,7 +184,8 @@ def read_admin(view: dict[str, Any]) -> AdminForm:
         allowed[name] = [str(o.get("value")) for o in action.get("selected_options") or []]
     ticked = (state.get(LOCK_BLOCK) or {}).get(LOCK_BLOCK) or {}
     lock = any(o.get("value") == LOCK_VALUE for o in ticked.get("selected_options") or [])
-    return AdminForm(allowed, lock)
+    typed = {block: ((state.get(block) or {}).get(block) or {}).get("value") for block in (PHOTOS_BLOCK, RESULTS_BLOCK)}
+    return AdminForm(allowed, lock, typed[PHOTOS_BLOCK], typed[RESULTS_BLOCK])
 
 
 async def open_admin_modal(
@@ -142,8 +193,10 @@ async def open_admin_modal(
 ) -> None:
     """Open the admin modal for an admin of `team`; raises `NotAdmin` (one sentence) for anyone else."""
     await shared.admin.require_admin(SlackAdminCheck(shared.people, team, user))
-    kit = await shared.admin.kits.kit(workspace_key(team))
-    await client.views_open(trigger_id=trigger_id, view=admin_view(kit, {"channel": channel}))
+    workspace = workspace_key(team)
+    kit, own = await shared.admin.kits.kit(workspace), await shared.admin.retention.own(workspace)
+    more = retention_blocks(shared.admin.retention, own)
+    await client.views_open(trigger_id=trigger_id, view=admin_view(kit, {"channel": channel}, more=more))
 
 
 def register_admin(app: AsyncApp, shared: ListenerContext) -> None:
@@ -156,6 +209,18 @@ def register_admin(app: AsyncApp, shared: ListenerContext) -> None:
         except KitError as exc:
             await ack(response_action="errors", errors={kit_block("style"): str(exc)})
             return
+        errors: dict[str, str] = {}
+        typed: dict[str, float | None] = {}
+        for block, text in ((PHOTOS_BLOCK, form.photo_hours), (RESULTS_BLOCK, form.result_days)):
+            try:
+                typed[block] = read_number(text)
+                alone = KeepFor(typed[block], None) if block == PHOTOS_BLOCK else KeepFor(None, typed[block])
+                shared.admin.retention.checked(alone)
+            except KeepError as exc:
+                errors[block] = str(exc)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
         origin = Origin(
             team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
             user=str(body["user"]["id"]),
@@ -163,17 +228,23 @@ def register_admin(app: AsyncApp, shared: ListenerContext) -> None:
             workspace=context.team_id,
         )
         await ack()
-        shared.tasks.spawn(save(origin, kit), name="slack-admin")
+        keep = KeepFor(typed[PHOTOS_BLOCK], typed[RESULTS_BLOCK])
+        shared.tasks.spawn(save(origin, kit, keep), name="slack-admin")
 
-    async def save(origin: Origin, kit: BrandKit) -> None:
+    async def save(origin: Origin, kit: BrandKit, keep: KeepFor) -> None:
         asker = SlackAdminCheck(shared.people, origin.installed_team, origin.user)
         try:
             await shared.admin.save_kit(origin.workspace_key, kit, asker, origin.owner)
+            kept = await shared.admin.save_retention(origin.workspace_key, keep, asker, origin.owner)
         except UserError as exc:
             await shared.slack.tell(origin, str(exc))
             return
-        await shared.slack.tell(
-            origin, t(None, "Saved. Headshots in this workspace now follow: {kit}.", kit=kit.describe())
+        text = t(
+            None,
+            "Saved. Headshots in this workspace now follow: {kit}. It keeps {keep}.",
+            kit=kit.describe(),
+            keep=describe_keep(None, kept),
         )
+        await shared.slack.tell(origin, text)
 
     app.view(ADMIN_CALLBACK)(on_admin)

@@ -162,6 +162,18 @@ MIGRATIONS: list[str] = [
         updated_at double precision NOT NULL
     );
     """,
+    # 4: workspaces that keep photos or results shorter than the operator's settings; their
+    # finished jobs are found by workspace.
+    """
+    CREATE TABLE workspace_retention (
+        workspace text PRIMARY KEY,
+        photo_keep_hours double precision,
+        result_retention_days double precision,
+        updated_by text NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    CREATE INDEX jobs_by_workspace ON jobs (workspace, updated_at);
+    """,
 ]
 
 

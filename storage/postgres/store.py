@@ -17,13 +17,14 @@ from storage.postgres.jobs import PostgresJobs
 from storage.postgres.limits import PostgresLimits
 from storage.postgres.migrations import migrate
 from storage.postgres.records import PostgresRecords
+from storage.postgres.workspace_retention import PostgresWorkspaceRetention
 
 PING_TIMEOUT_S = 2.0
 
 
 class PostgresStore(
     PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations,
-    PostgresFavourites, PostgresBrandKits,
+    PostgresFavourites, PostgresBrandKits, PostgresWorkspaceRetention,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

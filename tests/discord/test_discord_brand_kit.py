@@ -7,6 +7,7 @@ from typing import Any
 import discord
 
 from bot.brand_kit import BrandKit
+from bot.workspace_retention import KeepFor
 from tests.discord.conftest import GUILD, OWNER, Harness
 from tests.discord.fake_discord import EPHEMERAL
 from tests.discord.test_discord_commands import option
@@ -53,7 +54,7 @@ async def test_a_manager_sets_the_kit_with_words_and_sees_it(harness: Harness) -
     )
     assert answer(harness)["content"] == (
         "Saved. Headshots in this server now follow: Styles: Professional, Executive; "
-        "Backgrounds: Studio white, Office."
+        "Backgrounds: Studio white, Office. It keeps photos 24 hours after their job ends, results 30 days."
     )
     assert await harness.core.store.brand_kit(WORKSPACE) == BrandKit(
         style=("professional", "executive"), background=("studio_white", "office")
@@ -86,7 +87,8 @@ async def test_a_locked_look_is_one_look_for_everyone(harness: Harness) -> None:
         )
     )
     assert answer(harness)["content"] == (
-        "Saved. Headshots in this server now follow: Executive, Office, Business formal, 3:4."
+        "Saved. Headshots in this server now follow: Executive, Office, Business formal, 3:4. "
+        "It keeps photos 24 hours after their job ends, results 30 days."
     )
     await harness.send(harness.portrait_command(option("style", "casual")))
     [refusal] = harness.fake.followups
@@ -104,3 +106,19 @@ async def test_a_locked_look_is_one_look_for_everyone(harness: Harness) -> None:
 async def test_in_a_direct_message_there_is_no_server_to_set(harness: Harness) -> None:
     await harness.send(in_dm(harness, admin_command(harness, option("styles", "casual"))))
     assert answer(harness)["content"] == "A brand kit belongs to a server: use /headshot-admin in one."
+
+
+def number(name: str, value: float) -> dict[str, Any]:
+    return {"name": name, "type": 10, "value": value}
+
+
+async def test_a_manager_shortens_the_keeps_never_past_the_bots(harness: Harness) -> None:
+    await harness.send(admin_command(harness, number("photo_keep_hours", 48)))
+    assert answer(harness)["content"] == "Photos can be kept from 0 up to 24 hours after their job ends on this bot."
+    await harness.send(admin_command(harness, number("photo_keep_hours", 0.5), number("result_retention_days", 7)))
+    assert answer(harness)["content"].endswith("It keeps photos 30 minutes after their job ends, results 7 days.")
+    await harness.send(admin_command(harness, number("result_retention_days", 30)))  # back to the bot's
+    assert answer(harness)["content"].endswith("It keeps photos 30 minutes after their job ends, results 30 days.")
+    assert await harness.core.store.workspace_keep(WORKSPACE) == KeepFor(0.5, None)
+    await harness.send(admin_command(harness, number("photo_keep_hours", 1), manager=False))
+    assert await harness.core.store.workspace_keep(WORKSPACE) == KeepFor(0.5, None)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.brand_kit import BrandKit
+from bot.workspace_retention import KeepFor
 from tests.slack.conftest import SlackHarness, payload, portrait_jpeg
 from tests.slack.test_slack_follow_ups import delivered, elements, press
 from tests.slack.test_slack_mentions import TS, mention
@@ -15,8 +16,16 @@ WORKSPACE = "slack:T0TEAM"
 OWNER = "slack:T0TEAM:U0USER"
 
 
-def admin_submission(view: dict[str, Any], *, lock: bool = False, user: str = "U0USER", **allowed: list[str]) -> dict:
-    """The admin modal as Slack sends it back with these values picked."""
+def admin_submission(
+    view: dict[str, Any],
+    *,
+    lock: bool = False,
+    user: str = "U0USER",
+    photos: str | None = None,
+    results: str | None = None,
+    **allowed: list[str],
+) -> dict:
+    """The admin modal as Slack sends it back with these values picked (and keeps typed)."""
     body = payload("view_submission")
     body["user"]["id"] = user
     values: dict[str, Any] = {}
@@ -24,6 +33,8 @@ def admin_submission(view: dict[str, Any], *, lock: bool = False, user: str = "U
         picked = [{"text": {"type": "plain_text", "text": v}, "value": v} for v in allowed.get(name, [])]
         values[f"kit_{name}"] = {name: {"type": "multi_static_select", "selected_options": picked}}
     values["kit_lock"] = {"kit_lock": {"type": "checkboxes", "selected_options": [{"value": "lock"}] if lock else []}}
+    values["keep_photos"] = {"keep_photos": {"type": "plain_text_input", "value": photos}}
+    values["keep_results"] = {"keep_results": {"type": "plain_text_input", "value": results}}
     body["view"] = {
         **body["view"],
         "callback_id": view["callback_id"],
@@ -84,12 +95,12 @@ async def test_an_owner_counts_as_an_admin_and_saves_the_kit(harness: SlackHarne
     [told] = harness.fake.ephemerals
     assert (
         told["text"] == "Saved. Headshots in this workspace now follow: Styles: Professional, Executive; "
-        "Backgrounds: Office."
+        "Backgrounds: Office. It keeps photos 24 hours after their job ends, results 30 days."
     )
     await harness.command("admin")  # the next opening shows the kit as it is
     await harness.settle()
     again = opened_views(harness)[-1]
-    [styles] = [b for b in again["blocks"] if b["block_id"] == "kit_style"]
+    [styles] = [b for b in again["blocks"] if b.get("block_id") == "kit_style"]
     assert [o["value"] for o in styles["element"]["initial_options"]] == ["professional", "executive"]
     assert len(harness.fake.calls_to("users.info")) == 1  # asked once, then remembered
 
@@ -185,3 +196,28 @@ async def test_a_style_pressed_outside_a_changed_kit_is_refused(harness: SlackHa
     [told] = [r for r in harness.fake.responses if r.get("replace_original") is False]
     assert told["text"] == "This workspace's brand kit allows these styles: Executive."
     assert len(await harness.core.store.jobs_for_owner(OWNER)) == 1
+
+
+async def test_an_admin_shortens_how_long_photos_and_results_are_kept(harness: SlackHarness) -> None:
+    harness.fake.add_user("U0USER", admin=True)
+    await harness.command("admin")
+    await harness.settle()
+    [view] = opened_views(harness)
+    [photos] = [b for b in view["blocks"] if b.get("block_id") == "keep_photos"]
+    assert photos["hint"]["text"] == "At most 24 hours; leave empty for that."
+    answer = await harness.interact(admin_submission(view, photos="48", results="forever"))
+    assert answer.json()["errors"] == {
+        "keep_photos": "Photos can be kept from 0 up to 24 hours after their job ends on this bot.",
+        "keep_results": "“forever” is not a number.",
+    }
+    answer = await harness.interact(admin_submission(view, photos="2", results="7,5"))
+    assert answer.status == 200 and answer.text == ""
+    await harness.settle()
+    assert await harness.core.store.workspace_keep(WORKSPACE) == KeepFor(2, 7.5)
+    [told] = harness.fake.ephemerals
+    assert told["text"].endswith("It keeps photos 2 hours after their job ends, results 7.5 days.")
+    await harness.command("admin")
+    await harness.settle()
+    again = opened_views(harness)[-1]
+    [photos] = [b for b in again["blocks"] if b.get("block_id") == "keep_photos"]
+    assert photos["element"]["initial_value"] == "2"

@@ -316,6 +316,7 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
     from adapters.slack import SlackAdapter
     from adapters.slack.manifest import REDIRECT_PATH
     from adapters.slack.oauth import OAuthConfig
+    from bot.home import HomePages
 
     oauth: OAuthConfig | None = None
     token = _secret(settings.slack_bot_token)
@@ -347,6 +348,7 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         oauth=oauth,
         on_rate_limited=partial(core.metrics.chat_post, "slack", "rate_limited"),
         admin=core.admin,
+        homes=HomePages(core.service, core.store, core.admin),
     )
     core.add_surface(adapter.surface)
     return adapter

@@ -21,6 +21,7 @@ from adapters.slack.commands import register_commands
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.followups import register_follow_ups
+from adapters.slack.home import register_home
 from adapters.slack.installations import SealedInstallationStore
 from adapters.slack.intake import Origin, SlackIntake, owner_key
 from adapters.slack.links import register_link_buttons
@@ -40,6 +41,7 @@ from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.chat import ExclusiveConnection
 from bot.followups import FollowUps
+from bot.home import HomePages
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
 from bot.service import HeadshotService
@@ -106,6 +108,7 @@ class SlackAdapter:
         app_token: str | None = None,
         api_base_url: str = "https://slack.com/api/",
         admin: WorkspaceAdmin,
+        homes: HomePages,
         oauth: OAuthConfig | None = None,
         on_rate_limited: Callable[[], None] = lambda: None,
     ) -> None:
@@ -154,6 +157,7 @@ class SlackAdapter:
         register_commands(self.app, self.listeners)
         register_submissions(self.app, self.listeners)
         register_admin(self.app, self.listeners)
+        self.home = register_home(self.app, self.listeners, homes)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
         register_follow_ups(self.app, self.listeners, follow_ups)

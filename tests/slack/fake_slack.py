@@ -71,6 +71,7 @@ class FakeSlack:
     downloads_by_token: list[tuple[str, str | None]] = field(default_factory=list)  # (team in path, bearer)
     issued: list[str] = field(default_factory=list)  # every access and refresh token ever handed out
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> users.info's `user` object
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their published home view
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -271,6 +272,13 @@ class FakeSlack:
             return self._fail("user_not_found")
         found = self.users.get(user) or self.add_user(user, real_name=f"Person {user}")
         return {"ok": True, "user": found}
+
+    def _views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
+        view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
+        if view.get("type") != "home" or len(view.get("blocks") or []) > 100:
+            return self._fail("invalid_arguments")
+        self.homes[str(p["user_id"])] = view
+        return {"ok": True, "view": {"id": f"V0HOME{len(self.homes):04d}", "team_id": TEAM, **view}}
 
     def _views_open(self, p: dict[str, Any]) -> dict[str, Any]:
         view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])

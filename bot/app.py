@@ -15,6 +15,8 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.campaigns.desk import CampaignDesk
+from bot.campaigns.worker import DEFAULT_STALE_S, CampaignWorker
 from bot.catalog import ProviderCatalog
 from bot.chat import ChatAdapter, ChatSurface
 from bot.defaults import UserDefaults
@@ -125,6 +127,8 @@ class Core:
     photo_reader: PhotoReader
     quotas: QuotaGuard
     admin: WorkspaceAdmin
+    campaigns: CampaignDesk
+    campaign_worker: CampaignWorker
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
     galleries: Galleries | None = None
 
@@ -156,8 +160,9 @@ class Core:
         return self.storage.blobs
 
     async def close(self) -> None:
-        """Stop the runner and release connections."""
+        """Stop the runner (and the campaigns' worker) and release connections."""
         await self.runner.stop()
+        await self.campaign_worker.stop()
         self.photo_reader.close()
         for http in self.http_clients:
             await http.close()
@@ -288,12 +293,16 @@ async def build_core(
         records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine,
         quotas=quotas, seen=store, kits=kits,
     )
+    admin = WorkspaceAdmin(kits, rules)
+    # A step left started is looked at only once whoever started it has surely stopped (lost its lease).
+    campaign_worker = CampaignWorker(store, kits, stale_s=max(DEFAULT_STALE_S, 2 * settings.job_lease_s), fault=fault)
     follow_ups = FollowUps(
         records=store, blobs=blobs, intake=intake, photo_keep_seconds=settings.photo_keep_hours * 3600
     )
     return Core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
-        surface_map, metrics, photo_reader, quotas, WorkspaceAdmin(kits, rules), http_clients, gallery_links,
+        surface_map, metrics, photo_reader, quotas, admin, CampaignDesk(store, admin, campaign_worker.wake),
+        campaign_worker, http_clients, gallery_links,
     )
 
 
@@ -348,9 +357,11 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         oauth=oauth,
         on_rate_limited=partial(core.metrics.chat_post, "slack", "rate_limited"),
         admin=core.admin,
-        homes=HomePages(core.service, core.store, core.admin),
+        homes=HomePages(core.service, core.store, core.admin, core.campaigns),
+        campaigns=core.campaigns,
     )
     core.add_surface(adapter.surface)
+    core.campaign_worker.messengers[adapter.surface.name] = adapter.messenger
     return adapter
 
 

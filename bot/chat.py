@@ -116,6 +116,47 @@ class AdminCheck(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CampaignMessage:
+    """A campaign's message to one person: its words, the label of the button that opens the request,
+    the campaign it belongs to, and the key that finds it again in the conversation."""
+
+    text: str
+    button: str
+    campaign_id: str
+    key: str
+
+
+class RateLimited(Exception):
+    """The platform asked to wait `retry_after` seconds before the next message; it sent nothing."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class Unreachable(Exception):
+    """The person cannot get a direct message at all (deactivated, a bot); trying again will not help."""
+
+
+class CampaignMessenger(Protocol):
+    """A chat platform's direct messages for campaigns: one message to one person at a time.
+
+    `min_interval_s` is how far apart the platform wants such messages within one workspace.
+    """
+
+    min_interval_s: float
+
+    async def send(self, person: ThreadAddress, message: CampaignMessage) -> None:
+        """Send `message` to the person as a direct message from the bot; raises `RateLimited`, `Unreachable`,
+        or anything else for a failure after which the message may or may not have arrived."""
+        ...
+
+    async def was_sent(self, person: ThreadAddress, key: str) -> bool:
+        """Whether a message carrying `key` is already in the bot's direct messages with the person."""
+        ...
+
+
 class ExclusiveConnection(Protocol):
     """A connection only one process of a deployment may keep at a time (a chat gateway)."""
 

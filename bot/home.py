@@ -4,10 +4,12 @@ workspace's brand kit, retention and campaigns. The core says what is on it; eac
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 from bot.brand_kit import KIT_OPTIONS, value_label
+from bot.campaigns.desk import CampaignDesk
+from bot.campaigns.model import Roster
+from bot.dates import day
 from bot.i18n import t, tn
 from bot.jobs import Favourite
 from bot.options import Options
@@ -22,10 +24,11 @@ FAVOURITES_SHOWN = 10
 
 @dataclass(frozen=True)
 class AdminPanel:
-    """What only an admin sees: the workspace's kit and its retention."""
+    """What only an admin sees: the workspace's kit, its retention, and its latest campaigns."""
 
     kit: str
     keep: str
+    rosters: list[Roster] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,6 @@ class HomePage:
     allowance: str
     defaults: str
     admin: AdminPanel | None = None
-
-
-def day(locale: str | None, at: float) -> str:
-    """A date as people read it: "7 December 2026" (UTC; the month's name in English for now)."""
-    moment = datetime.fromtimestamp(at, UTC)
-    return f"{moment.day} {moment:%B %Y}"
 
 
 def favourite_line(locale: str | None, favourite: Favourite) -> str:
@@ -77,7 +74,10 @@ def describe_defaults(locale: str | None, options: Options, provider: str) -> st
 class HomePages:
     """Builds home pages from the parts of the core that know each piece."""
 
-    def __init__(self, service: HeadshotService, favourites: Favourites, admin: WorkspaceAdmin) -> None:
+    def __init__(
+        self, service: HeadshotService, favourites: Favourites, admin: WorkspaceAdmin, campaigns: CampaignDesk
+    ) -> None:
+        self._campaigns = campaigns
         self._service = service
         self._favourites = favourites
         self._admin = admin
@@ -99,6 +99,9 @@ class HomePages:
         )
         if not is_admin:
             return page
-        kit, keep = await asyncio.gather(self._admin.kits.kit(workspace), self._admin.retention.in_force(workspace))
-        panel = AdminPanel(kit=kit.describe(locale), keep=describe_keep(locale, keep))
+        kit, keep, rosters = await asyncio.gather(
+            self._admin.kits.kit(workspace), self._admin.retention.in_force(workspace),
+            self._campaigns.rosters(workspace),
+        )
+        panel = AdminPanel(kit=kit.describe(locale), keep=describe_keep(locale, keep), rosters=rosters)
         return HomePage(page.jobs, page.favourites, page.allowance, page.defaults, panel)

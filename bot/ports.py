@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.brand_kit import BrandKit
+from bot.campaigns.model import Campaign, DueStep, Invitee, RosterLine, Step, StepState
 from bot.jobs import (
     Favourite,
     GalleryLink,
@@ -411,6 +412,36 @@ class WorkspaceRetention(Protocol):
         ...
 
 
+class CampaignStore(Protocol):
+    """Campaigns and their rosters: each person's invitation and reminder, step by step (`bot.campaigns`)."""
+
+    async def add_campaign(self, campaign: Campaign, people: Sequence[Invitee]) -> None:
+        """Record a campaign and everyone on it, in one write (each person once, in the order given)."""
+        ...
+
+    async def campaign(self, campaign_id: str) -> Campaign | None:
+        """The campaign with this id, if any."""
+        ...
+
+    async def campaigns_in(self, workspace: str, limit: int = 10) -> list[Campaign]:
+        """The workspace's campaigns, newest first."""
+        ...
+
+    async def due_steps(self, now: float, stale_before: float, limit: int) -> list[DueStep]:
+        """Steps with work to do at `now`, in campaign and roster order: invitations not yet sent, reminders
+        due and not yet sent (of campaigns before their deadline), and steps left `started` before
+        `stale_before` (whoever started them may have died before recording the post)."""
+        ...
+
+    async def set_step(self, campaign_id: str, owner: str, step: Step, state: StepState | None, at: float) -> None:
+        """Record where one person's step stands (None: still to do)."""
+        ...
+
+    async def roster(self, campaign_id: str) -> list[RosterLine]:
+        """Everyone on the campaign, in roster order, with how far each has come since it started."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -430,6 +461,7 @@ class JobStore(
     BrandKits,
     Favourites,
     WorkspaceRetention,
+    CampaignStore,
     Connection,
     Protocol,
 ):

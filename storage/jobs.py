@@ -16,6 +16,7 @@ import aiosqlite
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
 from storage.brand_kits import SqliteBrandKits
+from storage.campaigns import SqliteCampaigns
 from storage.charges import CONFIRM, SqliteCharges
 from storage.favourites import SqliteFavourites
 from storage.intakes import SqliteIntakes
@@ -35,7 +36,8 @@ _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadli
 
 
 class SqliteJobStore(
-    SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites, SqliteBrandKits, SqliteWorkspaceRetention
+    SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites, SqliteBrandKits, SqliteWorkspaceRetention,
+    SqliteCampaigns,
 ):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
@@ -402,6 +404,7 @@ class SqliteJobStore(
             ("DELETE FROM jobs WHERE owner = ?", (owner,)),
             ("DELETE FROM user_settings WHERE owner = ?", (owner,)),
             ("DELETE FROM intakes WHERE owner = ?", (owner,)),
+            ("DELETE FROM campaign_people WHERE owner = ?", (owner,)),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

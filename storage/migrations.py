@@ -192,4 +192,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX jobs_by_workspace ON jobs (workspace, updated_at);
     """,
+    # 13: campaigns, and each person on one with where their invitation and reminder stand.
+    """
+    CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        deadline REAL NOT NULL,
+        remind_at REAL NOT NULL
+    );
+    CREATE INDEX campaigns_by_workspace ON campaigns (workspace, created_at);
+    CREATE TABLE campaign_people (
+        campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        address TEXT NOT NULL,
+        invite_state TEXT,
+        invite_at REAL NOT NULL DEFAULT 0,
+        remind_state TEXT,
+        remind_at REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (campaign_id, owner)
+    );
+    CREATE INDEX campaign_people_in_order ON campaign_people (campaign_id, seq);
+    CREATE INDEX campaign_people_by_owner ON campaign_people (owner);
+    """,
 ]

@@ -18,6 +18,7 @@ from adapters.slack.context import ListenerContext
 from adapters.slack.intake import Origin, workspace_key
 from adapters.slack.modals import decode_metadata, encode_metadata
 from adapters.slack.people import SlackAdminCheck
+from adapters.slack.rosters import roster_blocks
 from bot.brand_kit import KIT_OPTIONS, BrandKit, KitError, value_label
 from bot.errors import UserError
 from bot.i18n import t
@@ -196,6 +197,9 @@ async def open_admin_modal(
     workspace = workspace_key(team)
     kit, own = await shared.admin.kits.kit(workspace), await shared.admin.retention.own(workspace)
     more = retention_blocks(shared.admin.retention, own)
+    rosters = await shared.campaigns.rosters(workspace)
+    if rosters:
+        more += [{"type": "divider"}, *roster_blocks(rosters, people_shown=10)]
     await client.views_open(trigger_id=trigger_id, view=admin_view(kit, {"channel": channel}, more=more))
 
 

@@ -17,6 +17,8 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.admin import register_admin
+from adapters.slack.campaign_messages import SlackCampaignMessenger
+from adapters.slack.campaigns import register_campaigns
 from adapters.slack.commands import register_commands
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
@@ -39,6 +41,7 @@ from adapters.slack.submissions import register_submissions
 from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
+from bot.campaigns.desk import CampaignDesk
 from bot.chat import ExclusiveConnection
 from bot.followups import FollowUps
 from bot.home import HomePages
@@ -109,6 +112,7 @@ class SlackAdapter:
         api_base_url: str = "https://slack.com/api/",
         admin: WorkspaceAdmin,
         homes: HomePages,
+        campaigns: CampaignDesk,
         oauth: OAuthConfig | None = None,
         on_rate_limited: Callable[[], None] = lambda: None,
     ) -> None:
@@ -152,12 +156,14 @@ class SlackAdapter:
         self.surface = SlackThread(self.workspaces, self.transfer)
         slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface)
         self.people = SlackPeople(self.workspaces)
-        self.listeners = ListenerContext(service, intake, slack, self.people, admin)
+        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns)
         self.app.error(answer_malformed)
         register_commands(self.app, self.listeners)
         register_submissions(self.app, self.listeners)
         register_admin(self.app, self.listeners)
         self.home = register_home(self.app, self.listeners, homes)
+        register_campaigns(self.app, self.listeners, campaigns)
+        self.messenger = SlackCampaignMessenger(self.workspaces)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
         register_follow_ups(self.app, self.listeners, follow_ups)

@@ -9,10 +9,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admin import open_admin_modal
+from adapters.slack.campaigns import open_campaign_modal
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import owner_key, workspace_key
-from adapters.slack.modals import request_view, settings_view
+from adapters.slack.modals import settings_view
+from adapters.slack.request_modal import open_request_modal
 from adapters.slack.text import message_text
 from bot.errors import UserError
 from bot.photos import NAMED_TYPES
@@ -29,7 +31,8 @@ HELP = (
     "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
     "• `/headshot settings` — your default options (private delivery too)\n"
     "• `/headshot forget` — delete everything stored about you\n"
-    "• `/headshot admin` — for workspace admins: the brand kit everyone's headshots follow"
+    "• `/headshot admin` — for workspace admins: the brand kit everyone's headshots follow, and retention\n"
+    "• `/headshot campaign` — for workspace admins: invite a channel or some people to get their headshots"
 )
 NO_PHOTOS = (
     f"That message has no photos I can use. Pick a message with {NAMED_TYPES} photos, "
@@ -41,19 +44,6 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the slash command and the message shortcut to the Bolt app."""
     service = shared.service
 
-    async def open_request_modal(
-        client: AsyncWebClient, trigger_id: str, team: str, user: str, metadata: dict[str, Any], photos: int = 0
-    ) -> None:
-        owner = owner_key(team, user)
-        (options, provider), choices, kit = await asyncio.gather(
-            service.defaults(owner), service.choices(owner, workspace_key(team)),
-            service.brand_kit(owner, workspace_key(team)),
-        )
-        view = request_view(
-            choices, kit.fit(options, ()), provider, metadata, upload=photos == 0, photo_count=photos, kit=kit
-        )
-        await client.views_open(trigger_id=trigger_id, view=view)
-
     # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
     async def on_command(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
@@ -61,15 +51,16 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         words = str(body.get("text") or "").split()
         sub = words[0].lower() if words else ""
         team, user = str(body.get("team_id")), str(body.get("user_id"))
-        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage", "admin"):
+        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage", "admin", "campaign"):
             prefix = "" if sub in ("", "help") else f"I don't know `{COMMAND} {words[0]}`.\n"
             await ack(text=message_text(prefix + HELP))
             return
         await ack()  # everything below may take longer than Slack's three seconds allow
         try:
-            if sub == "admin":  # the settings of the workspace whose installation answers
-                installed = str(context.team_id or team)
-                await open_admin_modal(shared, client, str(body["trigger_id"]), installed, user, body.get("channel_id"))
+            if sub in ("admin", "campaign"):  # for the workspace whose installation answers
+                installed, trigger = str(context.team_id or team), str(body["trigger_id"])
+                opener = open_admin_modal if sub == "admin" else open_campaign_modal
+                await opener(shared, client, trigger, installed, user, body.get("channel_id"))
                 return
             await answer(sub, body, team, user, respond, client)
         except UserError as exc:  # e.g. the store is away
@@ -80,7 +71,9 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     ) -> None:
         owner = owner_key(team, user)
         if sub == "":
-            await open_request_modal(client, str(body["trigger_id"]), team, user, {"channel": body.get("channel_id")})
+            await open_request_modal(
+                shared, client, str(body["trigger_id"]), team, user, {"channel": body.get("channel_id")}
+            )
         elif sub == "settings":
             (options, provider), kit = await asyncio.gather(
                 service.defaults(owner), service.brand_kit(owner, workspace_key(team))
@@ -113,7 +106,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             "thread_ts": message.get("thread_ts") or message.get("ts"),
             "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
         }
-        await open_request_modal(client, str(body["trigger_id"]), team, user, metadata, photos=len(files))
+        await open_request_modal(shared, client, str(body["trigger_id"]), team, user, metadata, photos=len(files))
 
     app.command(COMMAND)(on_command)
     app.shortcut(SHORTCUT)(on_shortcut)

@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.slack.intake import SlackIntake
 from adapters.slack.people import SlackPeople
+from bot.campaigns.desk import CampaignDesk
 from bot.intake import JobIntake
 from bot.service import HeadshotService
 from bot.workspace_admin import WorkspaceAdmin
@@ -57,4 +58,5 @@ class ListenerContext:
     slack: SlackIntake
     people: SlackPeople
     admin: WorkspaceAdmin
+    campaigns: CampaignDesk
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)

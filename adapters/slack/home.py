@@ -17,9 +17,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.campaigns import NEW_ACTION
 from adapters.slack.context import ListenerContext
 from adapters.slack.intake import owner_key, workspace_key
 from adapters.slack.people import SlackAdminCheck
+from adapters.slack.rosters import roster_blocks
 from adapters.slack.text import escaped
 from bot.chat import ThreadGone
 from bot.home import HomePage, HomePages
@@ -75,7 +77,16 @@ def home_view(page: HomePage, locale: str | None = None) -> dict[str, Any]:
                 ],
             }
         )
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": t(locale, "Campaigns")}})
+        blocks += roster_blocks(page.admin.rosters, locale) or [_section(f"_{escaped(t(locale, 'None yet.'))}_")]
+        blocks.append({"type": "actions", "block_id": "headshot_admin_actions", "elements": admin_buttons(locale)})
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def admin_buttons(locale: str | None) -> list[dict[str, Any]]:
+    """What an admin can start from their Home tab."""
+    return [{"type": "button", "action_id": NEW_ACTION, "text": {"type": "plain_text", "text": t(
+        locale, "Start a campaign")}}]
 
 
 class HomeDebounce:

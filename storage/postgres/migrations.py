@@ -174,6 +174,33 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX jobs_by_workspace ON jobs (workspace, updated_at);
     """,
+    # 5: campaigns, and each person on one with where their invitation and reminder stand.
+    """
+    CREATE TABLE campaigns (
+        id text PRIMARY KEY,
+        workspace text NOT NULL,
+        surface text NOT NULL,
+        name text NOT NULL,
+        created_by text NOT NULL,
+        created_at double precision NOT NULL,
+        deadline double precision NOT NULL,
+        remind_at double precision NOT NULL
+    );
+    CREATE INDEX campaigns_by_workspace ON campaigns (workspace, created_at);
+    CREATE TABLE campaign_people (
+        campaign_id text NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        owner text NOT NULL,
+        address jsonb NOT NULL,
+        invite_state text,
+        invite_at double precision NOT NULL DEFAULT 0,
+        remind_state text,
+        remind_at double precision NOT NULL DEFAULT 0,
+        PRIMARY KEY (campaign_id, owner)
+    );
+    CREATE INDEX campaign_people_in_order ON campaign_people (campaign_id, seq);
+    CREATE INDEX campaign_people_by_owner ON campaign_people (owner);
+    """,
 ]
 
 

@@ -159,6 +159,7 @@ class PostgresRecords:
             rows = await conn.fetch("DELETE FROM jobs WHERE owner = $1 RETURNING id", owner)
             await conn.execute("DELETE FROM user_settings WHERE owner = $1", owner)
             await conn.execute("DELETE FROM intakes WHERE owner = $1", owner)
+            await conn.execute("DELETE FROM campaign_people WHERE owner = $1", owner)
         return [str(row["id"]) for row in rows]
 
     async def existing_ids(self, ids: list[str]) -> set[str]:

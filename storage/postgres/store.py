@@ -8,6 +8,7 @@ import asyncpg
 
 from bot.errors import StoreUnavailable
 from storage.postgres.brand_kits import PostgresBrandKits
+from storage.postgres.campaigns import PostgresCampaigns
 from storage.postgres.charges import PostgresCharges
 from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
 from storage.postgres.favourites import PostgresFavourites
@@ -24,7 +25,7 @@ PING_TIMEOUT_S = 2.0
 
 class PostgresStore(
     PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations,
-    PostgresFavourites, PostgresBrandKits, PostgresWorkspaceRetention,
+    PostgresFavourites, PostgresBrandKits, PostgresWorkspaceRetention, PostgresCampaigns,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

@@ -72,6 +72,12 @@ class FakeSlack:
     issued: list[str] = field(default_factory=list)  # every access and refresh token ever handed out
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> users.info's `user` object
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their published home view
+    members: dict[str, list[str]] = field(default_factory=dict)  # channel id -> its members' user ids
+    members_page: int = 200  # conversations.members answers at most this many per page
+    # chat.postMessage answers 429 (Retry-After: 1) when a team's posts come closer together than this
+    post_gap_s: float = 0.0
+    rate_limited: int = 0
+    _last_post: dict[str, float] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -207,6 +213,13 @@ class FakeSlack:
             return web.Response(status=503, text="upstream connect error")
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        if method == "chat.postMessage" and self.post_gap_s:
+            team, now = self.team_of(bearer) or TEAM, time.monotonic()
+            if now - self._last_post.get(team, float("-inf")) < self.post_gap_s:
+                self.rate_limited += 1
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": "1"})
+            self._last_post[team] = now
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -301,6 +314,8 @@ class FakeSlack:
             message["thread_ts"] = p["thread_ts"]
         if p.get("blocks"):
             message["blocks"] = _blocks(p["blocks"])
+        if p.get("metadata"):
+            message["metadata"] = json.loads(p["metadata"]) if isinstance(p["metadata"], str) else p["metadata"]
         self.add_message(channel, message)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
@@ -343,7 +358,19 @@ class FakeSlack:
         latest = float(p.get("latest") or "inf")
         found = [m for m in self.messages.get(str(p["channel"]), []) if float(m["ts"]) <= latest]
         found.sort(key=lambda m: -float(m["ts"]))
+        if str(p.get("include_all_metadata")).lower() not in ("true", "1"):  # Slack leaves metadata out then
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
         return {"ok": True, "messages": found[: int(p.get("limit") or 100)], "has_more": False}
+
+    def _conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p["channel"])
+        if channel not in self.members:
+            return self._fail("channel_not_found")
+        start = int(p.get("cursor") or 0)
+        size = min(int(p.get("limit") or 100), self.members_page)
+        page = self.members[channel][start:start + size]
+        more = start + size < len(self.members[channel])
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": str(start + size) if more else ""}}
 
     def _files_info(self, p: dict[str, Any]) -> dict[str, Any]:
         found = self.files.get(str(p["file"]))

@@ -27,7 +27,9 @@ def texts(view: dict[str, Any]) -> str:
     for block in view["blocks"]:
         if "text" in block:
             found.append(block["text"]["text"])
-        found += [e["text"] for e in block.get("elements", []) if "text" in e]
+        for element in block.get("elements", []):
+            text = element.get("text")
+            found += [text["text"] if isinstance(text, dict) else text] if text else []
     return "\n".join(found)
 
 

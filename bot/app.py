@@ -23,6 +23,8 @@ from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
 from bot.errors import UserError
+from bot.export.publish import Exports
+from bot.export.routes import ExportRoutes
 from bot.followups import FollowUps
 from bot.gallery.publish import Galleries
 from bot.gallery.routes import GalleryRoutes
@@ -129,6 +131,7 @@ class Core:
     admin: WorkspaceAdmin
     campaigns: CampaignDesk
     campaign_worker: CampaignWorker
+    exports: Exports
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
     galleries: Galleries | None = None
 
@@ -142,6 +145,9 @@ class Core:
         routes = [*callback_routes(inbox), *installers]
         if self.galleries is not None:
             routes.append(GalleryRoutes(self.galleries, self.blobs).install)
+        if self.exports.base_url is not None:
+            days = self.settings.result_retention_days
+            routes.append(ExportRoutes(self.exports, self.blobs, retention_days=days).install)
         return create_web_app(self.store, lambda: self.runner.busy, routes, platforms)
 
     def add_surface(self, surface: ChatSurface) -> None:
@@ -302,7 +308,8 @@ async def build_core(
     return Core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
         surface_map, metrics, photo_reader, quotas, admin, CampaignDesk(store, admin, campaign_worker.wake),
-        campaign_worker, http_clients, gallery_links,
+        campaign_worker, Exports(store, store, store, store, admin, base_url=settings.public_base_url),
+        http_clients, gallery_links,
     )
 
 
@@ -359,9 +366,11 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         admin=core.admin,
         homes=HomePages(core.service, core.store, core.admin, core.campaigns),
         campaigns=core.campaigns,
+        exports=core.exports,
     )
     core.add_surface(adapter.surface)
     core.campaign_worker.messengers[adapter.surface.name] = adapter.messenger
+    core.exports.directories[adapter.surface.name] = adapter.people
     return adapter
 
 
@@ -381,6 +390,8 @@ def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
         follow_ups=core.follow_ups,
         downloader=core.downloader,
         admin=core.admin,
+        exports=core.exports,
     )
     core.add_surface(adapter.surface)
+    core.exports.directories[adapter.surface.name] = adapter.people
     return adapter

@@ -157,6 +157,22 @@ class CampaignMessenger(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone as their chat platform names them: the name people see, and their id there."""
+
+    name: str
+    user_id: str
+
+
+class PeopleDirectory(Protocol):
+    """A chat platform's answer to: who are these people (by owner key)?"""
+
+    async def people(self, owners: Sequence[str]) -> dict[str, Person]:
+        """Each owner's name and platform id (an owner the platform cannot name gets their id for a name)."""
+        ...
+
+
 class ExclusiveConnection(Protocol):
     """A connection only one process of a deployment may keep at a time (a chat gateway)."""
 

@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.brand_kit import BrandKit
 from bot.campaigns.model import Campaign, DueStep, Invitee, RosterLine, Step, StepState
 from bot.jobs import (
+    ExportLink,
     Favourite,
     GalleryLink,
     Job,
@@ -442,6 +443,18 @@ class CampaignStore(Protocol):
         ...
 
 
+class ExportLinks(Protocol):
+    """Links to workspaces' favourites exports, found by the hash of their token (`bot.export`)."""
+
+    async def add_export_link(self, link: ExportLink, now: float) -> None:
+        """Record a newly issued link (and drop the ones expired by `now`)."""
+        ...
+
+    async def export_link(self, token_hash: str, now: float) -> ExportLink | None:
+        """The link with this token hash, unless it has expired by `now`."""
+        ...
+
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -462,6 +475,7 @@ class JobStore(
     Favourites,
     WorkspaceRetention,
     CampaignStore,
+    ExportLinks,
     Connection,
     Protocol,
 ):

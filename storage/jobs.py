@@ -18,6 +18,7 @@ from bot.options import Options
 from storage.brand_kits import SqliteBrandKits
 from storage.campaigns import SqliteCampaigns
 from storage.charges import CONFIRM, SqliteCharges
+from storage.export_links import SqliteExportLinks
 from storage.favourites import SqliteFavourites
 from storage.intakes import SqliteIntakes
 from storage.limits import SqliteLimits
@@ -37,7 +38,7 @@ _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadli
 
 class SqliteJobStore(
     SqliteCharges, SqliteIntakes, SqliteLimits, SqliteFavourites, SqliteBrandKits, SqliteWorkspaceRetention,
-    SqliteCampaigns,
+    SqliteCampaigns, SqliteExportLinks,
 ):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
@@ -405,6 +406,7 @@ class SqliteJobStore(
             ("DELETE FROM user_settings WHERE owner = ?", (owner,)),
             ("DELETE FROM intakes WHERE owner = ?", (owner,)),
             ("DELETE FROM campaign_people WHERE owner = ?", (owner,)),
+            ("DELETE FROM export_links WHERE created_by = ?", (owner,)),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

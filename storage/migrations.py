@@ -219,4 +219,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX campaign_people_in_order ON campaign_people (campaign_id, seq);
     CREATE INDEX campaign_people_by_owner ON campaign_people (owner);
     """,
+    # 14: links to workspaces' favourites exports, by the hash of their token; they expire.
+    """
+    CREATE TABLE export_links (
+        token_hash TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        owner_prefix TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX export_links_by_expiry ON export_links (expires_at);
+    """,
 ]

@@ -15,9 +15,11 @@ from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_proc
 from adapters.discord.commands import install_commands
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
+from adapters.discord.people import DiscordPeople
 from adapters.discord.surface import DiscordThread, fit
 from bot.chat import ExclusiveConnection
 from bot.downloads import Downloader
+from bot.export.publish import Exports
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
@@ -39,6 +41,7 @@ class DiscordAdapter:
         self.client = client
         self.surface = surface
         self._token = token
+        self.people = DiscordPeople(client)  # names for the favourites export
         self._gateway: asyncio.Task[None] | None = None
         self._reconnecting = False
         self._stopping = False
@@ -60,13 +63,14 @@ class DiscordAdapter:
         follow_ups: FollowUps,
         downloader: Downloader,
         admin: WorkspaceAdmin,
+        exports: Exports,
     ) -> DiscordAdapter:
         """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
         client = HeadshotClient(guild_ids=guild_ids)
         surface = DiscordThread(client)
         client.follow_ups = DiscordFollowUps(follow_ups, surface)
-        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface), admin)
+        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface), admin, exports)
         return cls(client, surface, token)
 
     def install_routes(self, app: web.Application) -> None:

@@ -13,10 +13,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.intake import owner_key, workspace_key
+from adapters.discord.intake import OWNER_PREFIX, owner_key, workspace_key
 from adapters.discord.surface import fit
 from bot.brand_kit import BrandKit, parse_kit_words
 from bot.errors import UserError
+from bot.export.publish import Exports
 from bot.i18n import t
 from bot.workspace_admin import WorkspaceAdmin
 from bot.workspace_retention import KeepFor, describe_keep
@@ -29,6 +30,7 @@ ADMIN_HELP = {
     "lock": "Lock one look for everyone: give exactly one value of each",
     "photo_keep_hours": "Keep photos this many hours after their job ends (at most the bot's own setting)",
     "result_retention_days": "Keep headshots this many days (at most the bot's own setting)",
+    "export": "A link to one zip of everyone's favourite headshot (valid 24 hours)",
 }
 
 
@@ -48,7 +50,7 @@ def locale_of(interaction: discord.Interaction) -> str | None:
     return str(interaction.locale.value) if interaction.locale else None
 
 
-def admin_commands(admin: WorkspaceAdmin) -> list[Any]:
+def admin_commands(admin: WorkspaceAdmin, exports: Exports) -> list[Any]:
     """`/headshot-admin`."""
 
     @app_commands.command(name="headshot-admin", description="Server admins: the brand kit for everyone's headshots")
@@ -63,11 +65,15 @@ def admin_commands(admin: WorkspaceAdmin) -> list[Any]:
         lock: bool | None = None,
         photo_keep_hours: float | None = None,
         result_retention_days: float | None = None,
+        export: bool | None = None,
     ) -> None:
         locale = locale_of(interaction)
         workspace = workspace_key(interaction.guild_id)
         if workspace is None:
             await _answer(interaction, t(locale, "A brand kit belongs to a server: use /headshot-admin in one."))
+            return
+        if export:
+            await _export(interaction, exports, workspace, locale)
             return
         given = {"style": styles, "background": backgrounds, "attire": attire, "aspect_ratio": aspect_ratios}
         keep = KeepFor(photo_keep_hours, result_retention_days)
@@ -110,6 +116,31 @@ def admin_commands(admin: WorkspaceAdmin) -> list[Any]:
         await _answer(interaction, text)
 
     return [headshot_admin]
+
+
+async def _export(interaction: discord.Interaction, exports: Exports, workspace: str, locale: str | None) -> None:
+    """A new link to one zip of everyone's favourite in the server."""
+    try:
+        url = await exports.issue(
+            workspace=workspace,
+            owner_prefix=OWNER_PREFIX,
+            surface="discord",
+            asker=DiscordAdminCheck(interaction),
+            by=owner_key(interaction.user.id),
+            locale=locale,
+        )
+    except UserError as exc:
+        await _answer(interaction, str(exc))
+        return
+    await _answer(
+        interaction,
+        t(
+            locale,
+            "Everyone's favourite headshot in one zip, with people.csv; the link works "
+            "for 24 hours, for anyone who has it: {url}",
+            url=url,
+        ),
+    )
 
 
 async def _answer(interaction: discord.Interaction, text: str) -> None:

@@ -14,6 +14,7 @@ from adapters.discord.attachments import looks_like_image
 from adapters.discord.intake import DiscordIntake, owner_key, workspace_key
 from bot.catalog import ProviderChoice
 from bot.errors import UserError
+from bot.export.publish import Exports
 from bot.intake import START_FAILED
 from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
 from bot.photos import NAMED_TYPES
@@ -76,9 +77,11 @@ def describe_defaults(options: Options, provider: str) -> str:
     )
 
 
-def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake, admin: WorkspaceAdmin) -> None:
+def install_commands(
+    tree: Tree, service: HeadshotService, intake: DiscordIntake, admin: WorkspaceAdmin, exports: Exports
+) -> None:
     """Add every command to the tree (synced to Discord at login)."""
-    for command in (*job_commands(service, intake), *account_commands(service), *admin_commands(admin)):
+    for command in (*job_commands(service, intake), *account_commands(service), *admin_commands(admin, exports)):
         tree.add_command(command)
     tree.error(answer_failure)
 

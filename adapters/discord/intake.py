@@ -32,9 +32,12 @@ _CANNOT_MESSAGE_USER = 50007  # the person allows no direct messages from the bo
 STARTING = "⏳ Starting your headshots…"
 
 
+OWNER_PREFIX = "discord:"  # every Discord owner key starts with it (a user is the same in every server)
+
+
 def owner_key(user_id: int) -> str:
     """The core's owner key for a Discord user."""
-    return f"discord:{user_id}"
+    return f"{OWNER_PREFIX}{user_id}"
 
 
 def workspace_key(guild_id: int | None) -> str | None:

@@ -21,6 +21,7 @@ from adapters.slack.campaign_messages import SlackCampaignMessenger
 from adapters.slack.campaigns import register_campaigns
 from adapters.slack.commands import register_commands
 from adapters.slack.context import ListenerContext
+from adapters.slack.export import register_export
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.followups import register_follow_ups
 from adapters.slack.home import register_home
@@ -43,6 +44,7 @@ from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.campaigns.desk import CampaignDesk
 from bot.chat import ExclusiveConnection
+from bot.export.publish import Exports
 from bot.followups import FollowUps
 from bot.home import HomePages
 from bot.intake import JobIntake
@@ -113,6 +115,7 @@ class SlackAdapter:
         admin: WorkspaceAdmin,
         homes: HomePages,
         campaigns: CampaignDesk,
+        exports: Exports,
         oauth: OAuthConfig | None = None,
         on_rate_limited: Callable[[], None] = lambda: None,
     ) -> None:
@@ -163,6 +166,7 @@ class SlackAdapter:
         register_admin(self.app, self.listeners)
         self.home = register_home(self.app, self.listeners, homes)
         register_campaigns(self.app, self.listeners, campaigns)
+        register_export(self.app, self.listeners, exports)
         self.messenger = SlackCampaignMessenger(self.workspaces)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.campaigns import NEW_ACTION
 from adapters.slack.context import ListenerContext
+from adapters.slack.export import export_button
 from adapters.slack.intake import owner_key, workspace_key
 from adapters.slack.people import SlackAdminCheck
 from adapters.slack.rosters import roster_blocks
@@ -85,8 +86,12 @@ def home_view(page: HomePage, locale: str | None = None) -> dict[str, Any]:
 
 def admin_buttons(locale: str | None) -> list[dict[str, Any]]:
     """What an admin can start from their Home tab."""
-    return [{"type": "button", "action_id": NEW_ACTION, "text": {"type": "plain_text", "text": t(
-        locale, "Start a campaign")}}]
+    start = {
+        "type": "button",
+        "action_id": NEW_ACTION,
+        "text": {"type": "plain_text", "text": t(locale, "Start a campaign")},
+    }
+    return [start, export_button(locale)]
 
 
 class HomeDebounce:

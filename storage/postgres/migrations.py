@@ -201,6 +201,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX campaign_people_in_order ON campaign_people (campaign_id, seq);
     CREATE INDEX campaign_people_by_owner ON campaign_people (owner);
     """,
+    # 6: links to workspaces' favourites exports, by the hash of their token; they expire.
+    """
+    CREATE TABLE export_links (
+        token_hash text PRIMARY KEY,
+        workspace text NOT NULL,
+        owner_prefix text NOT NULL,
+        surface text NOT NULL,
+        created_by text NOT NULL,
+        expires_at double precision NOT NULL
+    );
+    CREATE INDEX export_links_by_expiry ON export_links (expires_at);
+    """,
 ]
 
 

@@ -11,6 +11,7 @@ from storage.postgres.brand_kits import PostgresBrandKits
 from storage.postgres.campaigns import PostgresCampaigns
 from storage.postgres.charges import PostgresCharges
 from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
+from storage.postgres.export_links import PostgresExportLinks
 from storage.postgres.favourites import PostgresFavourites
 from storage.postgres.installations import PostgresInstallations
 from storage.postgres.intakes import PostgresIntakes
@@ -26,6 +27,7 @@ PING_TIMEOUT_S = 2.0
 class PostgresStore(
     PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations,
     PostgresFavourites, PostgresBrandKits, PostgresWorkspaceRetention, PostgresCampaigns,
+    PostgresExportLinks,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,9 +147,12 @@ class CampaignMessenger(Protocol):
 
     min_interval_s: float
 
-    async def send(self, person: ThreadAddress, message: CampaignMessage) -> None:
-        """Send `message` to the person as a direct message from the bot; raises `RateLimited`, `Unreachable`,
-        or anything else for a failure after which the message may or may not have arrived."""
+    async def send(
+        self, person: ThreadAddress, message: CampaignMessage, ready: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Send `message` to the person as a direct message from the bot, awaiting `ready()` (the worker's
+        pacing) right before the message itself goes out; raises `RateLimited`, `Unreachable`, or anything
+        else for a failure after which the message may or may not have arrived."""
         ...
 
     async def was_sent(self, person: ThreadAddress, key: str) -> bool:

@@ -26,11 +26,12 @@ class FileBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._resolved_root = root.resolve()  # resolved once: every key is checked against it
 
     def _path(self, key: str) -> Path:
         """The file behind a key; refuses keys that would leave the store."""
         candidate = (self.root / key).resolve()
-        root = self.root.resolve()
+        root = self._resolved_root
         if root not in candidate.parents:
             raise ValueError(f"blob key outside the store: {key!r}")
         return candidate

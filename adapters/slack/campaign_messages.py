@@ -10,6 +10,7 @@ failure leaves the step to be looked for before it is sent again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -81,9 +82,12 @@ class SlackCampaignMessenger:
             raise self._refusal(exc) from None
         return client, str(answer["channel"]["id"])
 
-    async def send(self, person: ThreadAddress, message: CampaignMessage) -> None:
-        """Post the message in the person's conversation with the bot."""
+    async def send(
+        self, person: ThreadAddress, message: CampaignMessage, ready: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Post the message in the person's conversation with the bot, once `ready()` says it may go."""
         client, channel = await self._conversation(person)
+        await ready()
         once = AsyncWebClient(
             token=client.token,
             base_url=client.base_url,

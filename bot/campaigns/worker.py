@@ -121,10 +121,11 @@ class CampaignWorker:
                 await self._store.set_step(campaign.id, owner, due.step, StepState.POSTED, self.clock())
                 return 1
         message = await self._message(due)
-        await self._pace(campaign.workspace, messenger.min_interval_s)
         await self._store.set_step(campaign.id, owner, due.step, StepState.STARTED, self.clock())
         try:
-            await messenger.send(due.person.invitee.address, message)
+            await messenger.send(
+                due.person.invitee.address, message, lambda: self._pace(campaign.workspace, messenger.min_interval_s)
+            )
         except RateLimited as limited:
             self._next_slot[campaign.workspace] = time.monotonic() + limited.retry_after
             await self._store.set_step(campaign.id, owner, due.step, None, self.clock())  # nothing was sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -16,6 +17,8 @@ from bot.gallery.zipstream import ZipEntry
 from bot.ports import BlobStore
 
 CSV_NAME = "people.csv"
+WHOLE_BYTES = 4 * 1024 * 1024  # a file up to this size is read in one go
+READ_AHEAD_BYTES = 8 * 1024 * 1024
 MAX_NAME_CHARS = 60
 _UNSAFE = re.compile(r"[^\w-]+")
 # A spreadsheet reads a cell starting with one of these as a formula: such a name is written quoted.
@@ -61,11 +64,41 @@ def people_csv(favourites: Sequence[ExportedFavourite]) -> bytes:
 
 
 def zip_entries(favourites: Sequence[ExportedFavourite], blobs: BlobStore) -> list[ZipEntry]:
-    """The zip's entries: `people.csv` first, then every favourite, each read from the blob store as it is sent."""
+    """The zip's entries: `people.csv` first, then every favourite, each read from the blob store as it is sent
+    (a headshot-sized one whole, while the one before it is being sent; a large one in chunks)."""
     table = people_csv(favourites)
+    small = [item.size if item.size <= WHOLE_BYTES else READ_AHEAD_BYTES + 1 for item in favourites]
+    reads = _ReadAhead(blobs, [item.blob_key for item in favourites], small)
     entries = [ZipEntry(CSV_NAME, len(table), _bytes(table))]
-    entries += [ZipEntry(item.filename, item.size, _stream(blobs, item.blob_key)) for item in favourites]
+    for n, item in enumerate(favourites):
+        chunks = reads.chunks(n) if item.size <= WHOLE_BYTES else _stream(blobs, item.blob_key)
+        entries.append(ZipEntry(item.filename, item.size, chunks))
     return entries
+
+
+class _ReadAhead:
+    """Reads the files in order, the next few while the current one is being sent: opening and reading a
+    file costs a trip to a thread, which several files in flight share. At most `READ_AHEAD_BYTES` wait."""
+
+    def __init__(self, blobs: BlobStore, keys: list[str], sizes: list[int]) -> None:
+        self._blobs = blobs
+        self._keys = keys
+        self._sizes = sizes
+        self._pending: dict[int, asyncio.Task[bytes]] = {}
+        self._next = 0  # the first file not asked for yet
+
+    def chunks(self, n: int) -> Callable[[], AsyncIterator[bytes]]:
+        async def read() -> AsyncIterator[bytes]:
+            task = self._pending.pop(n, None) or asyncio.ensure_future(self._blobs.get(self._keys[n]))
+            self._next = max(self._next, n + 1)
+            ahead = sum(self._sizes[m] for m in self._pending)
+            while self._next < len(self._keys) and ahead + self._sizes[self._next] <= READ_AHEAD_BYTES:
+                self._pending[self._next] = asyncio.ensure_future(self._blobs.get(self._keys[self._next]))
+                ahead += self._sizes[self._next]
+                self._next += 1
+            yield await task
+
+        return read
 
 
 def _bytes(data: bytes) -> Callable[[], AsyncIterator[bytes]]:

@@ -19,6 +19,7 @@ from bot.gallery.zipstream import zip_size, zip_stream
 from bot.ports import BlobStore
 
 ZIP_NAME = "headshots-favourites.zip"
+WRITE_BYTES = 1024 * 1024
 
 
 class ExportRoutes:
@@ -68,8 +69,13 @@ class ExportRoutes:
         if request.method == "HEAD":
             return response
         stamp = datetime.now(UTC).timetuple()[:6]
+        pending = bytearray()  # many small pieces (headers, descriptors) go out as one write
         async with aclosing(zip_stream(entries, stamp)) as chunks:
             async for chunk in chunks:
-                await response.write(chunk)
+                pending += chunk
+                if len(pending) >= WRITE_BYTES:
+                    await response.write(bytes(pending))
+                    pending.clear()
+        await response.write(bytes(pending))
         await response.write_eof()
         return response

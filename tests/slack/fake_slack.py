@@ -74,10 +74,12 @@ class FakeSlack:
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their published home view
     members: dict[str, list[str]] = field(default_factory=dict)  # channel id -> its members' user ids
     members_page: int = 200  # conversations.members answers at most this many per page
-    # chat.postMessage answers 429 (Retry-After: 1) when a team's posts come closer together than this
+    # chat.postMessage answers 429 (Retry-After: 1) when a team posts faster than one message per
+    # `post_gap_s` on average, beyond a burst of `post_burst` (a token bucket, as Slack allows short bursts)
     post_gap_s: float = 0.0
+    post_burst: float = 3.0
     rate_limited: int = 0
-    _last_post: dict[str, float] = field(default_factory=dict)
+    _post_tokens: dict[str, tuple[float, float]] = field(default_factory=dict)  # team -> (tokens, at)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -215,11 +217,14 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": self.errors[method]})
         if method == "chat.postMessage" and self.post_gap_s:
             team, now = self.team_of(bearer) or TEAM, time.monotonic()
-            if now - self._last_post.get(team, float("-inf")) < self.post_gap_s:
+            tokens, at = self._post_tokens.get(team, (self.post_burst, now))
+            tokens = min(self.post_burst, tokens + (now - at) / self.post_gap_s)
+            if tokens < 1:
+                self._post_tokens[team] = (tokens, now)
                 self.rate_limited += 1
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                          headers={"Retry-After": "1"})
-            self._last_post[team] = now
+            self._post_tokens[team] = (tokens - 1, now)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})

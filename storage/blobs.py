@@ -73,7 +73,11 @@ class FileBlobStore:
 
     async def get(self, key: str) -> bytes:
         """The bytes stored under `key`."""
-        return await asyncio.to_thread(self._path(key).read_bytes)
+        return await asyncio.to_thread(self._read, key)
+
+    def _read(self, key: str) -> bytes:
+        # Resolving the key stats each folder of its path: done on the thread too, not on the event loop.
+        return self._path(key).read_bytes()
 
     async def stream(self, key: str) -> AsyncIterator[bytes]:
         """The file in chunks, read off the event loop."""

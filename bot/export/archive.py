@@ -18,7 +18,7 @@ from bot.ports import BlobStore
 
 CSV_NAME = "people.csv"
 WHOLE_BYTES = 4 * 1024 * 1024  # a file up to this size is read in one go
-READ_AHEAD_BYTES = 8 * 1024 * 1024
+READ_AHEAD_BYTES = 2 * 1024 * 1024
 MAX_NAME_CHARS = 60
 _UNSAFE = re.compile(r"[^\w-]+")
 # A spreadsheet reads a cell starting with one of these as a formula: such a name is written quoted.

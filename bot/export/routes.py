@@ -19,7 +19,7 @@ from bot.gallery.zipstream import zip_size, zip_stream
 from bot.ports import BlobStore
 
 ZIP_NAME = "headshots-favourites.zip"
-WRITE_BYTES = 1024 * 1024
+WRITE_BYTES = 256 * 1024
 
 
 class ExportRoutes:

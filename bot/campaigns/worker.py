@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from bot.campaigns.model import DueStep, Step, StepState
 from bot.campaigns.words import invitation, open_button, reminder
-from bot.chat import CampaignMessage, CampaignMessenger, RateLimited, Unreachable
+from bot.chat import CampaignMessage, CampaignMessenger, RateLimited, ThreadGone, Unreachable
 from bot.ports import CampaignStore
 from bot.workspace_admin import WorkspaceKits
 
@@ -113,6 +113,9 @@ class CampaignWorker:
             await self._pace(campaign.workspace, messenger.min_interval_s)
             try:
                 arrived = await messenger.was_sent(due.person.invitee.address, due.key)
+            except ThreadGone:  # the workspace removed the app: nobody there can be reached
+                await self._store.set_step(campaign.id, owner, due.step, StepState.FAILED, self.clock())
+                return 1
             except Exception as exc:  # asked again next time
                 log.warning("campaigns: could not look for a message sent before (%s)", exc)
                 return 0
@@ -130,7 +133,7 @@ class CampaignWorker:
             self._next_slot[campaign.workspace] = time.monotonic() + limited.retry_after
             await self._store.set_step(campaign.id, owner, due.step, None, self.clock())  # nothing was sent
             return 1
-        except Unreachable as exc:
+        except (Unreachable, ThreadGone) as exc:
             log.info("campaigns: someone cannot be reached (%s)", exc)
             await self._store.set_step(campaign.id, owner, due.step, StepState.FAILED, self.clock())
             return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.brand_kit import BrandKit
 from bot.campaigns.model import Roster, RosterLine
 from bot.dates import day
-from bot.i18n import t
+from bot.i18n import t, tn
 
 
 def invitation(locale: str | None, name: str, deadline: float, kit: BrandKit) -> str:
@@ -50,14 +50,15 @@ def where_they_are(locale: str | None, line: RosterLine) -> str:
 
 
 def roster_counts(locale: str | None, roster: Roster) -> str:
-    """ "Headshot day (until 12 December 2026): 20 people · 18 invited · 9 sent photos · 7 delivered · 4 favourites"."""
+    """ "Headshot day (until 12 December 2026): 20 people · 18 invited · 9 sent photos · 7 delivered ·
+    4 picked a favourite"."""
     return t(
         locale,
-        "{name} (until {deadline}): {total} people · {invited} invited · {sent} sent photos · "
+        "{name} (until {deadline}): {people} · {invited} invited · {sent} sent photos · "
         "{delivered} delivered · {favourite} picked a favourite",
         name=roster.campaign.name,
         deadline=day(locale, roster.campaign.deadline),
-        total=len(roster.people),
+        people=tn(locale, "1 person", "{n} people", len(roster.people)),
         invited=roster.count("invited"),
         sent=roster.count("photos_sent"),
         delivered=roster.count("delivered"),

@@ -237,3 +237,21 @@ async def test_forgetting_oneself_leaves_the_roster(harness: SlackHarness) -> No
     await start_campaign(harness, channel=None, people=["U0USER", "U0BEA"])
     await harness.core.service.forget("slack:T0TEAM:U0USER")
     assert [line.invitee.owner for line in (await roster(harness)).people] == ["slack:T0TEAM:U0BEA"]
+
+
+async def test_the_home_tabs_button_opens_the_campaign_modal_and_admin_shows_the_roster(harness: SlackHarness) -> None:
+    await start_campaign(harness, channel=None, people=["U0ADA"])
+    await harness.core.campaign_worker.run_until_idle()
+    body = payload("block_actions_button")
+    body["container"] = {"type": "view", "view_id": "V0HOME0001"}
+    body["actions"] = [{**body["actions"][0], "action_id": "headshot_campaign_new", "value": None}]
+    assert (await harness.interact(body)).status == 200
+    await harness.settle()
+    assert opened_views(harness)[-1]["callback_id"] == "headshot_campaign"
+
+    await harness.command("admin")
+    await harness.settle()
+    admin = opened_views(harness)[-1]
+    assert admin["callback_id"] == "headshot_admin"
+    shown = texts(admin)
+    assert "1 person · 1 invited · 0 sent photos" in shown and "<@U0ADA> — invited" in shown

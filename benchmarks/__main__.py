@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "pg_claim": ("benchmarks.pg_claim", 60, 30),
     "pg_replicas": ("benchmarks.pg_replicas", 300, 90),
     "pg_blobs": ("benchmarks.pg_blobs", 60, 30),
+    "rollout": ("benchmarks.rollout", 240, 90),
 }
 
 

@@ -7,6 +7,7 @@ Everything a press needs is in the store, so a button works after a restart and 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -46,15 +47,26 @@ MORE_LABEL = phrase("More like these")
 STYLE_LABEL = phrase("Another style")
 
 
-def follow_ups(job: Job, capabilities: Capabilities | None, locale: str | None = None) -> list[FollowUp]:
+def follow_ups(
+    job: Job,
+    capabilities: Capabilities | None,
+    locale: str | None = None,
+    allowed_styles: Collection[str] | None = None,
+) -> list[FollowUp]:
     """The follow-ups a job's status offers, labelled in `locale`: none until it is delivered; the style
-    menu only where the provider honours the style, listing the styles the job did not use."""
+    menu only where the provider honours the style, listing the styles the job did not use (of
+    `allowed_styles`, the workspace's brand kit, when given), and only when one is left."""
     if job.state is not JobState.DELIVERED:
         return []
     more = FollowUp(FollowUpKind.MORE, say(locale, MORE_LABEL), job.id)
     if capabilities is None or "style" not in capabilities.honours:
         return [more]
-    styles = tuple(Choice(s.value, label(locale, s)) for s in Style if s is not job.options.style)
+    styles = tuple(
+        Choice(s.value, label(locale, s)) for s in Style
+        if s is not job.options.style and (allowed_styles is None or s.value in allowed_styles)
+    )
+    if not styles:
+        return [more]
     return [more, FollowUp(FollowUpKind.STYLE, say(locale, STYLE_LABEL), job.id, styles)]
 
 

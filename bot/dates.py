@@ -64,3 +64,8 @@ def long_date_time(locale: str | None, moment: float) -> str:
     date = format_date(when.date(), format="long", locale=reader)
     pattern = str(reader.datetime_formats.get("medium", "{1}, {0}"))
     return pattern.replace("{1}", date).replace("{0}", clock_time(locale, moment)) + " UTC"
+
+
+def day(locale: str | None, moment: float) -> str:
+    """A UTC date as the reader writes it: "7 December 2026", "7. Dezember 2026", "2026年12月7日"."""
+    return str(format_date(datetime.fromtimestamp(moment, UTC).date(), format="long", locale=_reader(locale)))

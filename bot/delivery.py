@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AsyncExitStack
 from pathlib import PurePosixPath
 
@@ -163,16 +163,19 @@ def _outgoing(blobs: BlobStore, result: StoredResult) -> OutgoingFile:
 
 
 async def show_status(
-    surface: ChatSurface, job: Job, capabilities: Capabilities | None, links: Sequence[Link] = ()
+    surface: ChatSurface, job: Job, capabilities: Capabilities | None, links: Sequence[Link] = (),
+    allowed_styles: Collection[str] | None = None,
 ) -> None:
-    """Update the job's status message, with its buttons once it is delivered (the follow-ups, then
-    `links`, then the picks of its headshots); a failure here is logged, never fatal (the next update
-    tries again).
+    """Update the job's status message, with its buttons once it is delivered (the follow-ups, their
+    style menu within `allowed_styles` when given, then `links`, then the picks of its headshots); a
+    failure here is logged, never fatal (the next update tries again).
 
     `ThreadGone` is raised on: the job has nowhere left to go.
     """
     try:
-        buttons: list[Button] = [*follow_ups(job, capabilities, job.locale), *links, *result_picks(job)]
+        buttons: list[Button] = [
+            *follow_ups(job, capabilities, job.locale, allowed_styles), *links, *result_picks(job),
+        ]
         await surface.set_status(job.thread, status_text(job, capabilities), buttons)
     except ThreadGone:
         raise

@@ -43,6 +43,8 @@ from bot.ports import (
     ThreadGone,
 )
 from bot.results import ResultKeeper
+from bot.workspace_admin import WorkspaceKits
+from bot.workspace_retention import RetentionRules
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,11 @@ class JobEngine:
         metrics: Metrics | None = None,
         photo_keep_seconds: float = 0.0,
         galleries: Galleries | None = None,
+        kits: WorkspaceKits | None = None,
+        retention: RetentionRules | None = None,
     ) -> None:
+        self._kits = kits
+        self._retention = retention
         self._records = records
         self._results = results
         self._deliveries = deliveries
@@ -348,10 +354,20 @@ class JobEngine:
             else:
                 log.info("failed, %.1fs after it was accepted: %s", seconds, job.error)
             # A delivered job's photos stay for its follow-up buttons; the retention sweep removes them later.
-            if state is JobState.FAILED or self._photo_keep_seconds <= 0:
+            if state is JobState.FAILED or await self._photo_keep(job) <= 0:
                 await self._blobs.delete_prefix(photos_prefix(job.id))
                 await self._records.update(job.id, JobChange(photos_purged=True))
             await self._announce(job.id, links)
+
+    async def _photo_keep(self, job: Job) -> float:
+        """How long this job's photos stay after it ends: its workspace's keep, where shorter."""
+        if self._retention is None:
+            return self._photo_keep_seconds
+        try:
+            return min(self._photo_keep_seconds, await self._retention.photo_keep_seconds(job.workspace))
+        except Exception:  # the sweep still holds to the workspace's keep
+            log.warning("could not read the workspace's photo keep", exc_info=True)
+            return self._photo_keep_seconds
 
     async def _move(self, job: Job, state: JobState, *, expect: JobState) -> None:
         if await self._records.update(job.id, JobChange(state=state, attempts=0, not_before=0), expect=[expect]):
@@ -362,7 +378,13 @@ class JobEngine:
         job = await self._records.get(job_id)
         surface = self._surfaces.get(job.surface) if job else None
         if job is not None and surface is not None:
-            await show_status(surface, job, self._providers.capabilities(job.provider), links)
+            styles = None
+            if self._kits is not None and job.state is JobState.DELIVERED:
+                try:
+                    styles = (await self._kits.kit(job.workspace)).styles()
+                except Exception:  # the menu then offers every style; the intake still holds to the kit
+                    log.warning("could not read the brand kit for a status's style menu", exc_info=True)
+            await show_status(surface, job, self._providers.capabilities(job.provider), links, styles)
 
     async def _record_failure(self, job: Job, exc: Exception) -> bool:
         """Record a failed step's retry (or the job's end); if the store cannot take that either,

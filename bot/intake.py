@@ -1,12 +1,12 @@
 """How a request becomes a job: the one sequence every chat surface and the CLI go through.
 
-saved defaults under the explicit options → one of the user's job slots → the request's images
-held against the quotas → the photos' bytes (fetched by the adapter) → read and checked (a follow-up's
-kept photos were checked when first taken, and go on as they are) → the status message (opened by the
-adapter) → the job recorded, photos first, its row confirming the hold → its first status. Every
-refusal is a `RequestError` (or the `UserError` of a photo or a download) carrying one sentence for
-the user; `check` gives the problems of a form, each with the field it belongs to, before anything
-is fetched.
+saved defaults under the explicit options → fitted to the workspace's brand kit → one of the
+user's job slots → the request's images held against the quotas → the photos' bytes (fetched by
+the adapter) → read and checked (a follow-up's kept photos were checked when first taken, and go on
+as they are) → the status message (opened by the adapter) → the job recorded, photos first, its row
+confirming the hold → its first status. Every refusal is a `RequestError` (or the `UserError` of a
+photo or a download) carrying one sentence for the user; `check` gives the problems of a form, each
+with the field it belongs to, before anything is fetched.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from bot.ports import (
 from bot.quota_guard import QuotaExceeded, QuotaGuard, images_for
 from bot.quotas import Charge, quota_workspace
 from bot.request import Field, HeadshotRequest, Problem, RequestError, count_problem, photo_count_problem
+from bot.workspace_admin import WorkspaceKits
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,10 @@ class JobIntake:
         intakes: IntakeLog,
         max_jobs_per_user: int = 2,
         fault: Callable[[str], None] = lambda _point: None,
+        kits: WorkspaceKits | None = None,
     ) -> None:
         self._records = records
+        self._kits = kits
         self._intakes = intakes
         self._fault = fault
         self._blobs = blobs
@@ -151,6 +154,11 @@ class JobIntake:
             options, provider = await self._defaults.apply(ask.owner, ask.values, ask.provider)
         except OptionError as exc:
             raise RequestError(Problem(Field(exc.option), exc.message)) from None
+        if self._kits is not None:
+            kit = await self._kits.kit(quota_workspace(ask.owner, ask.workspace))
+            options = kit.fit(options, explicit(ask.values))
+            if (problem := kit.check(options, ask.locale)) is not None:
+                raise RequestError(problem)
         job_id = taken.id if taken else None
         async with self.job_slot(ask.owner, job_id), self.reserve(ask, options, provider, job_id) as reservation:
             if isinstance(photos, CheckedPhotos):
@@ -184,6 +192,7 @@ class JobIntake:
         values: Mapping[str, object],
         provider: str | None,
         workspace: str | None = None,
+        locale: str | None = None,
     ) -> tuple[Options, str, list[Problem]]:
         """A form's options and provider, and its problems (none when a job can start from it).
 
@@ -194,6 +203,11 @@ class JobIntake:
             options = Options.from_dict(values)
         except OptionError as exc:
             return Options(), name, [Problem(Field(exc.option), exc.message)]
+        if self._kits is not None:
+            kit = await self._kits.quick_kit(quota_workspace(owner, workspace))
+            options = kit.fit(options, explicit(values))
+            if (outside := kit.check(options, locale)) is not None:
+                return options, name, [outside]
         capabilities = self._catalog.capabilities(name)
         if capabilities is None:
             return options, name, [self._catalog.unknown(name)]
@@ -334,3 +348,8 @@ class JobIntake:
             "You already have {n} headshot jobs in progress; please wait for one to finish (the limit is {limit}).",
             busy, limit=self.max_jobs_per_user,
         ))
+
+
+def explicit(values: Mapping[str, object]) -> set[str]:
+    """The options a person gave themselves (not left to their defaults)."""
+    return {name for name, value in values.items() if value not in (None, "")}

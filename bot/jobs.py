@@ -134,3 +134,15 @@ class Favourite:
     job_id: str
     index: int
     chosen_at: float
+
+
+@dataclass(frozen=True)
+class ExportLink:
+    """One issued link to a workspace's favourites export, as stored: the hash of its token, never the token."""
+
+    token_hash: str
+    workspace: str
+    owner_prefix: str  # whose favourites: every owner key of the workspace starts with it
+    surface: str  # the chat surface that names the people
+    created_by: str
+    expires_at: float

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from bot.blob_keys import job_prefix
+from bot.brand_kit import BrandKit
 from bot.catalog import ProviderCatalog, ProviderChoice
 from bot.defaults import QUICK_READ_S, UserDefaults
 from bot.engine import JobEngine
@@ -17,6 +18,7 @@ from bot.quota_guard import QuotaGuard
 from bot.quotas import quota_workspace
 from bot.request import Capabilities
 from bot.usage import choice_note, usage_text
+from bot.workspace_admin import WorkspaceKits
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,9 @@ class HeadshotService:
         engine: JobEngine,
         quotas: QuotaGuard,
         seen: SeenKeys,
+        kits: WorkspaceKits | None = None,
     ) -> None:
+        self._kits = kits
         self._engine = engine
         self._quotas = quotas
         self._seen = seen
@@ -61,6 +65,12 @@ class HeadshotService:
         offered = self._catalog.choices
         left = await self._quotas.left(owner, quota_workspace(owner, workspace), [p.name for p in offered])
         return [ProviderChoice(p.name, p.capabilities, choice_note(left.get(p.name), locale)) for p in offered]
+
+    async def brand_kit(self, owner: str, workspace: str | None) -> BrandKit:
+        """The brand kit of the place a form is opened in (quickly: an open kit when the store is slow)."""
+        if self._kits is None:
+            return BrandKit()
+        return await self._kits.quick_kit(quota_workspace(owner, workspace))
 
     @property
     def limited(self) -> bool:

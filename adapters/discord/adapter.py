@@ -15,16 +15,19 @@ from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_proc
 from adapters.discord.commands import install_commands
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
+from adapters.discord.people import DiscordPeople
 from adapters.discord.picks import DiscordPicks, favourites_command
 from adapters.discord.status_lookup import end_status
 from adapters.discord.surface import DiscordThread, fit
 from bot.downloads import Downloader
+from bot.export.publish import Exports
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.picks import HeadshotPicks
 from bot.ports import ExclusiveConnection
 from bot.service import HeadshotService
+from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class DiscordAdapter:
         self.client = client
         self.surface = surface
         self._token = token
+        self.people = DiscordPeople(client)  # names for the favourites export
         self._gateway: asyncio.Task[None] | None = None
         self._reconnecting = False
         self._stopping = False
@@ -64,13 +68,15 @@ class DiscordAdapter:
         follow_ups: FollowUps,
         downloader: Downloader,
         picks: HeadshotPicks | None = None,
+        admin: WorkspaceAdmin,
+        exports: Exports,
     ) -> DiscordAdapter:
         """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
         client = HeadshotClient(guild_ids=guild_ids)
         surface = DiscordThread(client)
         client.follow_ups = DiscordFollowUps(follow_ups, surface)
-        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface))
+        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface), admin, exports)
         if picks is not None:
             client.picks = DiscordPicks(picks)
             client.tree.add_command(favourites_command(client.picks))

@@ -15,17 +15,20 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.admin import admin_commands
 from adapters.discord.attachments import looks_like_image
 from adapters.discord.intake import DiscordIntake, guild_workspace, owner_key
 from adapters.discord.translator import discord_locale, localized
 from bot.catalog import ProviderChoice
 from bot.errors import UserError
+from bot.export.publish import Exports
 from bot.i18n import phrase, phrase_n, say, t, tn
 from bot.intake import START_FAILED
 from bot.labels import defaults_line, label_phrase
 from bot.options import MAX_COUNT, MIN_COUNT, Options, members
 from bot.photos import NAMED_TYPES
 from bot.service import HeadshotService
+from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +85,11 @@ def count_choices() -> list[app_commands.Choice[int]]:
     ]
 
 
-def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake) -> None:
+def install_commands(
+    tree: Tree, service: HeadshotService, intake: DiscordIntake, admin: WorkspaceAdmin, exports: Exports
+) -> None:
     """Add every command to the tree (synced to Discord at login)."""
-    for command in (*job_commands(service, intake), *account_commands(service)):
+    for command in (*job_commands(service, intake), *account_commands(service), *admin_commands(admin, exports)):
         tree.add_command(command)
     tree.error(answer_failure)
 

@@ -54,9 +54,12 @@ def answers_only(interaction: discord.Interaction) -> bool:
     return interaction.context.private_channel or not interaction.is_guild_integration()
 
 
+OWNER_PREFIX = "discord:"  # every Discord owner key starts with it (a user is the same in every server)
+
+
 def owner_key(user_id: int) -> str:
     """The core's owner key for a Discord user."""
-    return f"discord:{user_id}"
+    return f"{OWNER_PREFIX}{user_id}"
 
 
 def guild_workspace(guild_id: int | None) -> str | None:

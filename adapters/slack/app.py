@@ -17,10 +17,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.slack.admin import register_admin
+from adapters.slack.campaign_messages import SlackCampaignMessenger
+from adapters.slack.campaigns import register_campaigns
 from adapters.slack.commands import register_commands
 from adapters.slack.context import ListenerContext
+from adapters.slack.export import register_export
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.followups import register_follow_ups
+from adapters.slack.home import register_home
 from adapters.slack.installations import SealedInstallationStore
 from adapters.slack.intake import Origin, SlackIntake, owner_key
 from adapters.slack.links import register_link_buttons
@@ -33,6 +38,7 @@ from adapters.slack.oauth import (
     oauth_settings,
     register_removal,
 )
+from adapters.slack.people import SlackPeople
 from adapters.slack.picks import SlackPicks, register_picks
 from adapters.slack.profile_photo import SlackProfilePhotos
 from adapters.slack.status_lookup import find_status
@@ -42,13 +48,17 @@ from adapters.slack.user_auth import SlackUserAuth, UserAuthConfig
 from adapters.slack.user_tokens import SlackUserTokens
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
+from bot.campaigns.desk import CampaignDesk
+from bot.export.publish import Exports
 from bot.followups import FollowUps
+from bot.home import HomePages
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.picks import HeadshotPicks
 from bot.ports import ExclusiveConnection, ThreadGone
 from bot.service import HeadshotService
 from bot.web import read_body
+from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +119,10 @@ class SlackAdapter:
         signing_secret: str | None,
         app_token: str | None = None,
         api_base_url: str = "https://slack.com/api/",
+        admin: WorkspaceAdmin,
+        homes: HomePages,
+        campaigns: CampaignDesk,
+        exports: Exports,
         oauth: OAuthConfig | None = None,
         on_rate_limited: Callable[[], None] = lambda: None,
         picks: HeadshotPicks | None = None,
@@ -161,12 +175,18 @@ class SlackAdapter:
             photos = SlackProfilePhotos(self.user_tokens, self.user_auth, api_base_url, self._session)
         self.surface = SlackThread(self.workspaces, self.transfer, profile_photos=photos is not None)
         slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface)
-        self.listeners = ListenerContext(service, intake, slack)
+        self.people = SlackPeople(self.workspaces)
+        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns)
         if picks is not None:
             self.listeners.picks = SlackPicks(picks, photos)
         self.app.error(answer_malformed)
         register_commands(self.app, self.listeners)
         register_submissions(self.app, self.listeners)
+        register_admin(self.app, self.listeners)
+        self.home = register_home(self.app, self.listeners, homes)
+        register_campaigns(self.app, self.listeners, campaigns)
+        register_export(self.app, self.listeners, exports)
+        self.messenger = SlackCampaignMessenger(self.workspaces)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
         register_follow_ups(self.app, self.listeners, follow_ups)

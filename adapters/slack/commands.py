@@ -9,11 +9,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.admin import open_admin_modal
+from adapters.slack.campaigns import open_campaign_modal
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import Origin
-from adapters.slack.modals import request_view, settings_view
+from adapters.slack.modals import settings_view
 from adapters.slack.picks import answer_privately
+from adapters.slack.request_modal import open_request_modal
 from adapters.slack.text import message_text
 from bot.errors import UserError
 from bot.i18n import t, tn
@@ -36,24 +39,15 @@ def help_text(locale: str | None) -> str:
         "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
         "• `/headshot settings` — your default options (private delivery too)\n"
         "• `/headshot favourites` — the headshots you marked with ★\n"
-        "• `/headshot forget` — delete everything stored about you",
+        "• `/headshot forget` — delete everything stored about you\n"
+        "• `/headshot admin` — for workspace admins: the brand kit everyone's headshots follow, and retention\n"
+        "• `/headshot campaign` — for workspace admins: invite a channel or some people to get their headshots",
     )
 
 
 def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the slash command and the message shortcut to the Bolt app."""
     service = shared.service
-
-    async def open_request_modal(
-        client: AsyncWebClient, trigger_id: str, origin: Origin, metadata: dict[str, Any], photos: int = 0
-    ) -> None:
-        owner, locale = origin.owner, origin.locale
-        (options, provider), choices = await asyncio.gather(
-            service.defaults(owner), service.choices(owner, origin.quota_workspace, locale)
-        )
-        view = request_view(choices, options, provider, {**metadata, "locale": locale}, upload=photos == 0,
-                            photo_count=photos, locale=locale)
-        await client.views_open(trigger_id=trigger_id, view=view)
 
     # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
     async def on_command(
@@ -63,7 +57,8 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         sub = words[0].lower() if words else ""
         origin = Origin(team=str(body.get("team_id")), user=str(body.get("user_id")),
                         channel=str(body.get("channel_id") or ""), installation_team=context.team_id)
-        if sub == "help" or sub not in ("", "status", "settings", "forget", "usage", "favourites", "favorites"):
+        known = ("", "status", "settings", "forget", "usage", "favourites", "favorites", "admin", "campaign")
+        if sub == "help" or sub not in known:
             # Answered in the acknowledgement itself: the language is asked for only briefly.
             locale = await shared.slack.locales.quickly(origin.installed_team, origin.user, client)
             unknown = f"{COMMAND} {words[0]}" if sub not in ("", "help") else None
@@ -74,6 +69,11 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         # Asked briefly: a modal must open while the trigger lives (3 s).
         origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
         try:
+            if sub in ("admin", "campaign"):  # for the workspace whose installation answers
+                trigger = str(body["trigger_id"])
+                opener = open_admin_modal if sub == "admin" else open_campaign_modal
+                await opener(shared, client, trigger, origin.installed_team, origin.user, body.get("channel_id"))
+                return
             await answer(sub, body, origin, respond, client)
         except UserError as exc:  # e.g. the store is away
             await respond(text=exc.say(origin.locale), response_type="ephemeral")
@@ -84,10 +84,12 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         owner, locale = origin.owner, origin.locale
         metadata = {"channel": body.get("channel_id"), "locale": locale}
         if sub == "":
-            await open_request_modal(client, str(body["trigger_id"]), origin, metadata)
+            await open_request_modal(shared, client, str(body["trigger_id"]), origin, metadata)
         elif sub == "settings":
-            options, provider = await service.defaults(owner)
-            view = settings_view(service.providers, options, provider, metadata, locale=locale)
+            (options, provider), kit = await asyncio.gather(
+                service.defaults(owner), service.brand_kit(owner, origin.quota_workspace)
+            )
+            view = settings_view(service.providers, kit.fit(options, ()), provider, metadata, locale=locale, kit=kit)
             await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
         elif sub == "usage":
             text = await service.usage(owner, origin.quota_workspace, locale)
@@ -125,7 +127,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             "thread_ts": message.get("thread_ts") or message.get("ts"),
             "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
         }
-        await open_request_modal(client, str(body["trigger_id"]), origin, metadata, photos=len(files))
+        await open_request_modal(shared, client, str(body["trigger_id"]), origin, metadata, photos=len(files))
 
     app.command(COMMAND)(on_command)
     app.shortcut(SHORTCUT)(on_shortcut)

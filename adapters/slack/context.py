@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.intake import SlackIntake
+from adapters.slack.people import SlackPeople
+from bot.campaigns.desk import CampaignDesk
 from bot.intake import JobIntake
 from bot.service import HeadshotService
+from bot.workspace_admin import WorkspaceAdmin
 
 if TYPE_CHECKING:
     from adapters.slack.picks import SlackPicks
@@ -56,5 +59,8 @@ class ListenerContext:
     service: HeadshotService
     intake: JobIntake
     slack: SlackIntake
+    people: SlackPeople
+    admin: WorkspaceAdmin
+    campaigns: CampaignDesk
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     picks: SlackPicks | None = None  # favourites and profile photos, when the core offers them

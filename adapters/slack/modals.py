@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.files import SlackFile
+from bot.brand_kit import BrandKit
 from bot.catalog import ProviderChoice
 from bot.i18n import say, t, tn
 from bot.labels import label, option_name
-from bot.options import MAX_COUNT, MAX_PROMPT_CHARS, MIN_COUNT, Options, members
+from bot.options import MAX_COUNT, MAX_PROMPT_CHARS, MIN_COUNT, Options, choices, members
 from bot.photos import ACCEPTED_SUFFIXES
 
 REQUEST_CALLBACK = "headshot_request"
@@ -60,24 +61,31 @@ def choice_label(choice: ProviderChoice) -> str:
     return f"{label} — {choice.left}" if choice.left else label
 
 
-def _values(name: str, locale: str | None) -> list[dict[str, Any]]:
+def _values(name: str, locale: str | None, kit: BrandKit) -> list[dict[str, Any]]:
     if name == "count":
         return [_option(str(n), tn(locale, "1 headshot", "{n} headshots", n)) for n in range(MIN_COUNT, MAX_COUNT + 1)]
-    return [_option(member.value, label(locale, member)) for member in members(name)]
+    allowed = set(kit.narrow(name, choices(name)))
+    return [_option(member.value, label(locale, member)) for member in members(name) if member.value in allowed]
 
 
 def option_blocks(
-    providers: Sequence[ProviderChoice], options: Options, provider: str, locale: str | None = None
+    providers: Sequence[ProviderChoice],
+    options: Options,
+    provider: str,
+    locale: str | None = None,
+    kit: BrandKit | None = None,
 ) -> list[dict[str, Any]]:
-    """The provider select, one select per option, the optional prompt and the private-delivery checkbox,
-    labelled in the reader's language (the values stay the options' own)."""
+    """The provider select, one select per option (only the values of the workspace's brand kit), the
+    optional prompt and the private-delivery checkbox, labelled in the reader's language (the values
+    stay the options' own); `options` should already fit the kit."""
     provider_options = [
         _option(p.name, choice_label(p), say(locale, p.capabilities.description)) for p in providers
     ]
     blocks = [_select(PROVIDER_BLOCK, provider_options, provider, locale)]
     current = options.to_dict()
+    kit = kit or BrandKit()
     for name in SELECT_BLOCKS:
-        blocks.append(_select(name, _values(name, locale), str(current[name]), locale))
+        blocks.append(_select(name, _values(name, locale, kit), str(current[name]), locale))
     prompt: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": PROMPT_BLOCK,
@@ -100,7 +108,7 @@ def option_blocks(
 
 def request_view(
     providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any], *,
-    upload: bool, photo_count: int = 0, locale: str | None = None,
+    upload: bool, photo_count: int = 0, locale: str | None = None, kit: BrandKit | None = None,
 ) -> dict[str, Any]:
     """The "Make headshots" modal: an upload field (or a note about the message's photos) and the options."""
     if upload:
@@ -122,13 +130,13 @@ def request_view(
         "submit": _text(t(locale, "Make headshots"), 24),
         "close": _text(t(locale, "Cancel"), 24),
         "private_metadata": encode_metadata(metadata),
-        "blocks": [first, *option_blocks(providers, options, provider, locale)],
+        "blocks": [first, *option_blocks(providers, options, provider, locale, kit)],
     }
 
 
 def settings_view(
     providers: Sequence[ProviderChoice], options: Options, provider: str, metadata: dict[str, Any], *,
-    locale: str | None = None,
+    locale: str | None = None, kit: BrandKit | None = None,
 ) -> dict[str, Any]:
     """The modal for a user's default options."""
     return {
@@ -138,7 +146,7 @@ def settings_view(
         "submit": _text(t(locale, "Save"), 24),
         "close": _text(t(locale, "Cancel"), 24),
         "private_metadata": encode_metadata(metadata),
-        "blocks": option_blocks(providers, options, provider, locale),
+        "blocks": option_blocks(providers, options, provider, locale, kit),
     }
 
 

@@ -20,6 +20,7 @@ from bot.i18n import phrase
 from bot.jobs import Job, JobState, numbered_results
 from bot.ports import BlobStore, Favourites, GalleryLinks, JobRecords, Link, ResultLog
 from bot.request import Capabilities
+from bot.workspace_retention import RetentionRules
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,9 @@ class Galleries:
         retention_seconds: float,
         capabilities: Callable[[str], Capabilities | None] = lambda _provider: None,
         clock: Callable[[], float] = time.time,
+        rules: RetentionRules | None = None,
     ) -> None:
+        self._rules = rules
         self._store = store
         self._blobs = blobs
         self.base_url = base_url.rstrip("/")
@@ -89,7 +92,8 @@ class Galleries:
         job = await self._store.get(link.job_id)
         if job is None or job.state is not JobState.DELIVERED:
             return None
-        kept_until = job.updated_at + self.retention_seconds
+        keep = self.retention_seconds if self._rules is None else await self._rules.result_keep_seconds(job.workspace)
+        kept_until = job.updated_at + keep
         if self._clock() >= kept_until:
             return None  # the sweep may not have run yet; the page ends on time all the same
         manifest = await self._manifest(job.id)

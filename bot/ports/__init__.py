@@ -19,7 +19,10 @@ from bot.ports.blobs import (
     BlobStore,
 )
 from bot.ports.chat import (
+    AdminCheck,
     Button,
+    CampaignMessage,
+    CampaignMessenger,
     ChatAdapter,
     ChatSurface,
     CheckedPhotos,
@@ -27,9 +30,13 @@ from bot.ports.chat import (
     ExclusiveConnection,
     Link,
     OutgoingFile,
+    PeopleDirectory,
+    Person,
     PhotoFetcher,
+    RateLimited,
     StatusOpener,
     ThreadGone,
+    Unreachable,
 )
 from bot.ports.installations import (
     Installations,
@@ -57,6 +64,7 @@ from bot.ports.replicas import (
     JobWakeups,
     SingletonLease,
 )
+from bot.ports.rollout import BrandKits, CampaignStore, ExportLinks, WorkspaceRetention
 from bot.ports.store import (
     Connection,
     DeliveryLog,
@@ -74,12 +82,17 @@ from bot.ports.store import (
 )
 
 __all__ = [
+    "AdminCheck",
     "BlobError",
     "BlobStore",
+    "BrandKits",
     "Button",
     "CallLog",
     "CallbackReceiver",
     "CallbackUrl",
+    "CampaignMessage",
+    "CampaignMessenger",
+    "CampaignStore",
     "ChatAdapter",
     "ChatSurface",
     "CheckedPhotos",
@@ -87,6 +100,7 @@ __all__ = [
     "DeliveryLog",
     "DirectMessagesClosed",
     "ExclusiveConnection",
+    "ExportLinks",
     "Favourites",
     "GalleryLinks",
     "Generated",
@@ -102,11 +116,14 @@ __all__ = [
     "Link",
     "OneTimeStates",
     "OutgoingFile",
+    "PeopleDirectory",
+    "Person",
     "PhotoFetcher",
     "Preferences",
     "Provider",
     "ProviderError",
     "QuotaLedger",
+    "RateLimited",
     "ResultImage",
     "ResultLog",
     "Retention",
@@ -117,5 +134,7 @@ __all__ = [
     "StatusOpener",
     "Submitted",
     "ThreadGone",
+    "Unreachable",
     "UserCredentials",
+    "WorkspaceRetention",
 ]

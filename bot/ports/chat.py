@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +126,76 @@ class StatusOpener(Protocol):
         `intake_id` is the id the request was written down under (None when it was not): the message
         carries it where the platform allows, so that a restart can find a status message whose address
         the process died before recording (`ChatAdapter.end_unrecorded_status`)."""
+        ...
+
+
+class AdminCheck(Protocol):
+    """An adapter's answer to one question about the person asking: are they an admin of the workspace
+    they ask in (Slack: an admin or owner of the team; Discord: Manage Server)? The rule that only
+    admins change a workspace's settings is the core's (`bot.workspace_admin`)."""
+
+    async def is_admin(self) -> bool:
+        """Whether the person is an admin of the workspace."""
+        ...
+
+
+@dataclass(frozen=True)
+class CampaignMessage:
+    """A campaign's message to one person: its words, the label of the button that opens the request,
+    the campaign it belongs to, and the key that finds it again in the conversation."""
+
+    text: str
+    button: str
+    campaign_id: str
+    key: str
+
+
+class RateLimited(Exception):
+    """The platform asked to wait `retry_after` seconds before the next message; it sent nothing."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class Unreachable(Exception):
+    """The person cannot get a direct message at all (deactivated, a bot); trying again will not help."""
+
+
+class CampaignMessenger(Protocol):
+    """A chat platform's direct messages for campaigns: one message to one person at a time.
+
+    `min_interval_s` is how far apart the platform wants such messages within one workspace.
+    """
+
+    min_interval_s: float
+
+    async def send(
+        self, person: ThreadAddress, message: CampaignMessage, ready: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Send `message` to the person as a direct message from the bot, awaiting `ready()` (the worker's
+        pacing) right before the message itself goes out; raises `RateLimited`, `Unreachable`, or anything
+        else for a failure after which the message may or may not have arrived."""
+        ...
+
+    async def was_sent(self, person: ThreadAddress, key: str) -> bool:
+        """Whether a message carrying `key` is already in the bot's direct messages with the person."""
+        ...
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone as their chat platform names them: the name people see, and their id there."""
+
+    name: str
+    user_id: str
+
+
+class PeopleDirectory(Protocol):
+    """A chat platform's answer to: who are these people (by owner key)?"""
+
+    async def people(self, owners: Sequence[str]) -> dict[str, Person]:
+        """Each owner's name and platform id (an owner the platform cannot name gets their id for a name)."""
         ...
 
 

@@ -23,6 +23,7 @@ from bot.jobs import (
 )
 from bot.ports.installations import Installations, OneTimeStates
 from bot.ports.limits import CallLog, QuotaLedger, SeenKeys, SlotHolds
+from bot.ports.rollout import BrandKits, CampaignStore, ExportLinks, WorkspaceRetention
 
 
 class JobQueue(Protocol):
@@ -268,6 +269,7 @@ class UserCredentials(Protocol):
         """Forget the credentials of every owner whose key starts with `prefix` (a workspace); how many."""
         ...
 
+
 class JobStore(
     JobQueue,
     JobRecords,
@@ -286,6 +288,10 @@ class JobStore(
     GalleryLinks,
     Favourites,
     UserCredentials,
+    BrandKits,
+    WorkspaceRetention,
+    CampaignStore,
+    ExportLinks,
     Connection,
     Protocol,
 ):

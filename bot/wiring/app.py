@@ -14,10 +14,14 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.campaigns.desk import CampaignDesk
+from bot.campaigns.worker import DEFAULT_STALE_S, CampaignWorker
 from bot.catalog import ProviderCatalog
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
+from bot.export.publish import Exports
+from bot.export.routes import ExportRoutes
 from bot.followups import FollowUps
 from bot.gallery.publish import Galleries
 from bot.gallery.routes import GalleryRoutes
@@ -44,6 +48,8 @@ from bot.wiring.provider_table import (
 )
 from bot.wiring.settings import Settings
 from bot.wiring.stores import Storage, open_storage
+from bot.workspace_admin import WorkspaceAdmin, WorkspaceKits
+from bot.workspace_retention import RetentionRules
 
 if TYPE_CHECKING:
     from adapters.discord import DiscordAdapter
@@ -72,6 +78,10 @@ class Core:
     metrics: Metrics
     photo_reader: PhotoReader
     quotas: QuotaGuard
+    admin: WorkspaceAdmin
+    campaigns: CampaignDesk
+    campaign_worker: CampaignWorker
+    exports: Exports
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
     galleries: Galleries | None = None
 
@@ -85,6 +95,9 @@ class Core:
         routes = [*callback_routes(inbox), *installers]
         if self.galleries is not None:
             routes.append(GalleryRoutes(self.galleries, self.blobs).install)
+        if self.exports.base_url is not None:
+            days = self.settings.result_retention_days
+            routes.append(ExportRoutes(self.exports, self.blobs, retention_days=days).install)
         return create_web_app(self.store, lambda: self.runner.busy, routes, platforms)
 
     def add_surface(self, surface: ChatSurface) -> None:
@@ -108,8 +121,9 @@ class Core:
         return HeadshotPicks(self.store, self.blobs, galleries=self.galleries)
 
     async def close(self) -> None:
-        """Stop the runner and release connections."""
+        """Stop the runner (and the campaigns' worker) and release connections."""
         await self.runner.stop()
+        await self.campaign_worker.stop()
         self.photo_reader.close()
         for http in self.http_clients:
             await http.close()
@@ -171,11 +185,15 @@ async def build_core(
     fault = fault_hook(settings.fault_point)
     calls_back = callback_url((callback_base or settings.public_base_url or "").rstrip("/") or None)
     retention_seconds = settings.result_retention_days * 86400
+    kits = WorkspaceKits(store)
+    rules = RetentionRules(
+        store, photo_keep_hours=settings.photo_keep_hours, result_retention_days=settings.result_retention_days
+    )
     gallery_links = None
     if galleries and settings.public_base_url:
         gallery_links = Galleries(
             store, blobs, base_url=settings.public_base_url, retention_seconds=retention_seconds,
-            capabilities=catalog.capabilities,
+            capabilities=catalog.capabilities, rules=rules,
         )
     engine = JobEngine(
         records=store,
@@ -192,8 +210,12 @@ async def build_core(
         metrics=metrics,
         photo_keep_seconds=settings.photo_keep_hours * 3600,
         galleries=gallery_links,
+        kits=kits,
+        retention=rules,
     )
-    retention = RetentionSweep(store, blobs, store, photo_keep_seconds=settings.photo_keep_hours * 3600)
+    retention = RetentionSweep(
+        store, blobs, store, photo_keep_seconds=settings.photo_keep_hours * 3600, workspaces=store
+    )
     runner = JobRunner(
         store,
         engine,
@@ -219,17 +241,23 @@ async def build_core(
         intakes=store,
         max_jobs_per_user=settings.max_jobs_per_user,
         fault=fault,
+        kits=kits,
     )
     service = HeadshotService(
         records=store, retention=store, blobs=blobs, catalog=catalog, defaults=defaults, engine=engine,
-        quotas=quotas, seen=store,
+        quotas=quotas, seen=store, kits=kits,
     )
+    admin = WorkspaceAdmin(kits, rules)
+    # A step left started is looked at only once whoever started it has surely stopped (lost its lease).
+    campaign_worker = CampaignWorker(store, kits, stale_s=max(DEFAULT_STALE_S, 2 * settings.job_lease_s), fault=fault)
     follow_ups = FollowUps(
         records=store, blobs=blobs, intake=intake, photo_keep_seconds=settings.photo_keep_hours * 3600
     )
     return Core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
-        surface_map, metrics, photo_reader, quotas, http_clients, gallery_links,
+        surface_map, metrics, photo_reader, quotas, admin, CampaignDesk(store, admin, campaign_worker.wake),
+        campaign_worker, Exports(store, store, store, store, admin, base_url=settings.public_base_url),
+        http_clients, gallery_links,
     )
 
 
@@ -253,6 +281,7 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
     from adapters.slack.manifest import REDIRECT_PATH
     from adapters.slack.oauth import OAuthConfig
     from adapters.slack.user_auth import UserAuthConfig
+    from bot.home import HomePages
 
     oauth: OAuthConfig | None = None
     token = _secret(settings.slack_bot_token)
@@ -296,8 +325,14 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         on_rate_limited=partial(core.metrics.chat_post, "slack", "rate_limited"),
         picks=core.picks,
         user_auth=user_auth,
+        admin=core.admin,
+        homes=HomePages(core.service, core.store, core.admin, core.campaigns),
+        campaigns=core.campaigns,
+        exports=core.exports,
     )
     core.add_surface(adapter.surface)
+    core.campaign_worker.messengers[adapter.surface.name] = adapter.messenger
+    core.exports.directories[adapter.surface.name] = adapter.people
     return adapter
 
 
@@ -317,6 +352,9 @@ def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
         follow_ups=core.follow_ups,
         downloader=core.downloader,
         picks=core.picks,
+        admin=core.admin,
+        exports=core.exports,
     )
     core.add_surface(adapter.surface)
+    core.exports.directories[adapter.surface.name] = adapter.people
     return adapter

@@ -11,6 +11,7 @@ from bot.usage import limit_lines
 from bot.wiring.provider_table import BY_RANK
 from bot.wiring.settings import Settings
 from bot.wiring.stores import open_storage
+from bot.workspace_retention import KeepFor, describe_keep
 
 
 def _dir_usable(path: Path) -> str | None:
@@ -35,6 +36,29 @@ async def _store_usable(settings: Settings) -> tuple[str, str | None]:
         return storage.description, None if await storage.store.ping() else f"{storage.description}: no answer"
     finally:
         await storage.close()
+
+
+async def _shortened_retention(settings: Settings) -> int | None:
+    """How many workspaces keep photos or results shorter than the operator's settings (None: unknown)."""
+    try:
+        storage = await open_storage(settings, serving=False)
+    except Exception:
+        return None
+    try:
+        return len(await storage.store.shortened_keeps())
+    except Exception:
+        return None
+    finally:
+        await storage.store.close()
+
+
+def retention_line(settings: Settings, shortened: int | None) -> str:
+    """The retention in force: the operator's values, and how many workspaces shorten them."""
+    keep = describe_keep(None, KeepFor(settings.photo_keep_hours, settings.result_retention_days))
+    if shortened is None:
+        return f"{keep} (PHOTO_KEEP_HOURS, RESULT_RETENTION_DAYS); workspaces' own shorter keeps unknown"
+    workspaces = "1 workspace keeps them" if shortened == 1 else f"{shortened} workspaces keep them"
+    return f"{keep} (PHOTO_KEEP_HOURS, RESULT_RETENTION_DAYS); {workspaces} shorter"
 
 
 def check_lines(settings: Settings) -> tuple[list[str], bool]:
@@ -107,4 +131,6 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         line("quotas", "off", "no limits (set QUOTA_<PROVIDER>_PER_<USER|WORKSPACE>_PER_<DAY|MONTH>)")
     for text in limits:
         line("quotas", "in force", text)
+    shortened = asyncio.run(_shortened_retention(settings)) if described != "?" and ok else None
+    line("keeping", "in force", retention_line(settings, shortened))
     return lines, ok

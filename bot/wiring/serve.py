@@ -83,6 +83,10 @@ async def _serve(settings: Settings, host: str, stop: asyncio.Event | None, alon
                 work = while_leased(lease, name, adapter.exclusive.open, adapter.exclusive.close)
                 background.append(asyncio.create_task(work, name=name))
         background.append(asyncio.create_task(core.runner.run(), name="job-runner"))
+        # One process at a time sends campaigns' messages, so that their pacing holds.
+        worker = core.campaign_worker
+        campaigns = while_leased(core.storage.lease("campaigns"), "campaigns", worker.start, worker.stop)
+        background.append(asyncio.create_task(campaigns, name="campaigns"))
         if core.storage.wakeups is not None:
             background.append(asyncio.create_task(core.storage.wakeups.listen(core.runner.wake), name="wake-ups"))
         cut_short = InterruptedIntakes(core.store, core.store, core.surfaces, {a.surface.name: a for a in started})

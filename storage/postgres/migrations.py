@@ -166,6 +166,66 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN locale text;
     ALTER TABLE intakes ADD COLUMN locale text;
     """,
+    # 5: each workspace's brand kit (the looks its people may ask for), set by its admins.
+    """
+    CREATE TABLE brand_kits (
+        workspace text PRIMARY KEY,
+        kit jsonb NOT NULL,
+        updated_by text NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    """,
+    # 6: workspaces that keep photos or results shorter than the operator's settings; their
+    # finished jobs are found by workspace.
+    """
+    CREATE TABLE workspace_retention (
+        workspace text PRIMARY KEY,
+        photo_keep_hours double precision,
+        result_retention_days double precision,
+        updated_by text NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    CREATE INDEX jobs_by_workspace ON jobs (workspace, updated_at);
+    """,
+    # 7: campaigns, and each person on one with where their invitation and reminder stand.
+    """
+    CREATE TABLE campaigns (
+        id text PRIMARY KEY,
+        workspace text NOT NULL,
+        surface text NOT NULL,
+        name text NOT NULL,
+        created_by text NOT NULL,
+        created_at double precision NOT NULL,
+        deadline double precision NOT NULL,
+        remind_at double precision NOT NULL
+    );
+    CREATE INDEX campaigns_by_workspace ON campaigns (workspace, created_at);
+    CREATE TABLE campaign_people (
+        campaign_id text NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        owner text NOT NULL,
+        address jsonb NOT NULL,
+        invite_state text,
+        invite_at double precision NOT NULL DEFAULT 0,
+        remind_state text,
+        remind_at double precision NOT NULL DEFAULT 0,
+        PRIMARY KEY (campaign_id, owner)
+    );
+    CREATE INDEX campaign_people_in_order ON campaign_people (campaign_id, seq);
+    CREATE INDEX campaign_people_by_owner ON campaign_people (owner);
+    """,
+    # 8: links to workspaces' favourites exports, by the hash of their token; they expire.
+    """
+    CREATE TABLE export_links (
+        token_hash text PRIMARY KEY,
+        workspace text NOT NULL,
+        owner_prefix text NOT NULL,
+        surface text NOT NULL,
+        created_by text NOT NULL,
+        expires_at double precision NOT NULL
+    );
+    CREATE INDEX export_links_by_expiry ON export_links (expires_at);
+    """,
 ]
 
 

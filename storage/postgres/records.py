@@ -160,6 +160,8 @@ class PostgresRecords:
             await conn.execute("DELETE FROM user_settings WHERE owner = $1", owner)
             await conn.execute("DELETE FROM intakes WHERE owner = $1", owner)
             await conn.execute("DELETE FROM user_credentials WHERE owner = $1", owner)
+            await conn.execute("DELETE FROM campaign_people WHERE owner = $1", owner)
+            await conn.execute("DELETE FROM export_links WHERE created_by = $1", owner)
         return [str(row["id"]) for row in rows]
 
     async def existing_ids(self, ids: list[str]) -> set[str]:

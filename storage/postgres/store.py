@@ -7,9 +7,12 @@ import asyncio
 import asyncpg
 
 from bot.errors import StoreUnavailable
+from storage.postgres.brand_kits import PostgresBrandKits
+from storage.postgres.campaigns import PostgresCampaigns
 from storage.postgres.charges import PostgresCharges
 from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
 from storage.postgres.credentials import PostgresCredentials
+from storage.postgres.export_links import PostgresExportLinks
 from storage.postgres.favourites import PostgresFavourites
 from storage.postgres.installations import PostgresInstallations
 from storage.postgres.intakes import PostgresIntakes
@@ -17,6 +20,7 @@ from storage.postgres.jobs import PostgresJobs
 from storage.postgres.limits import PostgresLimits
 from storage.postgres.migrations import migrate
 from storage.postgres.records import PostgresRecords
+from storage.postgres.workspace_retention import PostgresWorkspaceRetention
 
 PING_TIMEOUT_S = 2.0
 
@@ -25,6 +29,10 @@ class PostgresStore(
     PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations,
     PostgresFavourites,
     PostgresCredentials,
+    PostgresBrandKits,
+    PostgresWorkspaceRetention,
+    PostgresCampaigns,
+    PostgresExportLinks,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

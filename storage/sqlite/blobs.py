@@ -24,11 +24,12 @@ class FileBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._resolved_root = root.resolve()  # resolved once: every key is checked against it
 
     def _path(self, key: str) -> Path:
         """The file behind a key; refuses keys that would leave the store."""
         candidate = (self.root / key).resolve()
-        root = self.root.resolve()
+        root = self._resolved_root
         if root not in candidate.parents:
             raise ValueError(f"blob key outside the store: {key!r}")
         return candidate
@@ -70,7 +71,11 @@ class FileBlobStore:
 
     async def get(self, key: str) -> bytes:
         """The bytes stored under `key`."""
-        return await asyncio.to_thread(self._path(key).read_bytes)
+        return await asyncio.to_thread(self._read, key)
+
+    def _read(self, key: str) -> bytes:
+        # Resolving the key stats each folder of its path: done on the thread too, not on the event loop.
+        return self._path(key).read_bytes()
 
     async def stream(self, key: str) -> AsyncIterator[bytes]:
         """The file in chunks, read off the event loop."""

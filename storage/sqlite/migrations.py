@@ -215,4 +215,64 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN locale TEXT;
     ALTER TABLE intakes ADD COLUMN locale TEXT;
     """,
+    # 13: each workspace's brand kit (the looks its people may ask for), set by its admins.
+    """
+    CREATE TABLE brand_kits (
+        workspace TEXT PRIMARY KEY,
+        kit TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
+    # 14: workspaces that keep photos or results shorter than the operator's settings; their
+    # finished jobs are found by workspace.
+    """
+    CREATE TABLE workspace_retention (
+        workspace TEXT PRIMARY KEY,
+        photo_keep_hours REAL,
+        result_retention_days REAL,
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX jobs_by_workspace ON jobs (workspace, updated_at);
+    """,
+    # 15: campaigns, and each person on one with where their invitation and reminder stand.
+    """
+    CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        deadline REAL NOT NULL,
+        remind_at REAL NOT NULL
+    );
+    CREATE INDEX campaigns_by_workspace ON campaigns (workspace, created_at);
+    CREATE TABLE campaign_people (
+        campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        address TEXT NOT NULL,
+        invite_state TEXT,
+        invite_at REAL NOT NULL DEFAULT 0,
+        remind_state TEXT,
+        remind_at REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (campaign_id, owner)
+    );
+    CREATE INDEX campaign_people_in_order ON campaign_people (campaign_id, seq);
+    CREATE INDEX campaign_people_by_owner ON campaign_people (owner);
+    """,
+    # 16: links to workspaces' favourites exports, by the hash of their token; they expire.
+    """
+    CREATE TABLE export_links (
+        token_hash TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        owner_prefix TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX export_links_by_expiry ON export_links (expires_at);
+    """,
 ]

@@ -165,6 +165,8 @@ class SqliteRecords(SqliteRole):
             ("DELETE FROM user_settings WHERE owner = ?", (owner,)),
             ("DELETE FROM intakes WHERE owner = ?", (owner,)),
             ("DELETE FROM user_credentials WHERE owner = ?", (owner,)),
+            ("DELETE FROM campaign_people WHERE owner = ?", (owner,)),
+            ("DELETE FROM export_links WHERE created_by = ?", (owner,)),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.sqlite.brand_kits import SqliteBrandKits
+from storage.sqlite.campaigns import SqliteCampaigns
 from storage.sqlite.charges import SqliteCharges
 from storage.sqlite.connect import connect
 from storage.sqlite.credentials import SqliteCredentials
+from storage.sqlite.export_links import SqliteExportLinks
 from storage.sqlite.favourites import SqliteFavourites
 from storage.sqlite.installations import SqliteInstallations
 from storage.sqlite.intakes import SqliteIntakes
@@ -18,6 +21,7 @@ from storage.sqlite.jobs import SqliteJobs
 from storage.sqlite.limits import SqliteLimits
 from storage.sqlite.migrations import migrate
 from storage.sqlite.records import SqliteRecords
+from storage.sqlite.workspace_retention import SqliteWorkspaceRetention
 
 
 class SqliteJobStore(
@@ -29,6 +33,10 @@ class SqliteJobStore(
     SqliteInstallations,
     SqliteFavourites,
     SqliteCredentials,
+    SqliteBrandKits,
+    SqliteWorkspaceRetention,
+    SqliteCampaigns,
+    SqliteExportLinks,
 ):
     """`bot.ports.JobStore` on aiosqlite. One connection per process; SQLite serialises writers.
 

@@ -83,6 +83,7 @@ class FakeDiscord:
     refuse_sends_after: int | None = None  # answer 403 to channel messages after this many were made
     _sends: int = 0
     dms: dict[str, str] = field(default_factory=dict)  # user id -> their direct message channel with the bot
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> GET /users/{id}
     dms_closed: set[str] = field(default_factory=set)  # users who take no direct messages from server members
     nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)  # (channel, nonce)
 
@@ -95,6 +96,7 @@ class FakeDiscord:
         r = app.router
         a = "/api/v10"
         r.add_get(f"{a}/users/@me", self._me)
+        r.add_get(f"{a}/users/{{uid}}", self._user)
         r.add_get(f"{a}/oauth2/applications/@me", self._application)
         r.add_get(f"{a}/gateway/bot", self._gateway_bot)
         r.add_post(f"{a}/users/@me/channels", self._open_dm)
@@ -169,6 +171,14 @@ class FakeDiscord:
 
     async def _me(self, _request: web.Request) -> web.Response:
         return reply(shapes.BOT_USER)
+
+    async def _user(self, request: web.Request) -> web.Response:
+        uid = request.match_info["uid"]
+        if not uid.isdigit():
+            return error(404, 10013, "Unknown User")
+        someone = {"id": uid, "username": f"user{uid[-4:]}", "global_name": f"Person {uid[-4:]}",
+                   "discriminator": "0", "avatar": None, "public_flags": 0}
+        return reply(self.users.get(uid) or someone)
 
     async def _application(self, _request: web.Request) -> web.Response:
         return reply(shapes.application())

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.surface import MAX_FOLLOW_UPS
-from bot.providers import Provider
+from bot.ports import Provider
 from tests.discord.conftest import CHANNEL, USER_ID, Harness, HarnessFactory, PackProvider
 from tests.discord.fake_discord import EPHEMERAL
 

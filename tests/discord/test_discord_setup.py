@@ -19,6 +19,7 @@ async def test_commands_are_synced_globally_with_the_configured_providers(make_h
     assert set(synced) == {
         "headshot", "Make headshots", "headshot-status", "headshot-settings", "headshot-usage", "headshot-forget",
         "headshot-favourites",
+        "headshot-admin",
     }
     assert synced["Make headshots"]["type"] == 3
     options = {o["name"]: o for o in synced["headshot"]["options"]}

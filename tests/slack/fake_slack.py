@@ -65,6 +65,16 @@ class FakeSlack(FakePeople):
     issued: list[str] = field(default_factory=list)  # every access and refresh token ever handed out
     locales: dict[str, str] = field(default_factory=dict)  # user id -> the language users.info tells
     default_locale: str = "en-US"  # the language of every other user
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> users.info's `user` object
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> their published home view
+    members: dict[str, list[str]] = field(default_factory=dict)  # channel id -> its members' user ids
+    members_page: int = 200  # conversations.members answers at most this many per page
+    # chat.postMessage answers 429 (Retry-After: 1) when a team posts faster than one message per
+    # `post_gap_s` on average, beyond a burst of `post_burst` (a token bucket, as Slack allows short bursts)
+    post_gap_s: float = 0.0
+    post_burst: float = 3.0
+    rate_limited: int = 0
+    _post_tokens: dict[str, tuple[float, float]] = field(default_factory=dict)  # team -> (tokens, at)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _clock: int = 0
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -107,6 +117,20 @@ class FakeSlack(FakePeople):
             "permalink": f"https://test.slack.com/files/U0USER/{file_id}/{name}",
         }
         return dict(self.files[file_id])
+
+    def add_user(
+        self, user: str, *, real_name: str = "", display_name: str = "", admin: bool = False, owner: bool = False,
+        primary_owner: bool = False, team: str = TEAM,
+    ) -> dict[str, Any]:
+        """A member of `team` as `users.info` describes them (an unknown id is an ordinary member)."""
+        self.users[user] = {
+            "id": user, "team_id": team, "name": (real_name or user).lower().replace(" ", "."), "deleted": False,
+            "real_name": real_name, "tz": "Europe/Berlin", "is_admin": admin, "is_owner": owner,
+            "is_primary_owner": primary_owner, "is_restricted": False, "is_ultra_restricted": False,
+            "is_bot": False, "updated": 1_700_000_000,
+            "profile": {"real_name": real_name, "display_name": display_name, "image_72": ""},
+        }
+        return self.users[user]
 
     def team_of(self, token: str | None) -> str | None:
         """The team a bot token belongs to (None for an unknown or revoked token)."""
@@ -188,6 +212,16 @@ class FakeSlack(FakePeople):
             return web.Response(status=503, text="upstream connect error")
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        if method == "chat.postMessage" and self.post_gap_s:
+            team, now = self.team_of(bearer) or TEAM, time.monotonic()
+            tokens, at = self._post_tokens.get(team, (self.post_burst, now))
+            tokens = min(self.post_burst, tokens + (now - at) / self.post_gap_s)
+            if tokens < 1:
+                self._post_tokens[team] = (tokens, now)
+                self.rate_limited += 1
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": "1"})
+            self._post_tokens[team] = (tokens - 1, now)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -252,6 +286,24 @@ class FakeSlack(FakePeople):
         self.issued.append(refresh)
         return {"access_token": token, "refresh_token": refresh, "expires_in": self.expires_in}
 
+    def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = str(p.get("user") or "")
+        if not user.startswith(("U", "W")):
+            return self._fail("user_not_found")
+        found = dict(self.users.get(user) or self.add_user(
+            user, real_name=f"Person {user}", team=self.team_of(self.calls[-1].token) or TEAM
+        ))
+        if str(p.get("include_locale")).lower() in ("true", "1"):  # Slack tells the language only when asked
+            found["locale"] = self.locales.get(user, self.default_locale)
+        return {"ok": True, "user": found}
+
+    def _views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
+        view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
+        if view.get("type") != "home" or len(view.get("blocks") or []) > 100:
+            return self._fail("invalid_arguments")
+        self.homes[str(p["user_id"])] = view
+        return {"ok": True, "view": {"id": f"V0HOME{len(self.homes):04d}", "team_id": TEAM, **view}}
+
     def _views_open(self, p: dict[str, Any]) -> dict[str, Any]:
         view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
         return {"ok": True, "view": {"id": f"V0{len(self.calls):05d}", "team_id": TEAM, **view,
@@ -303,17 +355,6 @@ class FakeSlack(FakePeople):
         self.not_member.discard(channel)
         return {"ok": True, "channel": {"id": channel, "is_channel": True, "is_member": True}}
 
-    def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
-        """`users.info`: the user's profile; `locale` only when `include_locale` is true, as Slack does."""
-        user = str(p.get("user") or "")
-        if not user.startswith(("U", "W")):
-            return self._fail("user_not_found")
-        found: dict[str, Any] = {"id": user, "team_id": self.team_of(self.calls[-1].token) or TEAM,
-                                 "name": user.lower(), "deleted": False, "is_bot": False, "tz": "Europe/Berlin"}
-        if str(p.get("include_locale")).lower() in ("true", "1"):
-            found["locale"] = self.locales.get(user, self.default_locale)
-        return {"ok": True, "user": found}
-
     def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(p["users"]).lstrip("U")}}
 
@@ -337,6 +378,16 @@ class FakeSlack(FakePeople):
         more = start + size < len(found)
         return {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": str(
             start + size) if more else ""}}
+
+    def _conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p["channel"])
+        if channel not in self.members:
+            return self._fail("channel_not_found")
+        start = int(p.get("cursor") or 0)
+        size = min(int(p.get("limit") or 100), self.members_page)
+        page = self.members[channel][start:start + size]
+        more = start + size < len(self.members[channel])
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": str(start + size) if more else ""}}
 
     def _files_info(self, p: dict[str, Any]) -> dict[str, Any]:
         found = self.files.get(str(p["file"]))

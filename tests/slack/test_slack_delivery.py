@@ -118,8 +118,10 @@ def test_the_manifest_for_http_and_for_socket_mode() -> None:
     assert http["settings"]["socket_mode_enabled"] is False
     assert set(http["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "files:read", "files:write", "app_mentions:read", "channels:history",
-        "groups:history", "channels:join", "im:write", "im:history", "users:read",
+        "groups:history", "channels:join", "im:write", "im:history", "users:read", "channels:read", "groups:read",
     }
+    assert http["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in http["settings"]["event_subscriptions"]["bot_events"]
     socket = json.loads(render_manifest(None))
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "url" not in socket["features"]["slash_commands"][0]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import aiohttp
 from aiohttp import web
@@ -17,6 +17,8 @@ from pydantic import SecretStr
 
 from bot.catalog import ProviderCatalog
 from bot.chat import ChatAdapter, ChatSurface
+from bot.consent.gate import ConsentGate
+from bot.consent.terms import ProviderReach, RetentionInForce
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
@@ -27,8 +29,11 @@ from bot.gallery.routes import GalleryRoutes
 from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
+from bot.my_data.archive import PersonalArchive
+from bot.my_data.links import MyDataLinks
+from bot.my_data.routes import MyDataRoutes
 from bot.photos import PhotoReader
-from bot.ports import BlobStore, JobStore, JobWakeups, SingletonLease
+from bot.ports import BlobStore, Favourites, JobStore, JobWakeups, SingletonLease
 from bot.provider_table import (
     ProviderTools,
     build_providers,
@@ -122,6 +127,8 @@ class Core:
     metrics: Metrics
     photo_reader: PhotoReader
     quotas: QuotaGuard
+    consents: ConsentGate
+    my_data: MyDataLinks
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
     galleries: Galleries | None = None
 
@@ -135,6 +142,9 @@ class Core:
         routes = [*callback_routes(inbox), *installers]
         if self.galleries is not None:
             routes.append(GalleryRoutes(self.galleries, self.blobs).install)
+        if self.my_data.base_url is not None:
+            favourites = cast(Favourites, self.store) if hasattr(self.store, "favourites") else None
+            routes.append(MyDataRoutes(self.my_data, PersonalArchive(self.store, self.blobs, favourites)).install)
         return create_web_app(self.store, lambda: self.runner.busy, routes, platforms)
 
     def add_surface(self, surface: ChatSurface) -> None:
@@ -279,9 +289,16 @@ async def build_core(
     follow_ups = FollowUps(
         records=store, blobs=blobs, intake=intake, photo_keep_seconds=settings.photo_keep_hours * 3600
     )
+    consents = ConsentGate(
+        store,
+        providers=[ProviderReach(p.name, p.capabilities.label, p.capabilities.runs_here) for p in catalog.choices],
+        retention=RetentionInForce(settings.photo_keep_hours, settings.result_retention_days),
+        privacy_policy_url=settings.privacy_policy_url,
+    )
+    my_data = MyDataLinks(store, base_url=settings.public_base_url)
     return Core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
-        surface_map, metrics, photo_reader, quotas, http_clients, gallery_links,
+        surface_map, metrics, photo_reader, quotas, consents, my_data, http_clients, gallery_links,
     )
 
 
@@ -328,6 +345,8 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         core.service,
         core.intake,
         core.follow_ups,
+        consents=core.consents,
+        my_data=core.my_data,
         bot_token=token,
         signing_secret=_secret(settings.slack_signing_secret),
         app_token=_secret(settings.slack_app_token),

@@ -16,6 +16,8 @@ import aiosqlite
 from bot.jobs import ACTIVE_STATES, TERMINAL_STATES, GalleryLink, Job, JobChange, JobState, JSONValue, StoredResult
 from bot.options import Options
 from storage.charges import CONFIRM, SqliteCharges
+from storage.consent_rows import FORGOTTEN_WITH_OWNER
+from storage.consents import SqliteConsents
 from storage.intakes import SqliteIntakes
 from storage.limits import SqliteLimits
 from storage.migrations import MIGRATIONS
@@ -31,7 +33,7 @@ _ACTIVE_IN = f"state IN ({', '.join(':' + name for name in _ACTIVE)})"
 _DUE = f"(({_ACTIVE_IN} AND not_before <= :now) OR (state = 'waiting' AND deadline IS NOT NULL AND deadline <= :now))"
 
 
-class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits):
+class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits, SqliteConsents):
     """Every store port (`bot.ports.JobStore`) on aiosqlite. One connection per process; SQLite serialises writers.
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
@@ -396,6 +398,7 @@ class SqliteJobStore(SqliteCharges, SqliteIntakes, SqliteLimits):
             ("DELETE FROM jobs WHERE owner = ?", (owner,)),
             ("DELETE FROM user_settings WHERE owner = ?", (owner,)),
             ("DELETE FROM intakes WHERE owner = ?", (owner,)),
+            *((f"DELETE FROM {table} WHERE owner = ?", (owner,)) for table in FORGOTTEN_WITH_OWNER),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

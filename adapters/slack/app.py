@@ -17,6 +17,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.commands import register_commands
+from adapters.slack.consent import SlackConsent, register_consent
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFileTransfer
 from adapters.slack.followups import register_follow_ups
@@ -37,9 +38,11 @@ from adapters.slack.surface import SlackThread
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.chat import ExclusiveConnection
+from bot.consent.gate import ConsentGate
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
+from bot.my_data.links import MyDataLinks
 from bot.service import HeadshotService
 from bot.web import read_body
 
@@ -98,6 +101,8 @@ class SlackAdapter:
         intake: JobIntake,
         follow_ups: FollowUps,
         *,
+        consents: ConsentGate,
+        my_data: MyDataLinks,
         bot_token: str | None = None,
         signing_secret: str | None,
         app_token: str | None = None,
@@ -143,14 +148,16 @@ class SlackAdapter:
                 client=api, signing_secret=signing_secret or "", oauth_settings=settings, process_before_response=False
             )
         self.surface = SlackThread(self.workspaces, self.transfer)
-        slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface)
-        self.listeners = ListenerContext(service, intake, slack)
+        consent = SlackConsent(consents, self.workspaces)
+        slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface, consent)
+        self.listeners = ListenerContext(service, intake, slack, my_data)
         self.app.error(answer_malformed)
         register_commands(self.app, self.listeners)
         register_submissions(self.app, self.listeners)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
         register_follow_ups(self.app, self.listeners, follow_ups)
+        register_consent(self.app, consent, lambda work: self.listeners.tasks.spawn(work, name="slack-consent"))
         if self.installations is not None:
             register_removal(self.app, self.installations, self._workspace_removed)
         self._socket: AsyncSocketModeHandler | None = None

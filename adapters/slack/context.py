@@ -1,4 +1,5 @@
-"""What the Slack listeners share: the core's service and intake, Slack's side of intake, background tasks."""
+"""What the Slack listeners share: the core's service, intake and data links, Slack's side of intake (its
+consent question too), background tasks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from adapters.slack.intake import SlackIntake
 from bot.intake import JobIntake
+from bot.my_data.links import MyDataLinks
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -53,4 +55,5 @@ class ListenerContext:
     service: HeadshotService
     intake: JobIntake
     slack: SlackIntake
+    my_data: MyDataLinks
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)

@@ -8,26 +8,30 @@ the check and the new job happen after, and a refusal is an ephemeral reply wher
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.buttons import FOLLOW_UP_ACTION, read_press
+from adapters.slack.consent import Answered
 from adapters.slack.context import ListenerContext
 from adapters.slack.intake import Origin, owner_key
 from adapters.slack.surface import SlackAddress, status_with_note
 from adapters.slack.text import message_text
+from bot.buttons import FollowUpKind
 from bot.chat import ThreadGone
 from bot.errors import UserError
 from bot.followups import FollowUps, Press
 from bot.intake import START_FAILED
-from bot.jobs import ThreadAddress
+from bot.jobs import JSONValue, ThreadAddress
 
 log = logging.getLogger(__name__)
 
 STARTING = "⏳ Starting on more headshots…"
+HELD_PRESS = "press"  # a follow-up press held for consent, pressed again when the person agrees
 
 
 def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: FollowUps) -> None:
@@ -46,6 +50,11 @@ def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: Foll
     async def handle(press: Press, origin: Origin, respond: AsyncRespond) -> None:
         try:
             job = await follow_ups.check(press)
+            if not await consent.admits(press.presser, origin.workspace_key):
+                held: dict[str, JSONValue] = {"press": {"kind": press.kind.value, "job": press.job_id,
+                                                        "choice": press.choice}, "origin": dict(origin.to_json())}
+                await consent.ask_in_reply(respond, press.presser, HELD_PRESS, held, workspace=origin.workspace_key)
+                return
             status = _StatusInThread(shared, SlackAddress.from_json(job.thread))
             await follow_ups.start(press, job, status, shared.slack.surface, reply=origin.to_json())
         except ThreadGone:
@@ -56,6 +65,15 @@ def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: Foll
             log.exception("a follow-up could not be started")
             await _reply(respond, START_FAILED)
 
+    async def resume(held: Mapping[str, JSONValue], answered: Answered) -> None:
+        asked = cast(dict[str, JSONValue], held["press"])
+        choice = asked.get("choice")
+        press = Press(FollowUpKind(str(asked["kind"])), str(asked["job"]), owner_key(answered.team, answered.user),
+                      str(choice) if choice is not None else None)
+        await handle(press, Origin.from_json(cast(ThreadAddress, held["origin"])), answered.respond)
+
+    consent = shared.slack.consent
+    consent.resumers[HELD_PRESS] = resume
     app.action(FOLLOW_UP_ACTION)(on_press)
 
 

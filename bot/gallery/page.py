@@ -124,3 +124,7 @@ class PageRenderer:
     def not_found(self, retention_days: float) -> str:
         """The short page every refusal answers with."""
         return self._env.get_template("not_found.html").render(css=self._css, days=f"{retention_days:g}")
+
+    def notice(self, title: str, paragraphs: list[str]) -> str:
+        """A short page of its own (another route's refusal), in the gallery's look."""
+        return self._env.get_template("notice.html").render(css=self._css, title=title, paragraphs=paragraphs)

@@ -9,6 +9,7 @@ import asyncpg
 from bot.errors import StoreUnavailable
 from storage.postgres.charges import PostgresCharges
 from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
+from storage.postgres.consents import PostgresConsents
 from storage.postgres.installations import PostgresInstallations
 from storage.postgres.intakes import PostgresIntakes
 from storage.postgres.jobs import PostgresJobs
@@ -20,7 +21,8 @@ PING_TIMEOUT_S = 2.0
 
 
 class PostgresStore(
-    PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations
+    PostgresJobs, PostgresRecords, PostgresLimits, PostgresCharges, PostgresIntakes, PostgresInstallations,
+    PostgresConsents,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

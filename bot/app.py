@@ -373,6 +373,8 @@ def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
         intake=core.intake,
         follow_ups=core.follow_ups,
         downloader=core.downloader,
+        consents=core.consents,
+        my_data=core.my_data,
     )
     core.add_surface(adapter.surface)
     return adapter

@@ -5,19 +5,49 @@ Agreement goes through the core's own gate (a question asked and answered), as a
 
 from __future__ import annotations
 
+import time
+
 from bot.app import Core
-from bot.consent.terms import DataCommands
+from bot.consent.gate import ConsentGate
+from bot.consent.records import ConsentRecord
+from bot.consent.terms import DataCommands, ProviderReach, RetentionInForce
+from bot.ports import ConsentLog
+from bot.provider_table import provider_names
 
 COMMANDS = DataCommands(export="/headshot my-data", forget="/headshot forget")
 SLACK_TEAMS = ("T0TEAM",)
-SLACK_USERS = ("U0USER", "U0OTHER", "U0STUDIO", "U0AGENT", "U0RUNFLOW", "U0BEFORE", "U0AFTER", "U0DURING")
+SLACK_USERS = (
+    "U0USER", "U0OTHER", "U0STUDIO", "U0AGENT", "U0RUNFLOW", "U0BEFORE", "U0AFTER", "U0DURING",
+    "U0OK1", "U0OK2", "U0BAD1", "U0BAD2", "U0BAD3", "U0HALF", "U0NONE",
+    *(f"U0Q{n:02d}" for n in range(10)), *(f"U0B{n:03d}" for n in range(300)),
+)
+DISCORD_OWNER = "discord:1187000000000000500"  # tests/discord/conftest.USER_ID
+LONGEST = 1_000_000.0  # hours or days: longer than any retention a test sets
+
+
+async def agreed(gate: ConsentGate, *owners: str) -> None:
+    """Each owner asks once and agrees."""
+    for owner in owners:
+        question = await gate.ask(owner, "test", {"kind": "none"}, commands=COMMANDS)
+        await gate.agree(question.pending_id, owner)
 
 
 async def agree(core: Core, *owners: str) -> None:
-    """Each owner asks once and agrees."""
+    """Each owner agrees to the core's terms in force."""
+    await agreed(core.consents, *owners)
+
+
+async def agree_to_anything(log: ConsentLog, *owners: str) -> None:
+    """Each owner agrees to terms covering every provider and any retention, for a bot that runs in
+    another process (its own terms are not known here): the records such an agreement leaves."""
+    gate = ConsentGate(
+        log,
+        providers=[ProviderReach(name, name, name == "studio") for name in provider_names()],
+        retention=RetentionInForce(LONGEST, LONGEST),
+    )
+    shown = gate.terms().shown(None, COMMANDS)
     for owner in owners:
-        question = await core.consents.ask(owner, "test", {"kind": "none"}, commands=COMMANDS)
-        await core.consents.agree(question.pending_id, owner)
+        await log.record_consent(ConsentRecord(owner, shown, time.time()))
 
 
 def slack_people(teams: tuple[str, ...] = SLACK_TEAMS) -> list[str]:

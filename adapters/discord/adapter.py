@@ -13,14 +13,17 @@ from aiohttp import web
 
 from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_process, use_gateway_of
 from adapters.discord.commands import install_commands
+from adapters.discord.consent import DiscordConsent
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
 from adapters.discord.surface import DiscordThread, fit
 from bot.chat import ExclusiveConnection
+from bot.consent.gate import ConsentGate
 from bot.downloads import Downloader
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import ThreadAddress
+from bot.my_data.links import MyDataLinks
 from bot.service import HeadshotService
 
 log = logging.getLogger(__name__)
@@ -58,13 +61,18 @@ class DiscordAdapter:
         intake: JobIntake,
         follow_ups: FollowUps,
         downloader: Downloader,
+        consents: ConsentGate,
+        my_data: MyDataLinks,
     ) -> DiscordAdapter:
         """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
         client = HeadshotClient(guild_ids=guild_ids)
         surface = DiscordThread(client)
-        client.follow_ups = DiscordFollowUps(follow_ups, surface)
-        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface))
+        consent = DiscordConsent(consents, client)
+        client.consent = consent
+        client.follow_ups = DiscordFollowUps(follow_ups, surface, consent)
+        intake_here = DiscordIntake(intake, service, downloader, surface, consent)
+        install_commands(client.tree, service, intake_here, my_data)
         return cls(client, surface, token)
 
     def install_routes(self, app: web.Application) -> None:

@@ -10,6 +10,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.buttons import DYNAMIC_ITEMS, PressHandler
+from adapters.discord.consent import AnswerHandler, ConsentButton
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ class HeadshotClient(discord.Client):
         self.guild_ids = list(guild_ids)
         # Presses on follow-up components go here (`adapters.discord.buttons.handler_of`).
         self.follow_ups: PressHandler | None = None
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        # Answers to consent questions go here (`adapters.discord.consent.ConsentButton`).
+        self.consent: AnswerHandler | None = None
+        self.add_dynamic_items(*DYNAMIC_ITEMS, ConsentButton)
 
     async def setup_hook(self) -> None:
         """Runs at login, before the gateway: make the commands known to Discord."""

@@ -10,10 +10,14 @@ import discord
 from discord import app_commands
 
 from adapters.discord.attachments import looks_like_image
+from adapters.discord.consent import locale_of
 from adapters.discord.intake import DiscordIntake, owner_key, workspace_key
+from adapters.discord.surface import fit
 from bot.catalog import ProviderChoice
 from bot.errors import UserError
+from bot.i18n import tn
 from bot.intake import START_FAILED
+from bot.my_data.links import MyDataLinks
 from bot.options import MAX_COUNT, MIN_COUNT, Options, choices
 from bot.photos import NAMED_TYPES
 from bot.service import HeadshotService
@@ -74,9 +78,9 @@ def describe_defaults(options: Options, provider: str) -> str:
     )
 
 
-def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake) -> None:
+def install_commands(tree: Tree, service: HeadshotService, intake: DiscordIntake, my_data: MyDataLinks) -> None:
     """Add every command to the tree (synced to Discord at login)."""
-    for command in (*job_commands(service, intake), *account_commands(service)):
+    for command in (*job_commands(service, intake), *account_commands(service, my_data)):
         tree.add_command(command)
     tree.error(answer_failure)
 
@@ -167,8 +171,8 @@ def job_commands(service: HeadshotService, intake: DiscordIntake) -> list[Any]:
     return [headshot, make_headshots]
 
 
-def account_commands(service: HeadshotService) -> list[Any]:
-    """`/headshot-status`, `-settings`, `-usage` and `-forget`: answers only the user sees."""
+def account_commands(service: HeadshotService, my_data: MyDataLinks) -> list[Any]:
+    """`/headshot-status`, `-settings`, `-usage`, `-my-data` and `-forget`: answers only the user sees."""
 
     @app_commands.command(name="headshot-status", description="Your recent headshot jobs")
     async def status(interaction: discord.Interaction) -> None:
@@ -215,12 +219,20 @@ def account_commands(service: HeadshotService) -> list[Any]:
     @app_commands.command(name="headshot-forget", description="Delete every photo, headshot and setting I keep of you")
     async def forget(interaction: discord.Interaction) -> None:
         removed = await service.forget(owner_key(interaction.user.id))
-        noun = "job" if removed == 1 else "jobs"
-        await interaction.response.send_message(
-            f"Done: I deleted {removed} {noun} with their photos and headshots, and your settings.", ephemeral=True
+        text = tn(
+            locale_of(interaction),
+            "Done: I deleted {n} job with its photos and headshots, your settings and your consent.",
+            "Done: I deleted {n} jobs with their photos and headshots, your settings and your consent.",
+            removed,
         )
+        await interaction.response.send_message(text, ephemeral=True)
 
-    return [status, settings, usage, forget]
+    @app_commands.command(name="headshot-my-data", description="A download of everything I keep about you")
+    async def my_data_link(interaction: discord.Interaction) -> None:
+        text = await my_data.answer(owner_key(interaction.user.id), locale_of(interaction))
+        await interaction.response.send_message(fit(text), ephemeral=True)
+
+    return [status, settings, usage, my_data_link, forget]
 
 
 # Failures that come from what Discord sent (a malformed or stale interaction), not from us.

@@ -4,29 +4,35 @@ checked; the answer becomes the refusal, or goes once the new job has started in
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import cast
 
 import discord
 
-from adapters.discord.intake import interrupted_reply, owner_key
+from adapters.discord.consent import DiscordConsent
+from adapters.discord.intake import interrupted_reply, owner_key, workspace_key
 from adapters.discord.surface import DiscordAddress, DiscordThread, fit, with_note
 from bot.buttons import FollowUpKind
 from bot.errors import UserError
 from bot.followups import FollowUps, Press
 from bot.intake import START_FAILED
-from bot.jobs import ThreadAddress
+from bot.jobs import JSONValue, ThreadAddress
 
 log = logging.getLogger(__name__)
 
 STARTING = "⏳ Starting on more headshots…"
+HELD_PRESS = "press"  # a press held for consent, pressed again (on the Agree press) when the person agrees
 
 
 class DiscordFollowUps:
     """Answers follow-up presses for the core's `FollowUps`, posting new status messages in the job's thread."""
 
-    def __init__(self, follow_ups: FollowUps, surface: DiscordThread) -> None:
+    def __init__(self, follow_ups: FollowUps, surface: DiscordThread, consent: DiscordConsent) -> None:
         self._follow_ups = follow_ups
         self._surface = surface
+        self._consent = consent
+        consent.resumers[HELD_PRESS] = self._resume
 
     async def press(
         self, interaction: discord.Interaction, kind: FollowUpKind, job_id: str, choice: str | None
@@ -46,6 +52,10 @@ class DiscordFollowUps:
             return
         try:
             job = await self._follow_ups.check(press)
+            if not await self._consent.admits(press.presser, workspace_key(interaction.guild_id)):
+                held: dict[str, JSONValue] = {"press": {"kind": kind.value, "job": job_id, "choice": choice}}
+                await self._consent.ask(interaction, press.presser, HELD_PRESS, held, workspace_key(interaction.guild_id))
+                return
             status = _StatusInThread(self._surface, DiscordAddress.from_json(job.thread))
             await self._follow_ups.start(press, job, status, self._surface, reply=interrupted_reply(interaction))
         except UserError as exc:
@@ -55,6 +65,14 @@ class DiscordFollowUps:
             await _answer(interaction, START_FAILED)
         else:
             await _answer(interaction, None)
+
+
+    async def _resume(self, held: Mapping[str, JSONValue], interaction: discord.Interaction) -> None:
+        """A press held for its person's consent, made again on their Agree press."""
+        asked = cast(dict[str, JSONValue], held["press"])
+        choice = asked.get("choice")
+        await self.press(interaction, FollowUpKind(str(asked["kind"])), str(asked["job"]),
+                         str(choice) if choice is not None else None)
 
 
 async def _answer(interaction: discord.Interaction, text: str | None) -> None:

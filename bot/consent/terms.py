@@ -79,13 +79,13 @@ class ConsentTerms:
 
 
 def _hours(locale: str | None, hours: float) -> str:
-    if hours == int(hours):
+    if float(hours).is_integer():
         return tn(locale, "1 hour", "{n} hours", int(hours))
     return t(locale, "{hours} hours", hours=f"{hours:g}")
 
 
 def _days(locale: str | None, days: float) -> str:
-    if days == int(days):
+    if float(days).is_integer():
         return tn(locale, "1 day", "{n} days", int(days))
     return t(locale, "{days} days", days=f"{days:g}")
 

@@ -28,6 +28,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.ports import JobStore
+from storage.jobs import SqliteJobStore
+from tests.consent import DISCORD_OWNER, agree_to_anything, slack_people
 from tests.discord.conftest import CHANNEL as DISCORD_CHANNEL
 from tests.discord.conftest import payload as discord_payload
 from tests.discord.fake_discord import FakeDiscord
@@ -181,8 +184,11 @@ class BotProcess:
         }
 
     async def start(self, fault: str | None = None) -> None:
-        """Start the server and wait until `/healthz` answers."""
+        """Start the server and wait until `/healthz` answers (before the first start, the tests' people
+        agree to the consent question, as they would have the first time they asked)."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
+        if self.runs == 0:
+            await self.seed_consent()
         self.runs += 1
         out = (self.logs / f"run-{self.runs}.out").open("wb")
         err = (self.logs / f"run-{self.runs}.err").open("wb")
@@ -205,6 +211,20 @@ class BotProcess:
             if time.monotonic() > deadline:
                 raise AssertionError("serve did not become healthy in 30 s")
             await asyncio.sleep(0.05)
+
+    async def seed_consent(self) -> None:
+        """The tests' Slack and Discord people agree, in the store this bot will open."""
+        url = self.env_overrides.get("DATABASE_URL")
+        if url:
+            from storage.postgres.store import PostgresStore
+
+            store: JobStore = await PostgresStore.open(url)
+        else:
+            store = await SqliteJobStore.open(self.data_dir / "headshot-bot.db")
+        try:
+            await agree_to_anything(store, *slack_people(), DISCORD_OWNER)
+        finally:
+            await store.close()
 
     async def died(self, timeout: float = 30.0) -> None:
         """Wait for the fault hook to SIGKILL the server."""

@@ -100,17 +100,22 @@ class DiscordConsent:
 
     async def ask(
         self, interaction: discord.Interaction, owner: str, kind: str, data: Mapping[str, JSONValue],
-        workspace: str | None,
+        workspace: str | None, *, in_place: bool,
     ) -> None:
-        """Hold the request and ask: as the interaction's ephemeral answer, or in place of its deferred one."""
-        held = {"kind": kind, **data, "question": _question_address(interaction)}
+        """Hold the request and ask, to the asker alone, on an interaction already deferred: in place of its
+        answer when that is ephemeral (`in_place`), else instead of it (the public "thinking" goes)."""
+        held = {**data, "kind": kind, "question": _question_address(interaction)}
         question = await self.gate.ask(owner, "discord", held, commands=COMMANDS, locale=locale_of(interaction),
                                        workspace=workspace)
         view = question_view(question)
-        if interaction.response.is_done():
+        if in_place:
             await interaction.edit_original_response(content=fit(question.text), view=view)
-        else:
-            await interaction.response.send_message(fit(question.text), view=view, ephemeral=True)
+            return
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.warning("could not remove the answer to interaction %s", interaction.id)
+        await interaction.followup.send(fit(question.text), view=view, ephemeral=True)
 
     async def answer(self, interaction: discord.Interaction, pending_id: str, agreed: bool) -> None:
         """Record the answer; resume the held request on this interaction (Agree) or drop it (No thanks)."""
@@ -130,15 +135,17 @@ class DiscordConsent:
             await interaction.response.send_message(START_FAILED, ephemeral=True)
             return
         await resume(pending.resume, interaction)
-        await self._settle_question(pending.resume.get("question"), self.gate.thanks(locale))
+        if interaction.message is not None:
+            await self._settle_question(pending.resume.get("question"), interaction.message.id, self.gate.thanks(locale))
 
-    async def _settle_question(self, address: JSONValue, text: str) -> None:
-        """The answered question loses its buttons and says thank you (while its interaction lives, 15 minutes)."""
+    async def _settle_question(self, address: JSONValue, message_id: int, text: str) -> None:
+        """The answered question loses its buttons and says thank you: an ephemeral message can be changed
+        only through the interaction that made it (while it lives, 15 minutes)."""
         if not isinstance(address, dict):
             return
         route = discord.http.Route(
-            "PATCH", "/webhooks/{application_id}/{token}/messages/@original",
-            application_id=str(address.get("application_id")), token=str(address.get("token")),
+            "PATCH", "/webhooks/{application_id}/{token}/messages/{message_id}",
+            application_id=str(address.get("application_id")), token=str(address.get("token")), message_id=message_id,
         )
         try:
             await self.client.http.request(route, json={"content": fit(text), "components": []})

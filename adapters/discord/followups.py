@@ -54,7 +54,9 @@ class DiscordFollowUps:
             job = await self._follow_ups.check(press)
             if not await self._consent.admits(press.presser, workspace_key(interaction.guild_id)):
                 held: dict[str, JSONValue] = {"press": {"kind": kind.value, "job": job_id, "choice": choice}}
-                await self._consent.ask(interaction, press.presser, HELD_PRESS, held, workspace_key(interaction.guild_id))
+                await self._consent.ask(
+                    interaction, press.presser, HELD_PRESS, held, workspace_key(interaction.guild_id), in_place=True
+                )
                 return
             status = _StatusInThread(self._surface, DiscordAddress.from_json(job.thread))
             await self._follow_ups.start(press, job, status, self._surface, reply=interrupted_reply(interaction))

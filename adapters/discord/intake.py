@@ -101,16 +101,22 @@ class DiscordIntake:
                 interaction.guild_id is not None,
                 interaction.app_permissions,
             )
-            if not await self.consent.admits(owner, workspace_key(interaction.guild_id)):
-                held = _held(attachments, values, provider, anchor)
-                await self.consent.ask(interaction, owner, HELD_COMMAND, held, workspace_key(interaction.guild_id))
-                return
         except UserError as exc:
             await interaction.response.send_message(fit(str(exc)), ephemeral=True)
             return
         # Within Discord's three seconds, before any download: the answer becomes the status (or, for a
         # private request, says where the status went).
         await interaction.response.defer(thinking=True, ephemeral=bool(private))
+        try:
+            if not await self.consent.admits(owner, workspace_key(interaction.guild_id)):
+                held = _held(attachments, values, provider, anchor)
+                await self.consent.ask(
+                    interaction, owner, HELD_COMMAND, held, workspace_key(interaction.guild_id), in_place=bool(private)
+                )
+                return
+        except UserError as exc:
+            await self._refuse(interaction, str(exc))
+            return
         ask = Ask(
             owner=owner, values={**values, "private": bool(private)}, provider=provider,
             workspace=workspace_key(interaction.guild_id),

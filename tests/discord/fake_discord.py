@@ -19,6 +19,7 @@ from tests.discord import shapes
 JSON = "application/json"
 LOADING, EPHEMERAL = 1 << 7, 1 << 6
 AUTOCOMPLETE_RESULT = 8  # the interaction callback type that answers an autocomplete
+UPDATE_MESSAGE = 7  # the callback type that changes the message whose component was used
 
 
 def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -100,6 +101,7 @@ class FakeDiscord:
         r.add_put(f"{a}/applications/{{app}}/guilds/{{guild}}/commands", self._sync)
         r.add_post(f"{a}/interactions/{{iid}}/{{token}}/callback", self._callback)
         r.add_route("*", f"{a}/webhooks/{{app}}/{{token}}/messages/@original", self._original)
+        r.add_patch(f"{a}/webhooks/{{app}}/{{token}}/messages/{{mid}}", self._webhook_edit)
         r.add_post(f"{a}/webhooks/{{app}}/{{token}}", self._followup)
         r.add_post(f"{a}/channels/{{cid}}/messages", self._send)
         r.add_get(f"{a}/channels/{{cid}}/messages", self._history)
@@ -263,6 +265,13 @@ class FakeDiscord:
         data = body.get("data") or {}
         if "content" in data:
             self.mention_rules.append((request.path, data.get("allowed_mentions")))
+        if body["type"] == UPDATE_MESSAGE:  # a component's own message is changed; no new message
+            pressed = self.message_by_id(str((interaction.get("message") or {}).get("id")))
+            if pressed is None:
+                return error(404, 10008, "Unknown Message")
+            pressed.update({k: data[k] for k in ("content", "components") if k in data})
+            return reply({"interaction": {"id": interaction["id"], "type": interaction["type"]},
+                          "resource": {"type": body["type"], "message": pressed}})
         flags = int(data.get("flags") or 0) | (LOADING if body["type"] == 5 else 0)
         channel_id = interaction["channel"]["id"]
         user = (interaction.get("member") or interaction)["user"]
@@ -271,6 +280,7 @@ class FakeDiscord:
         if "name" in interaction["data"]:
             metadata["name"] = interaction["data"]["name"]
         message = shapes.message(channel_id, data.get("content", ""), flags=flags, interaction_metadata=metadata)
+        message["components"] = data.get("components") or []
         self.originals[token] = message
         if not flags & EPHEMERAL:
             self.messages.setdefault(channel_id, []).append(message)
@@ -295,6 +305,8 @@ class FakeDiscord:
         body = await self._body(request, message["channel_id"], message["id"])
         if "content" in body:
             message["content"] = body["content"]
+        if "components" in body:
+            message["components"] = body["components"]
         message["flags"] &= ~LOADING
         message["edited_timestamp"] = shapes.now_iso()
         return reply(message)
@@ -306,9 +318,28 @@ class FakeDiscord:
         channel_id = self.interactions[token]["channel"]["id"]
         body = await self._body(request, channel_id, "followup")
         message = shapes.message(channel_id, body.get("content", ""), flags=int(body.get("flags") or 0))
+        message["components"] = body.get("components") or []
         self.followups.append({"token": token, "message": message})
         if not message["flags"] & EPHEMERAL:
             self.messages.setdefault(channel_id, []).append(message)
+        return reply(message)
+
+    def message_by_id(self, message_id: str) -> dict[str, Any] | None:
+        """A message the bot made through an interaction (an answer or a follow-up), by id."""
+        made = [*self.originals.values(), *(f["message"] for f in self.followups)]
+        return next((m for m in made if m["id"] == message_id), None)
+
+    async def _webhook_edit(self, request: web.Request) -> web.Response:
+        """`PATCH /webhooks/{app}/{token}/messages/{id}`: an interaction's answer or follow-up, changed
+        through that interaction's token while it lives."""
+        token, message_id = request.match_info["token"], request.match_info["mid"]
+        mine = [self.originals.get(token), *(f["message"] for f in self.followups if f["token"] == token)]
+        message = next((m for m in mine if m is not None and m["id"] == message_id), None)
+        if self.tokens_expired or message is None:
+            return error(404, 10008, "Unknown Message")
+        body = await self._body(request, message["channel_id"], message_id)
+        message.update({k: body[k] for k in ("content", "components") if k in body})
+        message["edited_timestamp"] = shapes.now_iso()
         return reply(message)
 
     async def _send(self, request: web.Request) -> web.Response:

@@ -391,7 +391,7 @@ class DataExports(Protocol):
     other role gives."""
 
     async def add_export_link(self, link: ExportLink) -> None:
-        """Record a newly issued link (by the hash of its token); expired links go in the same write."""
+        """Record a newly issued link (by the hash of its token); links expired by its creation go in the same write."""
         ...
 
     async def export_link(self, token_hash: str, now: float) -> ExportLink | None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import aiosqlite
 
@@ -85,7 +84,7 @@ class SqliteConsents:
                 self._db,
                 ("INSERT INTO export_links (token_hash, owner, created_at, expires_at) VALUES (?, ?, ?, ?)",
                  (link.token_hash, link.owner, link.created_at, link.expires_at)),
-                ("DELETE FROM export_links WHERE expires_at <= ?", (time.time(),)),
+                ("DELETE FROM export_links WHERE expires_at <= ?", (link.created_at,)),
             )
 
     async def export_link(self, token_hash: str, now: float) -> ExportLink | None:

@@ -5,7 +5,9 @@ Agreement goes through the core's own gate (a question asked and answered), as a
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from pathlib import Path
 
 from bot.app import Core
 from bot.consent.gate import ConsentGate
@@ -53,3 +55,16 @@ async def agree_to_anything(log: ConsentLog, *owners: str) -> None:
 def slack_people(teams: tuple[str, ...] = SLACK_TEAMS) -> list[str]:
     """The owner keys of the Slack users the tests use."""
     return [f"slack:{team}:{user}" for team in teams for user in SLACK_USERS]
+
+
+def stored(data_dir: Path, *, ignore: tuple[str, ...] = ()) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of the SQLite store under `data_dir` (but `ignore`d tables), and every
+    blob's path: what "nothing kept" is compared against."""
+    db = sqlite3.connect(data_dir / "headshot-bot.db", timeout=10)
+    try:
+        tables = [str(row[0]) for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        found = {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables if t not in ignore}
+    finally:
+        db.close()
+    found["blobs"] = sorted((str(p.relative_to(data_dir)),) for p in (data_dir / "blobs").rglob("*") if p.is_file())
+    return found

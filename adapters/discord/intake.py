@@ -32,6 +32,7 @@ _THREAD_ALREADY_EXISTS = 160004  # Discord's code when the message already has a
 _CANNOT_MESSAGE_USER = 50007  # the person allows no direct messages from the bot
 STARTING = "⏳ Starting your headshots…"
 HELD_COMMAND = "command"  # a command held for consent, run again on the Agree press
+_MESSAGEABLE = (discord.TextChannel, discord.Thread, discord.VoiceChannel, discord.StageChannel, discord.DMChannel)
 
 
 def owner_key(user_id: int) -> str:
@@ -138,9 +139,9 @@ class DiscordIntake:
         except UserError as exc:
             await interaction.response.send_message(fit(str(exc)), ephemeral=True)
             return
-        anchor, where = None, held.get("anchor")
-        if isinstance(where, dict):
-            channel = self.surface.client.get_partial_messageable(int(str(where["channel_id"])))
+        anchor, where, channel = None, held.get("anchor"), interaction.channel
+        # The question was answered where it was asked: the anchor is in the press's own channel.
+        if isinstance(where, dict) and isinstance(channel, _MESSAGEABLE) and str(channel.id) == where["channel_id"]:
             anchor = channel.get_partial_message(int(str(where["message_id"])))
         provider = held.get("provider")
         values = cast(dict[str, object], held.get("values") or {})

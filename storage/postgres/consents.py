@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 
 from bot.consent.records import ConsentRecord, ExportLink, PendingRequest
 from bot.quotas import Charge
@@ -81,7 +80,7 @@ class PostgresConsents:
                 "INSERT INTO export_links (token_hash, owner, created_at, expires_at) VALUES ($1, $2, $3, $4)",
                 link.token_hash, link.owner, link.created_at, link.expires_at,
             )
-            await conn.execute("DELETE FROM export_links WHERE expires_at <= $1", time.time())
+            await conn.execute("DELETE FROM export_links WHERE expires_at <= $1", link.created_at)
 
     async def export_link(self, token_hash: str, now: float) -> ExportLink | None:
         """The unexpired link with this token hash (a forgotten owner's links are deleted with them)."""

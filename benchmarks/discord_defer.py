@@ -98,8 +98,8 @@ async def run(quick: bool) -> list[Row]:
     if not available():
         return [Row("discord defer", "-", "-", None, f"<= {RATIO_TARGET}x bare", None, "not measured: no adapter")]
     from bot.app import build_core, discord_adapter
-    from tests.discord.fake_discord import FakeDiscord
     from tests.consent import agree_to_anything
+    from tests.discord.fake_discord import FakeDiscord
     from tests.discord.shapes import TOKEN
 
     rounds = 1 if quick else 5

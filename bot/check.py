@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from bot.app import open_storage
+from bot.consent.terms import CONSENT_VERSION
 from bot.errors import UserError
 from bot.provider_table import BY_RANK
 from bot.settings import Settings
@@ -98,4 +99,8 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         line("quotas", "off", "no limits (set QUOTA_<PROVIDER>_PER_<USER|WORKSPACE>_PER_<DAY|MONTH>)")
     for text in limits:
         line("quotas", "in force", text)
+    policy = settings.privacy_policy_url
+    line("privacy", "configured" if policy else "incomplete",
+         f"consent text version {CONSENT_VERSION}; "
+         + (f"it links {policy}" if policy else "set PRIVACY_POLICY_URL to your published retention policy"))
     return lines, ok

@@ -28,8 +28,7 @@ class Row(Protocol):
 
 def terms_values(terms: ShownTerms) -> list[Any]:
     """A question's terms as column values, in `TERMS` order."""
-    return [terms.version, json.dumps(list(terms.providers)), terms.photo_keep_hours, terms.result_days,
-            terms.wording]
+    return [terms.version, json.dumps(list(terms.providers)), terms.photo_keep_hours, terms.result_days, terms.wording]
 
 
 def consent_values(record: ConsentRecord) -> list[Any]:
@@ -39,14 +38,22 @@ def consent_values(record: ConsentRecord) -> list[Any]:
 
 def pending_values(pending: PendingRequest) -> list[Any]:
     """A held request as column values, in `PENDING_COLUMNS` order."""
-    return [pending.id, pending.owner, pending.surface, json.dumps(dict(pending.resume)),
-            *terms_values(pending.terms), pending.created_at]
+    return [
+        pending.id,
+        pending.owner,
+        pending.surface,
+        json.dumps(dict(pending.resume)),
+        *terms_values(pending.terms),
+        pending.created_at,
+    ]
 
 
 def _terms(row: Row) -> ShownTerms:
     return ShownTerms(
-        version=str(row["version"]), providers=tuple(json.loads(row["providers"])),
-        photo_keep_hours=float(row["photo_keep_hours"]), result_days=float(row["result_days"]),
+        version=str(row["version"]),
+        providers=tuple(json.loads(row["providers"])),
+        photo_keep_hours=float(row["photo_keep_hours"]),
+        result_days=float(row["result_days"]),
         wording=str(row["wording"]),
     )
 
@@ -59,15 +66,25 @@ def consent_from(row: Row) -> ConsentRecord:
 def pending_from(row: Row) -> PendingRequest:
     """A held request read back."""
     return PendingRequest(
-        id=str(row["id"]), owner=str(row["owner"]), surface=str(row["surface"]), resume=json.loads(row["resume"]),
-        terms=_terms(row), created_at=float(row["created_at"]),
+        id=str(row["id"]),
+        owner=str(row["owner"]),
+        surface=str(row["surface"]),
+        resume=json.loads(row["resume"]),
+        terms=_terms(row),
+        created_at=float(row["created_at"]),
     )
 
 
 def charge_from(row: Row) -> Charge:
     """A quota charge read back."""
-    return Charge(str(row["job_id"]), str(row["provider"]), str(row["owner"]), str(row["workspace"]),
-                  int(row["images"]), float(row["at"]))
+    return Charge(
+        str(row["job_id"]),
+        str(row["provider"]),
+        str(row["owner"]),
+        str(row["workspace"]),
+        int(row["images"]),
+        float(row["at"]),
+    )
 
 
 def names(columns: Sequence[str]) -> str:

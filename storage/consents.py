@@ -82,8 +82,10 @@ class SqliteConsents:
         async with self._writing:
             await write_at_once(
                 self._db,
-                ("INSERT INTO export_links (token_hash, owner, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                 (link.token_hash, link.owner, link.created_at, link.expires_at)),
+                (
+                    "INSERT INTO export_links (token_hash, owner, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                    (link.token_hash, link.owner, link.created_at, link.expires_at),
+                ),
                 ("DELETE FROM export_links WHERE expires_at <= ?", (link.created_at,)),
             )
 

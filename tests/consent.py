@@ -19,9 +19,23 @@ from bot.provider_table import provider_names
 COMMANDS = DataCommands(export="/headshot my-data", forget="/headshot forget")
 SLACK_TEAMS = ("T0TEAM",)
 SLACK_USERS = (
-    "U0USER", "U0OTHER", "U0STUDIO", "U0AGENT", "U0RUNFLOW", "U0BEFORE", "U0AFTER", "U0DURING",
-    "U0OK1", "U0OK2", "U0BAD1", "U0BAD2", "U0BAD3", "U0HALF", "U0NONE",
-    *(f"U0Q{n:02d}" for n in range(10)), *(f"U0B{n:03d}" for n in range(300)),
+    "U0USER",
+    "U0OTHER",
+    "U0STUDIO",
+    "U0AGENT",
+    "U0RUNFLOW",
+    "U0BEFORE",
+    "U0AFTER",
+    "U0DURING",
+    "U0OK1",
+    "U0OK2",
+    "U0BAD1",
+    "U0BAD2",
+    "U0BAD3",
+    "U0HALF",
+    "U0NONE",
+    *(f"U0Q{n:02d}" for n in range(10)),
+    *(f"U0B{n:03d}" for n in range(300)),
 )
 DISCORD_OWNER = "discord:1187000000000000500"  # tests/discord/conftest.USER_ID
 LONGEST = 1_000_000.0  # hours or days: longer than any retention a test sets

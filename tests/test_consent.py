@@ -17,8 +17,13 @@ RUNFLOW = ProviderReach("runflow", "Runflow", runs_here=False)
 
 
 def gate(core: Core, *providers: ProviderReach, hours: float = 24, days: float = 30, version: str = "1") -> ConsentGate:
-    return ConsentGate(core.store, providers=providers or (STUDIO,), retention=RetentionInForce(hours, days),
-                       privacy_policy_url=None, version=version)
+    return ConsentGate(
+        core.store,
+        providers=providers or (STUDIO,),
+        retention=RetentionInForce(hours, days),
+        privacy_policy_url=None,
+        version=version,
+    )
 
 
 async def agree(consents: ConsentGate, owner: str = OWNER) -> None:
@@ -101,8 +106,9 @@ async def test_no_thanks_keeps_no_record_and_drops_the_held_request(core: Core) 
 
 async def test_a_question_left_a_day_unanswered_has_expired(core: Core) -> None:
     now = [1_000_000.0]
-    consents = ConsentGate(core.store, providers=[STUDIO], retention=RetentionInForce(24, 30), version="1",
-                           clock=lambda: now[0])
+    consents = ConsentGate(
+        core.store, providers=[STUDIO], retention=RetentionInForce(24, 30), version="1", clock=lambda: now[0]
+    )
     question = await consents.ask(OWNER, "test", {"kind": "job"}, commands=COMMANDS)
     now[0] += 24 * 3600 + 1
     with pytest.raises(ConsentAnswerRefused, match="has expired"):

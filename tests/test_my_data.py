@@ -23,7 +23,7 @@ from bot.my_data.archive import PersonalArchive
 from bot.my_data.links import MyDataLinks
 from bot.options import Options
 from tests.conftest import CoreFactory
-from tests.consent import agree, stored
+from tests.consent import COMMANDS, agree, stored
 from tests.doubles import jpeg
 from tests.servers import running
 
@@ -62,8 +62,12 @@ async def served(make_core: CoreFactory, tmp_path: Path) -> AsyncIterator[Served
     core = await make_core(public_base_url=PUBLIC)
     await agree(core, OWNER, OTHER)
     await core.service.save_defaults(OWNER, Options(count=2), "scripted")
-    job = await core.intake.start(Ask(OWNER, {"count": 2, "style": "executive"}, "scripted", "slack:T0"),
-                                  Photos(), Status(), core.surfaces["test"])
+    job = await core.intake.start(
+        Ask(OWNER, {"count": 2, "style": "executive"}, "scripted", "slack:T0"),
+        Photos(),
+        Status(),
+        core.surfaces["test"],
+    )
     await core.intake.start(Ask(OTHER, {}, "scripted"), Photos(), Status(), core.surfaces["test"])
     await core.runner.run_until_idle()
     assert (await core.store.get(job.id)).state is JobState.DELIVERED  # type: ignore[union-attr]
@@ -91,10 +95,19 @@ async def test_the_zip_holds_every_row_and_file_kept_about_the_person(served: Se
     assert archive.testzip() is None
     (job,) = await core.store.jobs_for_owner(OWNER)
     names = archive.namelist()
-    assert names[:6] == ["README.txt", "jobs.json", "settings.json", "usage.json", "consent.json",
-                         f"jobs/{job.id}/headshot-01.jpg"]
-    assert set(names[6:]) == {f"jobs/{job.id}/headshot-02.jpg", f"jobs/{job.id}/photo-1.jpg",
-                              f"jobs/{job.id}/photo-2.jpg"}
+    assert names[:6] == [
+        "README.txt",
+        "jobs.json",
+        "settings.json",
+        "usage.json",
+        "consent.json",
+        f"jobs/{job.id}/headshot-01.jpg",
+    ]
+    assert set(names[6:]) == {
+        f"jobs/{job.id}/headshot-02.jpg",
+        f"jobs/{job.id}/photo-1.jpg",
+        f"jobs/{job.id}/photo-2.jpg",
+    }
     assert "favourites.json" not in names  # this store keeps no favourites yet
 
     (row,) = json.loads(archive.read("jobs.json"))
@@ -110,7 +123,8 @@ async def test_the_zip_holds_every_row_and_file_kept_about_the_person(served: Se
     assert "Who receives your photos" in agreement["text"] and consent["waiting_for_an_answer"] == []
     for result in await core.store.results(job.id):
         assert archive.read(f"jobs/{job.id}/headshot-{result.index + 1:02d}.jpg") == await core.blobs.get(
-            result.blob_key or "")
+            result.blob_key or ""
+        )
     assert archive.read(f"jobs/{job.id}/photo-2.jpg") == await core.blobs.get(photo_key(job.id, 1))
     assert OTHER not in body.decode("latin-1")  # nothing of anyone else
 
@@ -130,8 +144,14 @@ async def test_wrong_expired_and_forgotten_links_get_the_same_page_and_change_no
     expired = (await yesterday.answer(OWNER)).rsplit("/", 1)[-1].removesuffix(".zip")  # ended an hour ago
     before = stored(served.data_dir)
     pages = set()
-    for path in (f"/my-data/{new_token()}.zip", f"/my-data/{expired}.zip", "/my-data/short.zip", "/my-data",
-                 "/my-data/x/y", f"/my-data/{new_token()}"):
+    for path in (
+        f"/my-data/{new_token()}.zip",
+        f"/my-data/{expired}.zip",
+        "/my-data/short.zip",
+        "/my-data",
+        "/my-data/x/y",
+        f"/my-data/{new_token()}",
+    ):
         async with served.http.get(served.url + path) as response:
             assert response.status == 404 and response.content_type == "text/html", path
             assert_guarded(response)
@@ -156,3 +176,17 @@ async def test_favourites_are_included_when_the_store_keeps_them(served: Served)
     entries = {entry.name: entry for entry in await archive.entries(OWNER)}
     chunks = [chunk async for chunk in entries["favourites.json"].chunks()]
     assert json.loads(b"".join(chunks)) == [{"job": job.id, "headshot": 2, "chosen_at": "2023-11-14T22:13:20+00:00"}]
+
+
+async def test_a_request_waiting_for_an_answer_is_exported_without_its_interaction_token(served: Served) -> None:
+    held = {"kind": "command", "photos": [{"filename": "me.jpg"}], "question": {"application_id": "1", "token": "t0k"}}
+    await served.core.consents.ask(OWNER, "discord", held, commands=COMMANDS)
+    async with served.http.get(await served.link()) as response:
+        archive = zipfile.ZipFile(io.BytesIO(await response.read()))
+    (waiting,) = json.loads(archive.read("consent.json"))["waiting_for_an_answer"]
+    assert waiting["request"] == {
+        "kind": "command",
+        "photos": [{"filename": "me.jpg"}],
+        "question": {"application_id": "1"},
+    }
+    assert waiting["surface"] == "discord" and b"t0k" not in archive.read("consent.json")

@@ -75,8 +75,9 @@ async def test_forgetting_an_owner_deletes_agreements_held_requests_and_links(st
         await store.record_consent(ConsentRecord(owner, TERMS, now))
         await store.add_pending_request(pending(("a" if owner == OWNER else "b") * 32, owner), drop_before=0)
         await store.add_export_link(ExportLink(owner, ("1" if owner == OWNER else "2") * 64, now, now + 60))
-    await store.add(Job(id="c" * 32, owner=OWNER, surface="test", thread={}, provider="studio", options=Options(),
-                        photo_count=1))
+    await store.add(
+        Job(id="c" * 32, owner=OWNER, surface="test", thread={}, provider="studio", options=Options(), photo_count=1)
+    )
     assert await store.forget_owner(OWNER) == ["c" * 32]
     assert await store.consent_records(OWNER) == [] and await store.pending_requests(OWNER) == []
     assert await store.export_link("1" * 64, now) is None

@@ -99,14 +99,21 @@ class DiscordConsent:
         return await self.gate.admits(owner, workspace)
 
     async def ask(
-        self, interaction: discord.Interaction, owner: str, kind: str, data: Mapping[str, JSONValue],
-        workspace: str | None, *, in_place: bool,
+        self,
+        interaction: discord.Interaction,
+        owner: str,
+        kind: str,
+        data: Mapping[str, JSONValue],
+        workspace: str | None,
+        *,
+        in_place: bool,
     ) -> None:
         """Hold the request and ask, to the asker alone, on an interaction already deferred: in place of its
         answer when that is ephemeral (`in_place`), else instead of it (the public "thinking" goes)."""
         held = {**data, "kind": kind, "question": _question_address(interaction)}
-        question = await self.gate.ask(owner, "discord", held, commands=COMMANDS, locale=locale_of(interaction),
-                                       workspace=workspace)
+        question = await self.gate.ask(
+            owner, "discord", held, commands=COMMANDS, locale=locale_of(interaction), workspace=workspace
+        )
         view = question_view(question)
         if in_place:
             await interaction.edit_original_response(content=fit(question.text), view=view)
@@ -136,7 +143,9 @@ class DiscordConsent:
             return
         await resume(pending.resume, interaction)
         if interaction.message is not None:
-            await self._settle_question(pending.resume.get("question"), interaction.message.id, self.gate.thanks(locale))
+            await self._settle_question(
+                pending.resume.get("question"), interaction.message.id, self.gate.thanks(locale)
+            )
 
     async def _settle_question(self, address: JSONValue, message_id: int, text: str) -> None:
         """The answered question loses its buttons and says thank you: an ephemeral message can be changed
@@ -144,8 +153,11 @@ class DiscordConsent:
         if not isinstance(address, dict):
             return
         route = discord.http.Route(
-            "PATCH", "/webhooks/{application_id}/{token}/messages/{message_id}",
-            application_id=str(address.get("application_id")), token=str(address.get("token")), message_id=message_id,
+            "PATCH",
+            "/webhooks/{application_id}/{token}/messages/{message_id}",
+            application_id=str(address.get("application_id")),
+            token=str(address.get("token")),
+            message_id=message_id,
         )
         try:
             await self.client.http.request(route, json={"content": fit(text), "components": []})

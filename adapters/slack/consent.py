@@ -58,10 +58,12 @@ Resume = Callable[[Mapping[str, JSONValue], Answered], Awaitable[None]]
 def question_blocks(question: Question) -> list[Block]:
     """The question's words in a section, its two buttons under it, each carrying the held request's id."""
     text = message_text(question.text, limit=MAX_SECTION_TEXT)
-    agree = ButtonElement(action_id=AGREE_ACTION, text=question.agree_label[:MAX_BUTTON_TEXT],
-                          value=question.pending_id, style="primary")
-    decline = ButtonElement(action_id=DECLINE_ACTION, text=question.decline_label[:MAX_BUTTON_TEXT],
-                            value=question.pending_id)
+    agree = ButtonElement(
+        action_id=AGREE_ACTION, text=question.agree_label[:MAX_BUTTON_TEXT], value=question.pending_id, style="primary"
+    )
+    decline = ButtonElement(
+        action_id=DECLINE_ACTION, text=question.decline_label[:MAX_BUTTON_TEXT], value=question.pending_id
+    )
     actions = ActionsBlock(block_id=BLOCK_ID, elements=[agree, decline])
     return [SectionBlock(text=MarkdownTextObject(text=text)), actions]
 
@@ -81,17 +83,28 @@ class SlackConsent:
     async def _question(
         self, owner: str, kind: str, data: Mapping[str, JSONValue], workspace: str | None, locale: str | None
     ) -> Question:
-        return await self.gate.ask(owner, "slack", {"kind": kind, **data}, commands=COMMANDS, locale=locale,
-                                   workspace=workspace)
+        return await self.gate.ask(
+            owner, "slack", {"kind": kind, **data}, commands=COMMANDS, locale=locale, workspace=workspace
+        )
 
     async def ask_in_reply(
-        self, respond: AsyncRespond, owner: str, kind: str, data: Mapping[str, JSONValue], *,
-        workspace: str | None, locale: str | None = None,
+        self,
+        respond: AsyncRespond,
+        owner: str,
+        kind: str,
+        data: Mapping[str, JSONValue],
+        *,
+        workspace: str | None,
+        locale: str | None = None,
     ) -> None:
         """Ask through a command's, shortcut's or button's response URL (only the asker sees it)."""
         question = await self._question(owner, kind, data, workspace, locale)
-        await respond(text=message_text(question.text), blocks=question_blocks(question),
-                      response_type="ephemeral", replace_original=False)
+        await respond(
+            text=message_text(question.text),
+            blocks=question_blocks(question),
+            response_type="ephemeral",
+            replace_original=False,
+        )
 
     async def ask_where(
         self, origin: Origin, kind: str, data: Mapping[str, JSONValue], *, locale: str | None = None
@@ -134,14 +147,16 @@ async def _respond(respond: AsyncRespond, text: str, *, replace: bool) -> None:
         log.warning("could not answer a consent press: %s", type(exc).__name__)
 
 
-def register_consent(
-    app: AsyncApp, consent: SlackConsent, spawn: Callable[[Coroutine[Any, Any, None]], None]
-) -> None:
+def register_consent(app: AsyncApp, consent: SlackConsent, spawn: Callable[[Coroutine[Any, Any, None]], None]) -> None:
     """Attach the Agree / No thanks listener; the work happens after Slack's acknowledgement."""
 
     async def on_answer(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond,
-        context: AsyncBoltContext, client: AsyncWebClient,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
     ) -> None:
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         user = str(body["user"]["id"])

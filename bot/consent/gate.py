@@ -115,9 +115,9 @@ class ConsentGate:
     async def _waiting(self, pending_id: str, answerer: str, locale: str | None) -> PendingRequest:
         pending = await self._log.pending_request(pending_id)
         if pending is None or pending.created_at < self._clock() - PENDING_KEEP_S:
-            raise ConsentAnswerRefused(t(
-                locale, "This question was already answered or has expired; send your request again if you like."
-            ))
+            raise ConsentAnswerRefused(
+                t(locale, "This question was already answered or has expired; send your request again if you like.")
+            )
         if pending.owner != answerer:
             raise ConsentAnswerRefused(t(locale, "This question is for someone else."))
         return pending

@@ -95,7 +95,8 @@ def photos_kept(locale: str | None, hours: float) -> str:
     if hours <= 0:
         return t(locale, "deleted as soon as their headshots are delivered")
     return t(
-        locale, "kept {span} after their headshots are delivered, so the buttons on them work, then deleted",
+        locale,
+        "kept {span} after their headshots are delivered, so the buttons on them work, then deleted",
         span=_hours(locale, hours),
     )
 
@@ -117,29 +118,55 @@ def consent_text(locale: str | None, terms: ConsentTerms, commands: DataCommands
     retention = terms.retention
     outside = [p.label for p in terms.providers if not p.runs_here]
     lines = [
-        t(locale, "Before I make headshots from your photos, please read how they are handled. "
-                  "Photos of faces can count as biometric data, so I ask once, before I fetch or keep anything."),
-        "• " + t(locale, "What I keep: the photos you send, the headshots made from them, the options you choose "
-                         "and how many headshots you use."),
-        "• " + t(locale, "For how long: photos are {photos} (a failed request's at once); headshots are kept "
-                         "{results} after delivery, then deleted. The record of each request (its options and "
-                         "outcome) and your saved settings stay until you delete them; usage counts stay "
-                         "{usage}, to apply any limits, even after you delete the rest.",
-                 photos=photos_kept(locale, retention.photo_keep_hours),
-                 results=_days(locale, retention.result_days),
-                 usage=_days(locale, USAGE_KEEP_DAYS)),
+        t(
+            locale,
+            "Before I make headshots from your photos, please read how they are handled. "
+            "Photos of faces can count as biometric data, so I ask once, before I fetch or keep anything.",
+        ),
+        "• "
+        + t(
+            locale,
+            "What I keep: the photos you send, the headshots made from them, the options you choose "
+            "and how many headshots you use.",
+        ),
+        "• "
+        + t(
+            locale,
+            "For how long: photos are {photos} (a failed request's at once); headshots are kept "
+            "{results} after delivery, then deleted. The record of each request (its options and "
+            "outcome) and your saved settings stay until you delete them; usage counts stay "
+            "{usage}, to apply any limits, even after you delete the rest.",
+            photos=photos_kept(locale, retention.photo_keep_hours),
+            results=_days(locale, retention.result_days),
+            usage=_days(locale, USAGE_KEEP_DAYS),
+        ),
         "• " + t(locale, "Who receives your photos: {receivers}.", receivers=receivers(locale, terms.providers)),
-        "• " + t(locale, "This bot uses your photos only to make your headshots: it trains no models with them and "
-                         "sends them to no one but the provider that makes your headshots."),
+        "• "
+        + t(
+            locale,
+            "This bot uses your photos only to make your headshots: it trains no models with them and "
+            "sends them to no one but the provider that makes your headshots.",
+        ),
     ]
     if outside:
-        lines.append("• " + t(
-            locale, "What {names} do with the photos they receive is governed by their own terms, which this "
-                    "bot's operator does not control.",
-            names=", ".join(outside),
-        ))
-    lines.append("• " + t(locale, "Your data: {export} gives you a copy of everything; {forget} deletes it all "
-                                  "at once.", export=f"`{commands.export}`", forget=f"`{commands.forget}`"))
+        lines.append(
+            "• "
+            + t(
+                locale,
+                "What {names} do with the photos they receive is governed by their own terms, which this "
+                "bot's operator does not control.",
+                names=", ".join(outside),
+            )
+        )
+    lines.append(
+        "• "
+        + t(
+            locale,
+            "Your data: {export} gives you a copy of everything; {forget} deletes it all at once.",
+            export=f"`{commands.export}`",
+            forget=f"`{commands.forget}`",
+        )
+    )
     if terms.privacy_policy_url:
         lines.append(t(locale, "Privacy policy: {url}", url=terms.privacy_policy_url))
     lines.append(t(locale, "(Consent text version {version}.)", version=terms.version))

@@ -11,7 +11,8 @@
 
 Left out, because they are the bot's own machinery rather than anything about the person: the
 hashes of link tokens and callback secrets, worker leases, gallery previews (smaller copies of the
-headshots already included).
+headshots already included), and the platform's short-lived interaction tokens a held request keeps
+(credentials of the bot, not facts about the person).
 """
 
 from __future__ import annotations
@@ -59,26 +60,55 @@ def _stored(blobs: BlobStore, key: str) -> Callable[[], AsyncIterator[bytes]]:
 def job_row(job: Job) -> dict[str, JSONValue]:
     """A job as the person reads it."""
     return {
-        "id": job.id, "asked_at": when(job.created_at), "last_changed_at": when(job.updated_at),
-        "surface": job.surface, "workspace": job.workspace, "where": dict(job.thread), "provider": job.provider,
-        "options": dict(job.options.to_dict()), "photos": job.photo_count, "state": job.state.value,
-        "headshots_made": job.results_done, "error": job.error, "provider_detail": job.detail,
-        "provider_job_id": job.remote_id, "photos_deleted": job.photos_purged,
+        "id": job.id,
+        "asked_at": when(job.created_at),
+        "last_changed_at": when(job.updated_at),
+        "surface": job.surface,
+        "workspace": job.workspace,
+        "where": dict(job.thread),
+        "provider": job.provider,
+        "options": dict(job.options.to_dict()),
+        "photos": job.photo_count,
+        "state": job.state.value,
+        "headshots_made": job.results_done,
+        "error": job.error,
+        "provider_detail": job.detail,
+        "provider_job_id": job.remote_id,
+        "photos_deleted": job.photos_purged,
     }
 
 
 def consent_row(record: ConsentRecord) -> dict[str, JSONValue]:
     """An agreement as the person reads it."""
     terms = record.terms
-    return {"answer": "agreed", "agreed_at": when(record.agreed_at), "version": terms.version,
-            "providers_named": list(terms.providers), "photo_keep_hours": terms.photo_keep_hours,
-            "result_days": terms.result_days, "text": terms.wording}
+    return {
+        "answer": "agreed",
+        "agreed_at": when(record.agreed_at),
+        "version": terms.version,
+        "providers_named": list(terms.providers),
+        "photo_keep_hours": terms.photo_keep_hours,
+        "result_days": terms.result_days,
+        "text": terms.wording,
+    }
+
+
+def without_tokens(value: JSONValue) -> JSONValue:
+    """`value` without any entry named "token", however deep."""
+    if isinstance(value, dict):
+        return {k: without_tokens(v) for k, v in value.items() if k != "token"}
+    if isinstance(value, list):
+        return [without_tokens(v) for v in value]
+    return value
 
 
 def pending_row(pending: PendingRequest) -> dict[str, JSONValue]:
     """A request held for an answer, as the person reads it."""
-    return {"asked_at": when(pending.created_at), "surface": pending.surface, "request": dict(pending.resume),
-            "version": pending.terms.version}
+    return {
+        "asked_at": when(pending.created_at),
+        "surface": pending.surface,
+        "request": without_tokens(dict(pending.resume)),
+        "version": pending.terms.version,
+    }
 
 
 @dataclass(frozen=True)
@@ -104,16 +134,36 @@ class PersonalArchive:
         ]
         if saved is not None:
             files.append(("settings.json", _json({"options": saved[0], "provider": saved[1]})))
-        files.append(("usage.json", _json([
-            {"job": c.job_id, "provider": c.provider, "workspace": c.workspace, "images": c.images, "at": when(c.at)}
-            for c in charges
-        ])))
+        files.append(
+            (
+                "usage.json",
+                _json(
+                    [
+                        {
+                            "job": c.job_id,
+                            "provider": c.provider,
+                            "workspace": c.workspace,
+                            "images": c.images,
+                            "at": when(c.at),
+                        }
+                        for c in charges
+                    ]
+                ),
+            )
+        )
         files.append(("consent.json", _json(consent)))
         if self.favourites is not None:
-            files.append(("favourites.json", _json([
-                {"job": f.job_id, "headshot": f.index + 1, "chosen_at": when(f.chosen_at)}
-                for f in await self.favourites.favourites(owner)
-            ])))
+            files.append(
+                (
+                    "favourites.json",
+                    _json(
+                        [
+                            {"job": f.job_id, "headshot": f.index + 1, "chosen_at": when(f.chosen_at)}
+                            for f in await self.favourites.favourites(owner)
+                        ]
+                    ),
+                )
+            )
         entries = [ZipEntry(name, len(data), _bytes(data)) for name, data in files]
         for job in jobs:
             entries.extend(await self._job_files(job))
@@ -124,15 +174,18 @@ class PersonalArchive:
         for result in await self.store.results(job.id):
             key = result.blob_key
             if key and await self.blobs.exists(key):
-                suffix = key[key.rfind("."):] if "." in key.rsplit("/", 1)[-1] else ".jpg"
+                suffix = key[key.rfind(".") :] if "." in key.rsplit("/", 1)[-1] else ".jpg"
                 name = f"jobs/{job.id}/headshot-{result.index + 1:02d}{suffix}"
                 found.append(ZipEntry(name, await self.blobs.size(key), _stored(self.blobs, key)))
         if not job.photos_purged:
             for n in range(job.photo_count):
                 key = photo_key(job.id, n)
                 if await self.blobs.exists(key):
-                    found.append(ZipEntry(f"jobs/{job.id}/photo-{n + 1}.jpg", await self.blobs.size(key),
-                                          _stored(self.blobs, key)))
+                    found.append(
+                        ZipEntry(
+                            f"jobs/{job.id}/photo-{n + 1}.jpg", await self.blobs.size(key), _stored(self.blobs, key)
+                        )
+                    )
         return found
 
     def _readme(self, locale: str | None) -> str:
@@ -142,10 +195,16 @@ class PersonalArchive:
             t(locale, "jobs.json: every request you made: when, where, which provider, the options and the outcome."),
             t(locale, "settings.json: your saved default options (only when you saved some)."),
             t(locale, "usage.json: the images each request counted against any limits."),
-            t(locale, "consent.json: your agreements to how your photos are handled, each with the exact words "
-                      "you agreed to, and any request still waiting for your answer."),
+            t(
+                locale,
+                "consent.json: your agreements to how your photos are handled, each with the exact words "
+                "you agreed to, and any request still waiting for your answer.",
+            ),
             t(locale, "favourites.json: the headshots you marked as favourites."),
-            t(locale, "jobs/<job>/: the headshots still kept, and your photos while they are kept for the "
-                      "buttons on your results."),
+            t(
+                locale,
+                "jobs/<job>/: the headshots still kept, and your photos while they are kept for the "
+                "buttons on your results.",
+            ),
         ]
         return "\n".join(lines) + "\n"

@@ -17,9 +17,7 @@ PREFIX = "/my-data"
 class MyDataLinks:
     """Issues a person's export link (or says why there is none) and finds the owner behind a token."""
 
-    def __init__(
-        self, exports: DataExports, *, base_url: str | None, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, exports: DataExports, *, base_url: str | None, clock: Callable[[], float] = time.time) -> None:
         self._exports = exports
         self.base_url = base_url.rstrip("/") if base_url else None
         self._clock = clock
@@ -27,14 +25,18 @@ class MyDataLinks:
     async def answer(self, owner: str, locale: str | None = None) -> str:
         """The sentence a person gets for asking for their data: a new link, or why there can be none."""
         if self.base_url is None:
-            return t(locale, "I can't give you a download link: this bot has no public web address "
-                             "(PUBLIC_BASE_URL), so ask its operator for a copy of your data.")
+            return t(
+                locale,
+                "I can't give you a download link: this bot has no public web address "
+                "(PUBLIC_BASE_URL), so ask its operator for a copy of your data.",
+            )
         token = new_token()
         now = self._clock()
         await self._exports.add_export_link(ExportLink(owner, token_hash(token), now, now + EXPORT_VALID_S))
         return t(
-            locale, "Here is everything I keep about you, in one zip (the link works for 24 hours, for anyone "
-                    "who has it, so keep it to yourself): {url}",
+            locale,
+            "Here is everything I keep about you, in one zip (the link works for 24 hours, for anyone "
+            "who has it, so keep it to yourself): {url}",
             url=f"{self.base_url}{PREFIX}/{token}.zip",
         )
 

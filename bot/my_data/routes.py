@@ -31,9 +31,14 @@ class MyDataRoutes:
         self.renderer = renderer or PageRenderer()
         self._not_found = self.renderer.notice(
             t(None, "No download here"),
-            [t(None, "This link is mistyped or has expired: a copy of your data can be downloaded for 24 hours "
-                     "after you ask for it, and not at all once you have asked the bot to forget you."),
-             t(None, "Ask the bot for a new link any time.")],
+            [
+                t(
+                    None,
+                    "This link is mistyped or has expired: a copy of your data can be downloaded for 24 hours "
+                    "after you ask for it, and not at all once you have asked the bot to forget you.",
+                ),
+                t(None, "Ask the bot for a new link any time."),
+            ],
         )
 
     def install(self, app: web.Application) -> None:
@@ -59,10 +64,12 @@ class MyDataRoutes:
         if owner is None:
             return await self.refuse(request)
         entries = await self.archive.entries(owner)
-        response = web.StreamResponse(headers={
-            "Content-Type": "application/zip",
-            "Content-Disposition": f'attachment; filename="{ZIP_NAME}"',
-        })
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "application/zip",
+                "Content-Disposition": f'attachment; filename="{ZIP_NAME}"',
+            }
+        )
         size = zip_size(entries)
         if size is not None:
             response.content_length = size

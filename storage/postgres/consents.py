@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from bot.consent.records import ConsentRecord, ExportLink, PendingRequest
 from bot.quotas import Charge
 from storage.consent_rows import (
@@ -69,16 +68,20 @@ class PostgresConsents:
 
     async def pending_requests(self, owner: str) -> list[PendingRequest]:
         """The owner's held requests, oldest first."""
-        return [pending_from(row) for row in await self._pool.fetch(
-            _PENDING + " WHERE owner = $1 ORDER BY created_at", owner
-        )]
+        return [
+            pending_from(row)
+            for row in await self._pool.fetch(_PENDING + " WHERE owner = $1 ORDER BY created_at", owner)
+        ]
 
     async def add_export_link(self, link: ExportLink) -> None:
         """Record an issued export link; expired ones go in the same transaction."""
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "INSERT INTO export_links (token_hash, owner, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-                link.token_hash, link.owner, link.created_at, link.expires_at,
+                link.token_hash,
+                link.owner,
+                link.created_at,
+                link.expires_at,
             )
             await conn.execute("DELETE FROM export_links WHERE expires_at <= $1", link.created_at)
 
@@ -87,7 +90,8 @@ class PostgresConsents:
         rows = await self._pool.fetch(
             "SELECT owner, token_hash, created_at, expires_at FROM export_links "
             "WHERE token_hash = $1 AND expires_at > $2",
-            token_hash, now,
+            token_hash,
+            now,
         )
         if not rows:
             return None

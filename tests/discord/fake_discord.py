@@ -15,21 +15,10 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord import shapes
+from tests.discord.fake_messages import UPDATE_MESSAGE, InteractionMessages, error, reply
 
-JSON = "application/json"
 LOADING, EPHEMERAL = 1 << 7, 1 << 6
 AUTOCOMPLETE_RESULT = 8  # the interaction callback type that answers an autocomplete
-UPDATE_MESSAGE = 7  # the callback type that changes the message whose component was used
-
-
-def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A JSON answer with exactly `application/json` (no charset)."""
-    body = b"" if data is None else json.dumps(data).encode()
-    return web.Response(status=status, body=body, headers={"Content-Type": JSON, **(headers or {})})
-
-
-def error(status: int, code: int, message: str) -> web.Response:
-    return reply({"message": message, "code": code}, status)
 
 
 @dataclass
@@ -54,7 +43,7 @@ class Seen:
 
 
 @dataclass
-class FakeDiscord:
+class FakeDiscord(InteractionMessages):
     """Discord's REST API, CDN and gateway, with recordings and failure knobs."""
 
     runner: web.AppRunner | None = None
@@ -266,12 +255,7 @@ class FakeDiscord:
         if "content" in data:
             self.mention_rules.append((request.path, data.get("allowed_mentions")))
         if body["type"] == UPDATE_MESSAGE:  # a component's own message is changed; no new message
-            pressed = self.message_by_id(str((interaction.get("message") or {}).get("id")))
-            if pressed is None:
-                return error(404, 10008, "Unknown Message")
-            pressed.update({k: data[k] for k in ("content", "components") if k in data})
-            return reply({"interaction": {"id": interaction["id"], "type": interaction["type"]},
-                          "resource": {"type": body["type"], "message": pressed}})
+            return self.update_pressed(interaction, data)
         flags = int(data.get("flags") or 0) | (LOADING if body["type"] == 5 else 0)
         channel_id = interaction["channel"]["id"]
         user = (interaction.get("member") or interaction)["user"]
@@ -322,24 +306,6 @@ class FakeDiscord:
         self.followups.append({"token": token, "message": message})
         if not message["flags"] & EPHEMERAL:
             self.messages.setdefault(channel_id, []).append(message)
-        return reply(message)
-
-    def message_by_id(self, message_id: str) -> dict[str, Any] | None:
-        """A message the bot made through an interaction (an answer or a follow-up), by id."""
-        made = [*self.originals.values(), *(f["message"] for f in self.followups)]
-        return next((m for m in made if m["id"] == message_id), None)
-
-    async def _webhook_edit(self, request: web.Request) -> web.Response:
-        """`PATCH /webhooks/{app}/{token}/messages/{id}`: an interaction's answer or follow-up, changed
-        through that interaction's token while it lives."""
-        token, message_id = request.match_info["token"], request.match_info["mid"]
-        mine = [self.originals.get(token), *(f["message"] for f in self.followups if f["token"] == token)]
-        message = next((m for m in mine if m is not None and m["id"] == message_id), None)
-        if self.tokens_expired or message is None:
-            return error(404, 10008, "Unknown Message")
-        body = await self._body(request, message["channel_id"], message_id)
-        message.update({k: body[k] for k in ("content", "components") if k in body})
-        message["edited_timestamp"] = shapes.now_iso()
         return reply(message)
 
     async def _send(self, request: web.Request) -> web.Response:

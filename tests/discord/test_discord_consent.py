@@ -140,8 +140,14 @@ async def test_someone_else_cannot_answer_a_question(make_harness: HarnessFactor
     harness = await unasked(make_harness)
     await harness.send(harness.portrait_command())
     asked = question(harness)
-    stranger = {"id": "1187000000000000999", "username": "eve", "global_name": "Eve", "discriminator": "0",
-                "avatar": None, "public_flags": 0}
+    stranger = {
+        "id": "1187000000000000999",
+        "username": "eve",
+        "global_name": "Eve",
+        "discriminator": "0",
+        "avatar": None,
+        "public_flags": 0,
+    }
     press = harness.press(asked, buttons(asked)["Agree"]["custom_id"], user=stranger)
     await harness.send(press)
     (answer,) = [c for c in harness.fake.callbacks if c["token"] == press["token"]]

@@ -52,8 +52,16 @@ def answer(harness: SlackHarness, question: dict[str, Any], action_id: str, user
     body["user"] = {**body["user"], "id": user}
     body["response_url"] = f"{harness.fake.url}/response/consent"
     button = consent_buttons(question)[action_id]
-    body["actions"] = [{"action_id": action_id, "block_id": "consent", "type": "button", "value": button["value"],
-                        "text": button["text"], "action_ts": "1700000200.000001"}]
+    body["actions"] = [
+        {
+            "action_id": action_id,
+            "block_id": "consent",
+            "type": "button",
+            "value": button["value"],
+            "text": button["text"],
+            "action_ts": "1700000200.000001",
+        }
+    ]
     return body
 
 
@@ -216,8 +224,9 @@ async def test_only_the_asker_can_answer_and_a_question_answers_once(fresh: Slac
     assert "already answered" in fresh.fake.responses[-1]["text"]
 
 
-async def test_my_data_answers_a_link_or_why_there_is_none(harness: SlackHarness, tmp_path: Path,
-                                                            fake: FakeSlack) -> None:
+async def test_my_data_answers_a_link_or_why_there_is_none(
+    harness: SlackHarness, tmp_path: Path, fake: FakeSlack
+) -> None:
     await harness.command("my-data")
     await wait_for(lambda: harness.fake.responses)
     assert "no public web address (PUBLIC_BASE_URL)" in harness.fake.responses[-1]["text"]

@@ -18,8 +18,8 @@ from aiohttp import web
 from bot.app import build_core, slack_adapter
 from bot.providers import Submitted
 from tests.conftest import make_settings
-from tests.doubles import ScriptedProvider
 from tests.consent import agree, slack_people
+from tests.doubles import ScriptedProvider
 from tests.servers import running
 from tests.slack.conftest import SECRET, SlackHarness, payload
 from tests.slack.fake_slack import CLIENT_ID, CLIENT_SECRET, FakeSlack

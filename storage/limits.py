@@ -32,8 +32,8 @@ class SqliteLimits:
     async def _immediate(self) -> AsyncIterator[aiosqlite.Connection]:
         """One read-then-write transaction that holds SQLite's write lock from its first statement."""
         async with self._writing:
-            await begin_immediate(self._db)
             try:
+                await begin_immediate(self._db)  # inside: see `storage.writes.transaction`
                 yield self._db
                 await self._db.commit()
             except BaseException:

@@ -9,6 +9,7 @@ module only draws the question and hands the held request back to its listener.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -120,14 +121,16 @@ class SlackConsent:
             opened = await client.conversations_open(users=origin.user)
             await client.chat_postMessage(channel=str(opened["channel"]["id"]), text=text, blocks=blocks)
 
-    async def answer(self, answered: Answered, owner: str, pending_id: str, agreed: bool) -> None:
+    async def answer(
+        self, answered: Answered, owner: str, pending_id: str, agreed: bool, locale: str | None = None
+    ) -> None:
         """Record the answer to a question and resume (Agree) or drop (No thanks) what it held."""
         try:
             if not agreed:
-                sentence = await self.gate.decline(pending_id, owner)
+                sentence = await self.gate.decline(pending_id, owner, locale=locale)
                 await _respond(answered.respond, sentence, replace=True)
                 return
-            pending = await self.gate.agree(pending_id, owner)
+            pending = await self.gate.agree(pending_id, owner, locale=locale)
         except UserError as exc:
             await _respond(answered.respond, str(exc), replace=False)
             return
@@ -136,8 +139,10 @@ class SlackConsent:
             log.warning("a held Slack request of an unknown kind was dropped")
             await _respond(answered.respond, START_FAILED, replace=True)
             return
-        await _respond(answered.respond, self.gate.thanks(), replace=True)
-        await resume(pending.resume, answered)
+        # Side by side: a modal must open within the press's trigger (3 s), whatever the thank-you costs.
+        await asyncio.gather(
+            _respond(answered.respond, self.gate.thanks(locale), replace=True), resume(pending.resume, answered)
+        )
 
 
 async def _respond(respond: AsyncRespond, text: str, *, replace: bool) -> None:

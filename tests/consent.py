@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.app import Core
 from bot.consent.gate import ConsentGate
 from bot.consent.records import ConsentRecord
-from bot.consent.terms import DataCommands, ProviderReach, RetentionInForce
+from bot.consent.terms import CONSENT_VERSION, ConsentTerms, DataCommands, ProviderReach, RetentionInForce
 from bot.ports import ConsentLog
 from bot.provider_table import provider_names
+from storage.consent_rows import CONSENT_COLUMNS, consent_values
 
 COMMANDS = DataCommands(export="/headshot my-data", forget="/headshot forget")
 SLACK_TEAMS = ("T0TEAM",)
@@ -39,6 +41,13 @@ SLACK_USERS = (
 )
 DISCORD_OWNER = "discord:1187000000000000500"  # tests/discord/conftest.USER_ID
 LONGEST = 1_000_000.0  # hours or days: longer than any retention a test sets
+# Terms that cover any bot's: every provider named, any retention.
+ANYTHING = ConsentTerms(
+    CONSENT_VERSION,
+    tuple(ProviderReach(name, name, name == "studio") for name in provider_names()),
+    RetentionInForce(LONGEST, LONGEST),
+    None,
+)
 
 
 async def agreed(gate: ConsentGate, *owners: str) -> None:
@@ -56,12 +65,7 @@ async def agree(core: Core, *owners: str) -> None:
 async def agree_to_anything(log: ConsentLog, *owners: str) -> None:
     """Each owner agrees to terms covering every provider and any retention, for a bot that runs in
     another process (its own terms are not known here): the records such an agreement leaves."""
-    gate = ConsentGate(
-        log,
-        providers=[ProviderReach(name, name, name == "studio") for name in provider_names()],
-        retention=RetentionInForce(LONGEST, LONGEST),
-    )
-    shown = gate.terms().shown(None, COMMANDS)
+    shown = ANYTHING.shown(None, COMMANDS)
     for owner in owners:
         await log.record_consent(ConsentRecord(owner, shown, time.time()))
 
@@ -82,3 +86,17 @@ def stored(data_dir: Path, *, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
         db.close()
     found["blobs"] = sorted((str(p.relative_to(data_dir)),) for p in (data_dir / "blobs").rglob("*") if p.is_file())
     return found
+
+
+def agree_in_bulk(data_dir: Path, owners: Iterable[str]) -> None:
+    """`agree_to_anything` for many owners at once, in one transaction on the SQLite file under `data_dir`
+    (benchmarks seed thousands of people; a running bot's own connection reads them like any others)."""
+    shown, now = ANYTHING.shown(None, COMMANDS), time.time()
+    rows = [consent_values(ConsentRecord(owner, shown, now)) for owner in owners]
+    db = sqlite3.connect(data_dir / "headshot-bot.db", timeout=30)
+    try:
+        with db:
+            marks = ", ".join("?" for _ in CONSENT_COLUMNS)
+            db.executemany(f"INSERT INTO consents ({', '.join(CONSENT_COLUMNS)}) VALUES ({marks})", rows)
+    finally:
+        db.close()

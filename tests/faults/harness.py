@@ -28,9 +28,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.ports import JobStore
 from storage.jobs import SqliteJobStore
-from tests.consent import DISCORD_OWNER, agree_to_anything, slack_people
+from tests.consent import DISCORD_OWNER, agree_in_bulk, agree_to_anything, slack_people
 from tests.discord.conftest import CHANNEL as DISCORD_CHANNEL
 from tests.discord.conftest import payload as discord_payload
 from tests.discord.fake_discord import FakeDiscord
@@ -215,12 +214,13 @@ class BotProcess:
     async def seed_consent(self) -> None:
         """The tests' Slack and Discord people agree, in the store this bot will open."""
         url = self.env_overrides.get("DATABASE_URL")
-        if url:
-            from storage.postgres.store import PostgresStore
+        if not url:
+            await (await SqliteJobStore.open(self.data_dir / "headshot-bot.db")).close()  # the schema, first
+            agree_in_bulk(self.data_dir, [*slack_people(), DISCORD_OWNER])
+            return
+        from storage.postgres.store import PostgresStore
 
-            store: JobStore = await PostgresStore.open(url)
-        else:
-            store = await SqliteJobStore.open(self.data_dir / "headshot-bot.db")
+        store = await PostgresStore.open(url)
         try:
             await agree_to_anything(store, *slack_people(), DISCORD_OWNER)
         finally:

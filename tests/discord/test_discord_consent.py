@@ -128,6 +128,7 @@ async def test_a_new_text_version_asks_again_on_a_button_of_results(make_harness
     assert asked is fake.originals[press["token"]] and asked["flags"] & EPHEMERAL  # in place of the press's answer
     assert "version 2099-01-01" in asked["content"]
     assert len(await harness.core.store.jobs_for_owner(OWNER)) == 1
+    assert len(await harness.core.blobs.folders("jobs")) == 1  # nothing new stored: no new job's photos
 
     await harness.send(harness.press(asked, buttons(asked)["Agree"]["custom_id"]))
     await harness.run_jobs()

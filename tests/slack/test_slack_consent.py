@@ -200,6 +200,7 @@ async def test_a_button_on_results_after_a_new_version_asks_first(harness: Slack
     await harness.settle()
     question = asked(harness)
     assert question["replace_original"] is False and len(await harness.core.store.jobs_for_owner(OWNER)) == 1
+    assert len(await harness.core.blobs.folders("jobs")) == 1  # nothing new stored: no new job's photos
 
     await harness.interact(answer(harness, question, "consent_agree"))
     await harness.settle()

@@ -58,6 +58,7 @@ async def _delivered_jobs(core: Any, tag: int, count: int) -> list[tuple[str, st
     from bot.blob_keys import photo_key
     from bot.jobs import Job, JobState
     from bot.options import Options
+    from tests.consent import agree_to_anything
     from tests.images import astronaut_jpeg
 
     address = DiscordAddress(None, CHANNEL, None, CHANNEL, "1187000000000000650", None, None, None).to_json()
@@ -70,6 +71,7 @@ async def _delivered_jobs(core: Any, tag: int, count: int) -> list[tuple[str, st
         await core.blobs.put(photo_key(job.id, 0), photo)
         await core.store.add(job)
         made.append((job.id, user))
+    await agree_to_anything(core.store, *(f"discord:{user}" for _job, user in made))  # their owners agreed long ago
     return made
 
 

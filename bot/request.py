@@ -61,6 +61,7 @@ class Capabilities:
     honours: frozenset[str]
     expected_seconds: float
     asynchronous: bool = False
+    runs_here: bool = False  # made on this server: photos never leave it (the consent question says so)
 
     def expected_wait(self) -> Phrase:
         """The typical wait as words: "about a minute", "1-2 hours"."""

@@ -81,8 +81,10 @@ def test_check_reports_each_component(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == [
-        "data", "store", "web", "slack", "discord", "agentai", "runflow", "studio", "metrics", "quotas", "keeping"
+        "data", "store", "web", "slack", "discord", "agentai", "runflow", "studio", "metrics", "quotas", "keeping",
+        "privacy",
     ]
+    assert "consent text version" in result.stdout and "set PRIVACY_POLICY_URL" in result.stdout
     assert "sk-secret-value-123" not in result.stdout + result.stderr
     assert "configured" in result.stdout.splitlines()[5]
 

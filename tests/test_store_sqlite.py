@@ -5,6 +5,8 @@ The behaviour both stores share is tested once for both, in tests/test_store.py.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from pathlib import Path
 
@@ -72,3 +74,19 @@ async def test_a_command_beside_serve_leaves_its_leases(tmp_path: Path) -> None:
     assert await beside.claim("other", time.time(), 1, lease_s=30) == []
     await beside.close()
     await serving.close()
+async def test_a_write_cancelled_while_it_begins_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """A write given up by its caller (a timed-out `seen_once`, say) while its BEGIN runs on aiosqlite's
+    thread must not leave that transaction open for the next writer of the shared connection."""
+    store = await SqliteJobStore.open(tmp_path / "db.sqlite")
+    try:
+        for write in (lambda: store.seen_once("event", 60), lambda: store.set_delivery("a" * 32, "k", "started")):
+            task = asyncio.create_task(write())
+            await asyncio.sleep(0)  # it is now waiting for its BEGIN IMMEDIATE
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await store.add(_job())  # the next write begins a transaction of its own
+            assert await store.get("a" * 32) is not None
+            await store.forget_owner("u1")
+    finally:
+        await store.close()

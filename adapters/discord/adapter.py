@@ -13,17 +13,20 @@ from aiohttp import web
 
 from adapters.discord.client import HeadshotClient, aim_discord_py_for_this_process, use_gateway_of
 from adapters.discord.commands import install_commands
+from adapters.discord.consent import DiscordConsent
 from adapters.discord.followups import DiscordFollowUps
 from adapters.discord.intake import DiscordIntake
 from adapters.discord.people import DiscordPeople
 from adapters.discord.picks import DiscordPicks, favourites_command
 from adapters.discord.status_lookup import end_status
 from adapters.discord.surface import DiscordThread, fit
+from bot.consent.gate import ConsentGate
 from bot.downloads import Downloader
 from bot.export.publish import Exports
 from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
+from bot.my_data.links import MyDataLinks
 from bot.picks import HeadshotPicks
 from bot.ports import ExclusiveConnection
 from bot.service import HeadshotService
@@ -70,13 +73,18 @@ class DiscordAdapter:
         picks: HeadshotPicks | None = None,
         admin: WorkspaceAdmin,
         exports: Exports,
+        consents: ConsentGate,
+        my_data: MyDataLinks,
     ) -> DiscordAdapter:
         """Build the client, its commands, its follow-up components and the surface; nothing connects yet."""
         aim_discord_py_for_this_process(rest_root=api_base_url)
         client = HeadshotClient(guild_ids=guild_ids)
         surface = DiscordThread(client)
-        client.follow_ups = DiscordFollowUps(follow_ups, surface)
-        install_commands(client.tree, service, DiscordIntake(intake, service, downloader, surface), admin, exports)
+        consent = DiscordConsent(consents, client)
+        client.consent = consent
+        client.follow_ups = DiscordFollowUps(follow_ups, surface, consent)
+        intake_here = DiscordIntake(intake, service, downloader, surface, consent)
+        install_commands(client.tree, service, intake_here, admin, exports, my_data)
         if picks is not None:
             client.picks = DiscordPicks(picks)
             client.tree.add_command(favourites_command(client.picks))

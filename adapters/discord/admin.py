@@ -15,6 +15,7 @@ from discord import app_commands
 
 from adapters.discord.intake import OWNER_PREFIX, guild_workspace, owner_key
 from adapters.discord.surface import fit
+from adapters.discord.translator import discord_locale
 from bot.brand_kit import BrandKit, parse_kit_words
 from bot.errors import UserError
 from bot.export.publish import Exports
@@ -45,10 +46,6 @@ class DiscordAdminCheck:
         return self.interaction.guild_id is not None and self.interaction.permissions.manage_guild
 
 
-def locale_of(interaction: discord.Interaction) -> str | None:
-    """The person's language as Discord names it ("en-GB", "de")."""
-    return str(interaction.locale.value) if interaction.locale else None
-
 
 def admin_commands(admin: WorkspaceAdmin, exports: Exports) -> list[Any]:
     """`/headshot-admin`."""
@@ -67,7 +64,7 @@ def admin_commands(admin: WorkspaceAdmin, exports: Exports) -> list[Any]:
         result_retention_days: float | None = None,
         export: bool | None = None,
     ) -> None:
-        locale = locale_of(interaction)
+        locale = discord_locale(interaction)
         workspace = guild_workspace(interaction.guild_id)
         if workspace is None:
             await _answer(interaction, t(locale, "A brand kit belongs to a server: use /headshot-admin in one."))

@@ -10,6 +10,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.buttons import DYNAMIC_ITEMS, PressHandler
+from adapters.discord.consent import AnswerHandler, ConsentButton
 from adapters.discord.pick_items import PICK_ITEMS, PickHandler
 from adapters.discord.translator import CatalogTranslator
 
@@ -35,7 +36,9 @@ class HeadshotClient(discord.Client):
         self.follow_ups: PressHandler | None = None
         # Presses on the picks of delivered headshots go here (`adapters.discord.pick_items.picks_of`).
         self.picks: PickHandler | None = None
-        self.add_dynamic_items(*DYNAMIC_ITEMS, *PICK_ITEMS)
+        # Answers to consent questions go here (`adapters.discord.consent.ConsentButton`).
+        self.consent: AnswerHandler | None = None
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *PICK_ITEMS, ConsentButton)
 
     async def setup_hook(self) -> None:
         """Runs at login, before the gateway: make the commands known to Discord, in every language."""

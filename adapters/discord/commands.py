@@ -18,6 +18,7 @@ from discord import app_commands
 from adapters.discord.admin import admin_commands
 from adapters.discord.attachments import looks_like_image
 from adapters.discord.intake import DiscordIntake, guild_workspace, owner_key
+from adapters.discord.surface import fit
 from adapters.discord.translator import discord_locale, localized
 from bot.catalog import ProviderChoice
 from bot.errors import UserError
@@ -25,6 +26,7 @@ from bot.export.publish import Exports
 from bot.i18n import phrase, phrase_n, say, t, tn
 from bot.intake import START_FAILED
 from bot.labels import defaults_line, label_phrase
+from bot.my_data.links import MyDataLinks
 from bot.options import MAX_COUNT, MIN_COUNT, Options, members
 from bot.photos import NAMED_TYPES
 from bot.service import HeadshotService
@@ -86,10 +88,17 @@ def count_choices() -> list[app_commands.Choice[int]]:
 
 
 def install_commands(
-    tree: Tree, service: HeadshotService, intake: DiscordIntake, admin: WorkspaceAdmin, exports: Exports
+    tree: Tree,
+    service: HeadshotService,
+    intake: DiscordIntake,
+    admin: WorkspaceAdmin,
+    exports: Exports,
+    my_data: MyDataLinks,
 ) -> None:
     """Add every command to the tree (synced to Discord at login)."""
-    for command in (*job_commands(service, intake), *account_commands(service), *admin_commands(admin, exports)):
+    for command in (
+        *job_commands(service, intake), *account_commands(service, my_data), *admin_commands(admin, exports)
+    ):
         tree.add_command(command)
     tree.error(answer_failure)
 
@@ -186,8 +195,8 @@ def _provider_label(service: HeadshotService, name: str) -> str:
     return next((p.capabilities.label for p in service.providers if p.name == name), name)
 
 
-def account_commands(service: HeadshotService) -> list[Any]:
-    """`/headshot-status`, `-settings`, `-usage` and `-forget`: answers only the user sees."""
+def account_commands(service: HeadshotService, my_data: MyDataLinks) -> list[Any]:
+    """`/headshot-status`, `-settings`, `-usage`, `-my-data` and `-forget`: answers only the user sees."""
 
     @everywhere
     @app_commands.command(name="headshot-status", description=localized(phrase("Your recent headshot jobs")))
@@ -252,12 +261,18 @@ def account_commands(service: HeadshotService) -> list[Any]:
         removed = await service.forget(owner_key(interaction.user.id))
         text = tn(
             discord_locale(interaction),
-            "Done: I deleted 1 job with its photos and headshots, and your settings.",
-            "Done: I deleted {n} jobs with their photos and headshots, and your settings.", removed,
+            "Done: I deleted {n} job with its photos and headshots, your settings and your consent.",
+            "Done: I deleted {n} jobs with their photos and headshots, your settings and your consent.",
+            removed,
         )
         await interaction.response.send_message(text, ephemeral=True)
 
-    return [status, settings, usage, forget]
+    @app_commands.command(name="headshot-my-data", description="A download of everything I keep about you")
+    async def my_data_link(interaction: discord.Interaction) -> None:
+        text = await my_data.answer(owner_key(interaction.user.id), discord_locale(interaction))
+        await interaction.response.send_message(fit(text), ephemeral=True)
+
+    return [status, settings, usage, my_data_link, forget]
 
 
 # Failures that come from what Discord sent (a malformed or stale interaction), not from us.

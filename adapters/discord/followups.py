@@ -4,11 +4,14 @@ checked; the answer becomes the refusal, or goes once the new job has started in
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import discord
 
-from adapters.discord.intake import interrupted_reply, owner_key
+from adapters.discord.consent import DiscordConsent
+from adapters.discord.intake import guild_workspace, interrupted_reply, owner_key
 from adapters.discord.status_lookup import status_nonce
 from adapters.discord.surface import TOKEN_LIFETIME_S, DiscordAddress, DiscordThread, InteractionAnswer, fit, with_note
 from adapters.discord.translator import discord_locale
@@ -17,18 +20,21 @@ from bot.errors import UserError
 from bot.followups import FollowUps, Press
 from bot.i18n import phrase, t
 from bot.intake import START_FAILED
-from bot.jobs import ThreadAddress
+from bot.jobs import JSONValue, ThreadAddress
 
 log = logging.getLogger(__name__)
 
+HELD_PRESS = "press"  # a press held for consent, pressed again (on the Agree press) when the person agrees
 
 
 class DiscordFollowUps:
     """Answers follow-up presses for the core's `FollowUps`, posting new status messages in the job's thread."""
 
-    def __init__(self, follow_ups: FollowUps, surface: DiscordThread) -> None:
+    def __init__(self, follow_ups: FollowUps, surface: DiscordThread, consent: DiscordConsent) -> None:
         self._follow_ups = follow_ups
         self._surface = surface
+        self._consent = consent
+        consent.resumers[HELD_PRESS] = self._resume
 
     async def press(
         self, interaction: discord.Interaction, kind: FollowUpKind, job_id: str, choice: str | None
@@ -49,6 +55,12 @@ class DiscordFollowUps:
             return
         try:
             job = await self._follow_ups.check(press)
+            if not await self._consent.admits(press.presser, guild_workspace(interaction.guild_id)):
+                held: dict[str, JSONValue] = {"press": {"kind": kind.value, "job": job_id, "choice": choice}}
+                await self._consent.ask(
+                    interaction, press.presser, HELD_PRESS, held, guild_workspace(interaction.guild_id), in_place=True
+                )
+                return
             address = DiscordAddress.from_json(job.thread)
             status = _StatusInThread(self._surface, address, interaction)
             reply = interrupted_reply(interaction, status_channel_id=address.thread_id or address.channel_id)
@@ -62,6 +74,14 @@ class DiscordFollowUps:
             await _answer(interaction, START_FAILED.say(locale))
         else:
             await _answer(interaction, None)
+
+
+    async def _resume(self, held: Mapping[str, JSONValue], interaction: discord.Interaction) -> None:
+        """A press held for its person's consent, made again on their Agree press."""
+        asked = cast(dict[str, JSONValue], held["press"])
+        choice = asked.get("choice")
+        await self.press(interaction, FollowUpKind(str(asked["kind"])), str(asked["job"]),
+                         str(choice) if choice is not None else None)
 
 
 async def _answer(interaction: discord.Interaction, text: str | None) -> None:

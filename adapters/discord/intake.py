@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 import discord
 
-from adapters.discord.attachments import AttachmentPhotos, check_sizes
+from adapters.discord.attachments import Attached, AttachedPhoto, AttachmentPhotos, check_sizes
+from adapters.discord.consent import DiscordConsent
 from adapters.discord.permissions import Placement, label, plan_placement, refusal
 from adapters.discord.status_lookup import status_nonce
 from adapters.discord.surface import (
@@ -30,7 +31,7 @@ from bot.downloads import Downloader
 from bot.errors import UserError
 from bot.i18n import phrase, t
 from bot.intake import START_FAILED, Ask, JobIntake
-from bot.jobs import ThreadAddress
+from bot.jobs import JSONValue, ThreadAddress
 from bot.ports import DirectMessagesClosed
 from bot.service import HeadshotService
 
@@ -55,6 +56,8 @@ def answers_only(interaction: discord.Interaction) -> bool:
 
 
 OWNER_PREFIX = "discord:"  # every Discord owner key starts with it (a user is the same in every server)
+HELD_COMMAND = "command"  # a command held for consent, run again on the Agree press
+_MESSAGEABLE = (discord.TextChannel, discord.Thread, discord.VoiceChannel, discord.StageChannel, discord.DMChannel)
 
 
 def owner_key(user_id: int) -> str:
@@ -93,25 +96,33 @@ class DiscordIntake:
     """Discord's side of the core's intake: attachments become bytes, the command's answer becomes the status."""
 
     def __init__(
-        self, intake: JobIntake, service: HeadshotService, downloader: Downloader, surface: DiscordThread
+        self,
+        intake: JobIntake,
+        service: HeadshotService,
+        downloader: Downloader,
+        surface: DiscordThread,
+        consent: DiscordConsent,
     ) -> None:
         self.intake = intake
         self.service = service
         self.downloader = downloader
         self.surface = surface
+        self.consent = consent
+        consent.resumers[HELD_COMMAND] = self._resume
 
     async def start_job(
         self,
         interaction: discord.Interaction,
-        attachments: Sequence[discord.Attachment],
+        attachments: Sequence[Attached],
         values: Mapping[str, object],
         provider: str | None,
-        anchor: discord.Message | None = None,
+        anchor: discord.PartialMessage | None = None,
     ) -> None:
         """Make a job of the attachments; `anchor` is the message whose thread gets the results.
 
         A private request (asked for, or the person's saved default) is answered ephemerally and
-        its status and results go to the person's direct messages.
+        its status and results go to the person's direct messages. Someone who has not agreed to
+        the consent terms is asked first (only they see it), and nothing is downloaded until they do.
         """
         if not isinstance(interaction.user, discord.User | discord.Member):
             log.warning("refused an interaction that names no user")  # Discord always sends one
@@ -138,6 +149,17 @@ class DiscordIntake:
         # Within Discord's three seconds, before any download: the answer becomes the status (or, for a
         # private request, says where the status went).
         await interaction.response.defer(thinking=True, ephemeral=bool(private))
+        try:
+            if not await self.consent.admits(owner, guild_workspace(interaction.guild_id)):
+                held = _held(attachments, values, provider, anchor)
+                await self.consent.ask(
+                    interaction, owner, HELD_COMMAND, held, guild_workspace(interaction.guild_id),
+                    in_place=bool(private),
+                )
+                return
+        except UserError as exc:
+            await self._refuse(interaction, str(exc))
+            return
         ask = Ask(
             owner=owner, values={**values, "private": bool(private)}, provider=provider,
             workspace=guild_workspace(interaction.guild_id), locale=audience, asker_locale=asker,
@@ -153,8 +175,24 @@ class DiscordIntake:
             log.exception("a Discord request could not be started")
             await self._refuse(interaction, START_FAILED.say(asker))
 
+    async def _resume(self, held: Mapping[str, JSONValue], interaction: discord.Interaction) -> None:
+        """A command held for its person's consent, run now that they agreed, on their Agree press."""
+        try:
+            photos = [AttachedPhoto.from_json(p) for p in cast(list[JSONValue], held.get("photos") or [])]
+        except UserError as exc:
+            await interaction.response.send_message(fit(str(exc)), ephemeral=True)
+            return
+        anchor, where, channel = None, held.get("anchor"), interaction.channel
+        # The question was answered where it was asked: the anchor is in the press's own channel.
+        if isinstance(where, dict) and isinstance(channel, _MESSAGEABLE) and str(channel.id) == where["channel_id"]:
+            anchor = channel.get_partial_message(int(str(where["message_id"])))
+        provider = held.get("provider")
+        values = cast(dict[str, object], held.get("values") or {})
+        await self.start_job(interaction, photos, values, str(provider) if provider else None, anchor)
+
     async def open_status(
-        self, interaction: discord.Interaction, anchor: discord.Message | None, placement: Placement, locale: str
+        self, interaction: discord.Interaction, anchor: discord.PartialMessage | None, placement: Placement,
+        locale: str,
     ) -> DiscordAddress:
         """Turn the deferred answer into the status message and start the results' thread."""
         await interaction.edit_original_response(content=with_note(placement.reason, starting(locale)))
@@ -213,7 +251,7 @@ class DiscordIntake:
         )
 
     async def _start_thread(
-        self, interaction: discord.Interaction, parent: discord.Message, placement: Placement, locale: str
+        self, interaction: discord.Interaction, parent: discord.PartialMessage, placement: Placement, locale: str
     ) -> tuple[str | None, str | None]:
         """The new thread's id (None for replies) and the reason results are replies, if they are."""
         if not placement.new_thread:
@@ -248,13 +286,29 @@ class DiscordIntake:
             log.warning("could not tell the user why interaction %s was refused", interaction.id)
 
 
+def _held(
+    attachments: Sequence[Attached], values: Mapping[str, object], provider: str | None,
+    anchor: discord.PartialMessage | None,
+) -> dict[str, JSONValue]:
+    """A command as it is held for consent: its attachments' links (never their bytes), options, anchor."""
+    photos: list[JSONValue] = [
+        dict(AttachedPhoto.of(a).to_json() if isinstance(a, discord.Attachment) else a.to_json()) for a in attachments
+    ]
+    return {
+        "photos": photos,
+        "values": {k: v for k, v in values.items() if v is None or isinstance(v, str | int | float | bool)},
+        "provider": provider,
+        "anchor": {"channel_id": str(anchor.channel.id), "message_id": str(anchor.id)} if anchor else None,
+    }
+
+
 @dataclass(frozen=True)
 class _StatusAnswer:
     """`bot.ports.StatusOpener`: the command's public answer is the status message."""
 
     discord_intake: DiscordIntake
     interaction: discord.Interaction
-    anchor: discord.Message | None
+    anchor: discord.PartialMessage | None
     placement: Placement | None  # None for a private request, and where the app can only answer
     locale: str  # the language of the place's posts
     only_answers: bool = False

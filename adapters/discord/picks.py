@@ -20,16 +20,13 @@ from discord import app_commands
 from adapters.discord.intake import owner_key
 from adapters.discord.pick_items import UnfavouriteMenu, picked_view
 from adapters.discord.surface import fit
+from adapters.discord.translator import discord_locale
 from bot.errors import UserError
 from bot.i18n import t
 from bot.picks import HeadshotPicks, ListedFavourite, Picked
 
 log = logging.getLogger(__name__)
 
-
-def locale_of(interaction: discord.Interaction) -> str | None:
-    """The presser's language as a BCP 47 tag (Discord always sends one)."""
-    return str(interaction.locale) if interaction.locale else None
 
 
 class DiscordPicks:
@@ -45,7 +42,7 @@ class DiscordPicks:
         except discord.HTTPException as exc:  # the interaction expired, or Discord is away
             log.warning("could not answer a pick on job %s: %s", job_id[:8], exc.text)
             return None
-        locale = locale_of(interaction)
+        locale = discord_locale(interaction)
         try:
             return await self._picks.pick(job_id, number, owner_key(interaction.user.id), locale)
         except UserError as exc:
@@ -60,21 +57,21 @@ class DiscordPicks:
         picked = await self._begin(interaction, job_id, number)
         if picked is not None:
             await _say(interaction, _favourite_text(await self._picks.toggle_favourite(picked), picked,
-                                                    locale_of(interaction)))
+                                                    discord_locale(interaction)))
 
     async def unfavourite(self, interaction: discord.Interaction, job_id: str, number: int) -> None:
         """Take a favourite's mark off, from a listing."""
         picked = await self._begin(interaction, job_id, number)
         if picked is not None:
             await self._picks.unmark(picked)
-            await _say(interaction, _favourite_text(False, picked, locale_of(interaction)))
+            await _say(interaction, _favourite_text(False, picked, discord_locale(interaction)))
 
     async def avatar(self, interaction: discord.Interaction, job_id: str, number: int) -> None:
         """The headshot's square crop as an attachment, ready to upload as an avatar."""
         picked = await self._begin(interaction, job_id, number)
         if picked is None:
             return
-        locale = locale_of(interaction)
+        locale = discord_locale(interaction)
         square = await self._picks.profile_square(picked)
         text = t(locale, "Headshot #{number}, cropped square around your face. Discord does not let bots change "
                          "avatars: save this picture, then choose it under User Settings → Profiles → Avatar.",
@@ -86,7 +83,7 @@ class DiscordPicks:
         picked = await self._begin(interaction, job_id, number)
         if picked is None:
             return
-        locale = locale_of(interaction)
+        locale = discord_locale(interaction)
         favourite = await self._picks.is_favourite(picked)
         preview = discord.File(io.BytesIO(await self._picks.preview(picked)), f"headshot-{picked.number:02d}.jpg")
         text = (t(locale, "★ Headshot #{number}, one of your favourites.", number=picked.number) if favourite
@@ -96,7 +93,7 @@ class DiscordPicks:
     async def listing(self, interaction: discord.Interaction) -> None:
         """`/headshot-favourites`: each favourite with its number and gallery link, and a menu to unmark."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        locale = locale_of(interaction)
+        locale = discord_locale(interaction)
         listed = await self._picks.listed(owner_key(interaction.user.id))
         if not listed:
             await _say(interaction, t(locale, "You have no favourites yet. Press ★ under your headshots to mark one."))

@@ -21,6 +21,7 @@ from adapters.slack.admin import register_admin
 from adapters.slack.campaign_messages import SlackCampaignMessenger
 from adapters.slack.campaigns import register_campaigns
 from adapters.slack.commands import register_commands
+from adapters.slack.consent import SlackConsent, register_consent
 from adapters.slack.context import ListenerContext
 from adapters.slack.export import register_export
 from adapters.slack.files import SlackFileTransfer
@@ -49,11 +50,13 @@ from adapters.slack.user_tokens import SlackUserTokens
 from adapters.slack.web_api import web_client
 from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from bot.campaigns.desk import CampaignDesk
+from bot.consent.gate import ConsentGate
 from bot.export.publish import Exports
 from bot.followups import FollowUps
 from bot.home import HomePages
 from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
+from bot.my_data.links import MyDataLinks
 from bot.picks import HeadshotPicks
 from bot.ports import ExclusiveConnection, ThreadGone
 from bot.service import HeadshotService
@@ -115,6 +118,8 @@ class SlackAdapter:
         intake: JobIntake,
         follow_ups: FollowUps,
         *,
+        consents: ConsentGate,
+        my_data: MyDataLinks,
         bot_token: str | None = None,
         signing_secret: str | None,
         app_token: str | None = None,
@@ -174,9 +179,10 @@ class SlackAdapter:
             self.user_auth = SlackUserAuth(user_auth, user_auth.store, self.user_tokens, api)
             photos = SlackProfilePhotos(self.user_tokens, self.user_auth, api_base_url, self._session)
         self.surface = SlackThread(self.workspaces, self.transfer, profile_photos=photos is not None)
-        slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface)
+        consent = SlackConsent(consents, self.workspaces)
+        slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface, consent)
         self.people = SlackPeople(self.workspaces)
-        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns)
+        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns, my_data)
         if picks is not None:
             self.listeners.picks = SlackPicks(picks, photos)
         self.app.error(answer_malformed)
@@ -190,6 +196,7 @@ class SlackAdapter:
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
         register_follow_ups(self.app, self.listeners, follow_ups)
+        register_consent(self.app, consent, lambda work: self.listeners.tasks.spawn(work, name="slack-consent"))
         if self.listeners.picks is not None:
             register_picks(self.app, self.listeners, self.listeners.picks)
         if self.installations is not None or self.user_tokens is not None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admin import open_admin_modal
 from adapters.slack.campaigns import open_campaign_modal
+from adapters.slack.consent import Answered
 from adapters.slack.context import ListenerContext
 from adapters.slack.files import SlackFile, file_url, is_image_file
 from adapters.slack.intake import Origin
@@ -20,10 +22,16 @@ from adapters.slack.request_modal import open_request_modal
 from adapters.slack.text import message_text
 from bot.errors import UserError
 from bot.i18n import t, tn
+from bot.jobs import JSONValue
 from bot.photos import NAMED_TYPES
 
 COMMAND = "/headshot"
 SHORTCUT = "make_headshots"
+
+HELD_MODAL = "modal"  # a request modal held for consent, opened on the Agree press's trigger
+SUBCOMMANDS = (
+    "", "status", "settings", "forget", "usage", "my-data", "favourites", "favorites", "admin", "campaign",
+)
 
 
 def help_text(locale: str | None) -> str:
@@ -39,6 +47,7 @@ def help_text(locale: str | None) -> str:
         "• `/headshot usage` — how many headshots you and this workspace have used, and what is left\n"
         "• `/headshot settings` — your default options (private delivery too)\n"
         "• `/headshot favourites` — the headshots you marked with ★\n"
+        "• `/headshot my-data` — a download of everything stored about you\n"
         "• `/headshot forget` — delete everything stored about you\n"
         "• `/headshot admin` — for workspace admins: the brand kit everyone's headshots follow, and retention\n"
         "• `/headshot campaign` — for workspace admins: invite a channel or some people to get their headshots",
@@ -48,6 +57,34 @@ def help_text(locale: str | None) -> str:
 def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the slash command and the message shortcut to the Bolt app."""
     service = shared.service
+    consent = shared.slack.consent
+
+    async def ask_or_open(
+        client: AsyncWebClient, respond: AsyncRespond, trigger_id: str, origin: Origin,
+        metadata: dict[str, JSONValue], photos: int = 0,
+    ) -> None:
+        """The request modal, or first the consent question (the modal opens when the person agrees)."""
+        if await consent.admits(origin.owner, origin.quota_workspace):
+            await open_request_modal(shared, client, trigger_id, origin, dict(metadata), photos)
+            return
+        held: dict[str, JSONValue] = {"origin": dict(origin.to_json()), "metadata": metadata, "photos": photos}
+        await consent.ask_in_reply(
+            respond, origin.owner, HELD_MODAL, held, workspace=origin.quota_workspace, locale=origin.locale
+        )
+
+    async def resume_modal(held: Mapping[str, JSONValue], answered: Answered) -> None:
+        if answered.trigger_id is None:
+            return
+        stored = held.get("origin")
+        if not isinstance(stored, dict):
+            return
+        metadata = cast(dict[str, Any], held.get("metadata") or {})
+        photos = held.get("photos")
+        origin = Origin.from_json(stored)
+        await open_request_modal(shared, answered.client, answered.trigger_id, origin, metadata,
+                                 photos if isinstance(photos, int) else 0)
+
+    consent.resumers[HELD_MODAL] = resume_modal
 
     # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
     async def on_command(
@@ -57,8 +94,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         sub = words[0].lower() if words else ""
         origin = Origin(team=str(body.get("team_id")), user=str(body.get("user_id")),
                         channel=str(body.get("channel_id") or ""), installation_team=context.team_id)
-        known = ("", "status", "settings", "forget", "usage", "favourites", "favorites", "admin", "campaign")
-        if sub == "help" or sub not in known:
+        if sub == "help" or sub not in SUBCOMMANDS:
             # Answered in the acknowledgement itself: the language is asked for only briefly.
             locale = await shared.slack.locales.quickly(origin.installed_team, origin.user, client)
             unknown = f"{COMMAND} {words[0]}" if sub not in ("", "help") else None
@@ -84,7 +120,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         owner, locale = origin.owner, origin.locale
         metadata = {"channel": body.get("channel_id"), "locale": locale}
         if sub == "":
-            await open_request_modal(shared, client, str(body["trigger_id"]), origin, metadata)
+            await ask_or_open(client, respond, str(body["trigger_id"]), origin, metadata)
         elif sub == "settings":
             (options, provider), kit = await asyncio.gather(
                 service.defaults(owner), service.brand_kit(owner, origin.quota_workspace)
@@ -103,9 +139,12 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             lines = await service.recent_jobs(owner, locale=locale)
             text = "\n".join(f"• {line}" for line in lines) if lines else t(locale, "You have no headshot jobs yet.")
             await respond(text=message_text(text), response_type="ephemeral")
+        elif sub == "my-data":
+            await respond(text=message_text(await shared.my_data.answer(owner)), response_type="ephemeral")
         elif sub == "forget":
             count = await service.forget(owner)
-            text = tn(locale, "Deleted 1 job and your settings.", "Deleted {n} jobs and your settings.", count)
+            text = tn(locale, "Deleted {n} job, your settings and your consent.",
+                      "Deleted {n} jobs, your settings and your consent.", count)
             await respond(text=text, response_type="ephemeral")
 
     async def on_shortcut(
@@ -122,12 +161,12 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
                      "`/headshot` to upload some.", types=NAMED_TYPES)
             await respond(text=text, response_type="ephemeral")
             return
-        metadata = {
+        metadata: dict[str, JSONValue] = {
             "channel": (body.get("channel") or {}).get("id"),
             "thread_ts": message.get("thread_ts") or message.get("ts"),
             "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
         }
-        await open_request_modal(shared, client, str(body["trigger_id"]), origin, metadata, photos=len(files))
+        await ask_or_open(client, respond, str(body["trigger_id"]), origin, metadata, photos=len(files))
 
     app.command(COMMAND)(on_command)
     app.shortcut(SHORTCUT)(on_shortcut)

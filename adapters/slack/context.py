@@ -1,4 +1,5 @@
-"""What the Slack listeners share: the core's service and intake, Slack's side of intake, background tasks."""
+"""What the Slack listeners share: the core's service, intake and data links, Slack's side of intake (its
+consent question too), background tasks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from adapters.slack.intake import SlackIntake
 from adapters.slack.people import SlackPeople
 from bot.campaigns.desk import CampaignDesk
 from bot.intake import JobIntake
+from bot.my_data.links import MyDataLinks
 from bot.service import HeadshotService
 from bot.workspace_admin import WorkspaceAdmin
 
@@ -62,5 +64,6 @@ class ListenerContext:
     people: SlackPeople
     admin: WorkspaceAdmin
     campaigns: CampaignDesk
+    my_data: MyDataLinks
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     picks: SlackPicks | None = None  # favourites and profile photos, when the core offers them

@@ -8,6 +8,7 @@ the check and the new job happen after, and a refusal is an ephemeral reply wher
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -16,20 +17,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.buttons import FOLLOW_UP_ACTION, read_press
+from adapters.slack.consent import Answered
 from adapters.slack.context import ListenerContext
 from adapters.slack.intake import Origin, owner_key
 from adapters.slack.status_lookup import status_metadata
 from adapters.slack.surface import SlackAddress, status_with_note
 from adapters.slack.text import message_text
+from bot.buttons import FollowUpKind
 from bot.errors import UserError
 from bot.followups import FollowUps, Press
 from bot.i18n import phrase, t
 from bot.intake import START_FAILED
-from bot.jobs import ThreadAddress
+from bot.jobs import JSONValue, ThreadAddress
 from bot.ports import ThreadGone
 
 log = logging.getLogger(__name__)
 
+HELD_PRESS = "press"  # a follow-up press held for consent, pressed again when the person agrees
 
 
 def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: FollowUps) -> None:
@@ -51,6 +55,13 @@ def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: Foll
         press = replace(press, locale=origin.locale)
         try:
             job = await follow_ups.check(press)
+            if not await consent.admits(press.presser, origin.quota_workspace):
+                held: dict[str, JSONValue] = {"press": {"kind": press.kind.value, "job": press.job_id,
+                                                        "choice": press.choice}, "origin": dict(origin.to_json())}
+                await consent.ask_in_reply(
+                    respond, press.presser, HELD_PRESS, held, workspace=origin.quota_workspace, locale=origin.locale
+                )
+                return
             address = SlackAddress.from_json(job.thread)
             status = _StatusInThread(shared, address, job.locale)
             # The new status goes in the followed job's thread: a restart looks for it there.
@@ -64,6 +75,15 @@ def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: Foll
             log.exception("a follow-up could not be started")
             await _reply(respond, START_FAILED.say(origin.locale))
 
+    async def resume(held: Mapping[str, JSONValue], answered: Answered) -> None:
+        asked = cast(dict[str, JSONValue], held["press"])
+        choice = asked.get("choice")
+        press = Press(FollowUpKind(str(asked["kind"])), str(asked["job"]), owner_key(answered.team, answered.user),
+                      str(choice) if choice is not None else None)
+        await handle(press, Origin.from_json(cast(ThreadAddress, held["origin"])), answered.respond, answered.client)
+
+    consent = shared.slack.consent
+    consent.resumers[HELD_PRESS] = resume
     app.action(FOLLOW_UP_ACTION)(on_press)
 
 

@@ -24,15 +24,17 @@ from adapters.slack.text import escaped, message_text
 from bot.errors import UserError
 from bot.i18n import phrase, t, tn
 from bot.intake import START_FAILED, Ask, JobIntake
-from bot.jobs import ThreadAddress
+from bot.jobs import JSONValue, ThreadAddress
 from bot.ports import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.quota_guard import QuotaExceeded
 
 if TYPE_CHECKING:
+    from adapters.slack.consent import Answered, SlackConsent
     from adapters.slack.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
+HELD_JOB = "job"  # a request held for consent that `start_job` runs again
 # Answers to chat.postMessage that mean "not here": try joining, else deliver by direct message.
 _CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
 
@@ -109,13 +111,20 @@ class SlackIntake:
     """Slack's side of the core's intake: Slack files become bytes, and a status message becomes the thread."""
 
     def __init__(
-        self, intake: JobIntake, workspaces: Workspaces, transfer: SlackFileTransfer, surface: ChatSurface
+        self,
+        intake: JobIntake,
+        workspaces: Workspaces,
+        transfer: SlackFileTransfer,
+        surface: ChatSurface,
+        consent: SlackConsent,
     ) -> None:
         self.intake = intake
         self.workspaces = workspaces
         self.transfer = transfer
         self.surface = surface
         self.locales = UserLocales(workspaces.client)
+        self.consent = consent
+        consent.resumers[HELD_JOB] = self._resume
 
     async def with_locale(self, origin: Origin, client: AsyncWebClient | None = None) -> Origin:
         """The origin with its user's language (asked of Slack once per user, then kept; `client` is the
@@ -134,9 +143,15 @@ class SlackIntake:
         note: str | None = None,
     ) -> None:
         """Make a job of the files and explicit options, or tell the user why not; `note` (Slack text,
-        already escaped) stays above the job's status."""
+        already escaped) stays above the job's status. Someone who has not agreed to the consent terms
+        is asked first, and nothing is fetched: the request waits for their answer."""
         try:
             origin = await self.with_locale(origin)
+            if not await self.consent.admits(origin.owner, origin.quota_workspace):
+                await self.consent.ask_where(
+                    origin, HELD_JOB, _held(origin, files, values, provider, note), locale=origin.locale
+                )
+                return
             ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.quota_workspace,
                       locale=origin.locale)
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
@@ -150,6 +165,16 @@ class SlackIntake:
         except Exception:
             log.exception("a Slack request could not be started")
             await self.tell(origin, START_FAILED.say(origin.locale))
+
+    async def _resume(self, held: Mapping[str, JSONValue], _answered: Answered) -> None:
+        """A request held for its person's consent, run now that they agreed."""
+        files = cast(list[SlackFile], held.get("files") or [])
+        values = cast(dict[str, object], held.get("values") or {})
+        provider, note = held.get("provider"), held.get("note")
+        await self.start_job(
+            Origin.from_json(cast(ThreadAddress, held["origin"])), files, values,
+            str(provider) if provider else None, note=str(note) if note else None,
+        )
 
     async def fetch_photos(self, origin: Origin, files: list[SlackFile]) -> list[tuple[str, bytes]]:
         """Download every file (concurrently) with the token of the origin's workspace; raises
@@ -273,6 +298,23 @@ class SlackIntake:
         except SlackApiError as exc:
             log.warning("could not tell a user why: %s", exc.response.get("error"))  # the text may echo theirs
 
+
+
+def _held(
+    origin: Origin, files: list[SlackFile], values: Mapping[str, object], provider: str | None, note: str | None
+) -> dict[str, JSONValue]:
+    """A request as it is held for consent: where it came from, its files' descriptions, its words."""
+    return {"origin": dict(origin.to_json()), "files": [_held_file(f) for f in files],
+            "values": {k: _held_value(v) for k, v in values.items()}, "provider": provider, "note": note}
+
+
+def _held_file(file: SlackFile) -> dict[str, JSONValue]:
+    """What of a file's description a held request keeps: what downloading it later needs, never its bytes."""
+    return {key: cast(JSONValue, value) for key, value in file.items() if key in SlackFile.__annotations__}
+
+
+def _held_value(value: object) -> JSONValue:
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
 @dataclass(frozen=True)

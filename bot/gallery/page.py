@@ -172,3 +172,9 @@ class PageRenderer:
             "again": t(locale, "Ask the bot for new headshots any time."),
         }
         return self._env.get_template("not_found.html").render(css=self._css, words=words)
+
+    def notice(self, title: str, paragraphs: list[str], locale: str | None = None) -> str:
+        """A short page of its own (another route's refusal), in the gallery's look."""
+        return self._env.get_template("notice.html").render(
+            css=self._css, title=title, paragraphs=paragraphs, lang=(locale or "en").replace("_", "-")
+        )

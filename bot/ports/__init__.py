@@ -38,6 +38,7 @@ from bot.ports.chat import (
     ThreadGone,
     Unreachable,
 )
+from bot.ports.consent import ConsentLog, DataExports
 from bot.ports.installations import (
     Installations,
     OneTimeStates,
@@ -97,6 +98,8 @@ __all__ = [
     "ChatSurface",
     "CheckedPhotos",
     "Connection",
+    "ConsentLog",
+    "DataExports",
     "DeliveryLog",
     "DirectMessagesClosed",
     "ExclusiveConnection",

@@ -21,6 +21,7 @@ from bot.jobs import (
     StoredResult,
     ThreadAddress,
 )
+from bot.ports.consent import ConsentLog, DataExports
 from bot.ports.installations import Installations, OneTimeStates
 from bot.ports.limits import CallLog, QuotaLedger, SeenKeys, SlotHolds
 from bot.ports.rollout import BrandKits, CampaignStore, ExportLinks, WorkspaceRetention
@@ -292,6 +293,8 @@ class JobStore(
     WorkspaceRetention,
     CampaignStore,
     ExportLinks,
+    ConsentLog,
+    DataExports,
     Connection,
     Protocol,
 ):

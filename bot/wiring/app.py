@@ -17,6 +17,8 @@ from pydantic import SecretStr
 from bot.campaigns.desk import CampaignDesk
 from bot.campaigns.worker import DEFAULT_STALE_S, CampaignWorker
 from bot.catalog import ProviderCatalog
+from bot.consent.gate import ConsentGate
+from bot.consent.terms import ProviderReach, RetentionInForce
 from bot.defaults import UserDefaults
 from bot.downloads import Downloader
 from bot.engine import JobEngine
@@ -28,6 +30,9 @@ from bot.gallery.routes import GalleryRoutes
 from bot.inbox import CallbackInbox
 from bot.intake import JobIntake
 from bot.metrics import Metrics
+from bot.my_data.archive import PersonalArchive
+from bot.my_data.links import MyDataLinks
+from bot.my_data.routes import MyDataRoutes
 from bot.photos import PhotoReader
 from bot.picks import HeadshotPicks
 from bot.ports import BlobStore, ChatAdapter, ChatSurface, JobStore, Provider, QuotaLedger
@@ -82,6 +87,8 @@ class Core:
     campaigns: CampaignDesk
     campaign_worker: CampaignWorker
     exports: Exports
+    consents: ConsentGate
+    my_data: MyDataLinks
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
     galleries: Galleries | None = None
 
@@ -98,6 +105,8 @@ class Core:
         if self.exports.base_url is not None:
             days = self.settings.result_retention_days
             routes.append(ExportRoutes(self.exports, self.blobs, retention_days=days).install)
+        if self.my_data.base_url is not None:
+            routes.append(MyDataRoutes(self.my_data, PersonalArchive(self.store, self.blobs, self.store)).install)
         return create_web_app(self.store, lambda: self.runner.busy, routes, platforms)
 
     def add_surface(self, surface: ChatSurface) -> None:
@@ -253,11 +262,18 @@ async def build_core(
     follow_ups = FollowUps(
         records=store, blobs=blobs, intake=intake, photo_keep_seconds=settings.photo_keep_hours * 3600
     )
+    consents = ConsentGate(
+        store,
+        providers=[ProviderReach(p.name, p.capabilities.label, p.capabilities.runs_here) for p in catalog.choices],
+        retention=RetentionInForce(settings.photo_keep_hours, settings.result_retention_days),
+        privacy_policy_url=settings.privacy_policy_url,
+    )
+    my_data = MyDataLinks(store, base_url=settings.public_base_url)
     return Core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
         surface_map, metrics, photo_reader, quotas, admin, CampaignDesk(store, admin, campaign_worker.wake),
         campaign_worker, Exports(store, store, store, store, admin, base_url=settings.public_base_url),
-        http_clients, gallery_links,
+        consents, my_data, http_clients, gallery_links,
     )
 
 
@@ -317,6 +333,8 @@ def slack_adapter(settings: Settings, core: Core) -> SlackAdapter:
         core.service,
         core.intake,
         core.follow_ups,
+        consents=core.consents,
+        my_data=core.my_data,
         bot_token=token,
         signing_secret=_secret(settings.slack_signing_secret),
         app_token=_secret(settings.slack_app_token),
@@ -354,6 +372,8 @@ def discord_adapter(settings: Settings, core: Core) -> DiscordAdapter:
         picks=core.picks,
         admin=core.admin,
         exports=core.exports,
+        consents=core.consents,
+        my_data=core.my_data,
     )
     core.add_surface(adapter.surface)
     core.exports.directories[adapter.surface.name] = adapter.people

@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from bot.consent.terms import CONSENT_VERSION
 from bot.errors import UserError
 from bot.usage import limit_lines
 from bot.wiring.provider_table import BY_RANK
@@ -133,4 +134,8 @@ def check_lines(settings: Settings) -> tuple[list[str], bool]:
         line("quotas", "in force", text)
     shortened = asyncio.run(_shortened_retention(settings)) if described != "?" and ok else None
     line("keeping", "in force", retention_line(settings, shortened))
+    policy = settings.privacy_policy_url
+    line("privacy", "configured" if policy else "incomplete",
+         f"consent text version {CONSENT_VERSION}; "
+         + (f"it links {policy}" if policy else "set PRIVACY_POLICY_URL to your published retention policy"))
     return lines, ok

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     port: int = 8080
     public_base_url: str | None = None
+    # Linked from the consent question when set: the operator's published privacy and retention policy.
+    privacy_policy_url: str | None = None
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -123,7 +125,8 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator(
-        "public_base_url", "database_url", "slack_client_id", "discord_guild_ids", "default_provider", mode="before"
+        "public_base_url", "database_url", "slack_client_id", "discord_guild_ids", "default_provider",
+        "privacy_policy_url", mode="before",
     )
     @classmethod
     def _blank_text_is_unset(cls, value: object) -> object:

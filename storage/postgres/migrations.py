@@ -226,6 +226,41 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX export_links_by_expiry ON export_links (expires_at);
     """,
+    # 9: people's agreements to the consent question (an agreement stays beside later ones), requests
+    # held until their person answers it (ids and links, never a photo), and links to data exports.
+    """
+    CREATE TABLE consents (
+        owner text NOT NULL,
+        version text NOT NULL,
+        providers text NOT NULL,
+        photo_keep_hours double precision NOT NULL,
+        result_days double precision NOT NULL,
+        wording text NOT NULL,
+        agreed_at double precision NOT NULL
+    );
+    CREATE INDEX consents_by_owner ON consents (owner, agreed_at);
+    CREATE TABLE pending_requests (
+        id text PRIMARY KEY,
+        owner text NOT NULL,
+        surface text NOT NULL,
+        resume text NOT NULL,
+        version text NOT NULL,
+        providers text NOT NULL,
+        photo_keep_hours double precision NOT NULL,
+        result_days double precision NOT NULL,
+        wording text NOT NULL,
+        created_at double precision NOT NULL
+    );
+    CREATE INDEX pending_requests_by_owner ON pending_requests (owner, created_at);
+    CREATE INDEX pending_requests_by_age ON pending_requests (created_at);
+    CREATE TABLE data_export_links (
+        token_hash text PRIMARY KEY,
+        owner text NOT NULL,
+        created_at double precision NOT NULL,
+        expires_at double precision NOT NULL
+    );
+    CREATE INDEX data_export_links_by_owner ON data_export_links (owner);
+    """,
 ]
 
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 
 from bot.jobs import GalleryLink, JSONValue, StoredResult
+from storage.consent_rows import FORGOTTEN_WITH_OWNER
 from storage.postgres.connect import GuardedPool
 from storage.postgres.wakeups import WAKE_CHANNEL
 
@@ -159,9 +160,10 @@ class PostgresRecords:
             rows = await conn.fetch("DELETE FROM jobs WHERE owner = $1 RETURNING id", owner)
             await conn.execute("DELETE FROM user_settings WHERE owner = $1", owner)
             await conn.execute("DELETE FROM intakes WHERE owner = $1", owner)
-            await conn.execute("DELETE FROM user_credentials WHERE owner = $1", owner)
             await conn.execute("DELETE FROM campaign_people WHERE owner = $1", owner)
             await conn.execute("DELETE FROM export_links WHERE created_by = $1", owner)
+            for table in FORGOTTEN_WITH_OWNER:
+                await conn.execute(f"DELETE FROM {table} WHERE owner = $1", owner)
         return [str(row["id"]) for row in rows]
 
     async def existing_ids(self, ids: list[str]) -> set[str]:

@@ -11,6 +11,7 @@ from storage.postgres.brand_kits import PostgresBrandKits
 from storage.postgres.campaigns import PostgresCampaigns
 from storage.postgres.charges import PostgresCharges
 from storage.postgres.connect import DatabaseUnavailable, GuardedPool, connect, describe, open_pool
+from storage.postgres.consents import PostgresConsents
 from storage.postgres.credentials import PostgresCredentials
 from storage.postgres.export_links import PostgresExportLinks
 from storage.postgres.favourites import PostgresFavourites
@@ -33,6 +34,7 @@ class PostgresStore(
     PostgresWorkspaceRetention,
     PostgresCampaigns,
     PostgresExportLinks,
+    PostgresConsents,
 ):
     """`bot.ports.JobStore` on PostgreSQL, for any number of processes sharing one database.
 

@@ -275,4 +275,39 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX export_links_by_expiry ON export_links (expires_at);
     """,
+    # 17: people's agreements to the consent question (an agreement stays beside later ones), requests
+    # held until their person answers it (ids and links, never a photo), and links to data exports.
+    """
+    CREATE TABLE consents (
+        owner TEXT NOT NULL,
+        version TEXT NOT NULL,
+        providers TEXT NOT NULL,
+        photo_keep_hours REAL NOT NULL,
+        result_days REAL NOT NULL,
+        wording TEXT NOT NULL,
+        agreed_at REAL NOT NULL
+    );
+    CREATE INDEX consents_by_owner ON consents (owner, agreed_at);
+    CREATE TABLE pending_requests (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        resume TEXT NOT NULL,
+        version TEXT NOT NULL,
+        providers TEXT NOT NULL,
+        photo_keep_hours REAL NOT NULL,
+        result_days REAL NOT NULL,
+        wording TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX pending_requests_by_owner ON pending_requests (owner, created_at);
+    CREATE INDEX pending_requests_by_age ON pending_requests (created_at);
+    CREATE TABLE data_export_links (
+        token_hash TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX data_export_links_by_owner ON data_export_links (owner);
+    """,
 ]

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 
 from bot.jobs import TERMINAL_STATES, GalleryLink, JobState, JSONValue, StoredResult
+from storage.consent_rows import FORGOTTEN_WITH_OWNER
 from storage.sqlite.writes import SqliteRole
 
 _TERMINAL = [state.value for state in TERMINAL_STATES]
@@ -167,6 +168,7 @@ class SqliteRecords(SqliteRole):
             ("DELETE FROM user_credentials WHERE owner = ?", (owner,)),
             ("DELETE FROM campaign_people WHERE owner = ?", (owner,)),
             ("DELETE FROM export_links WHERE created_by = ?", (owner,)),
+            *((f"DELETE FROM {table} WHERE owner = ?", (owner,)) for table in FORGOTTEN_WITH_OWNER),
         )
         # The deleted rows' old pages also live in the write-ahead log until it is checkpointed.
         await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -12,6 +12,7 @@ from storage.sqlite.brand_kits import SqliteBrandKits
 from storage.sqlite.campaigns import SqliteCampaigns
 from storage.sqlite.charges import SqliteCharges
 from storage.sqlite.connect import connect
+from storage.sqlite.consents import SqliteConsents
 from storage.sqlite.credentials import SqliteCredentials
 from storage.sqlite.export_links import SqliteExportLinks
 from storage.sqlite.favourites import SqliteFavourites
@@ -37,6 +38,7 @@ class SqliteJobStore(
     SqliteWorkspaceRetention,
     SqliteCampaigns,
     SqliteExportLinks,
+    SqliteConsents,
 ):
     """`bot.ports.JobStore` on aiosqlite. One connection per process; SQLite serialises writers.
 

@@ -52,8 +52,10 @@ async def write_at_once(db: aiosqlite.Connection, *statements: tuple[str, Iterab
 @asynccontextmanager
 async def transaction(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
     """A `BEGIN IMMEDIATE` transaction around a block: committed at its end, rolled back if it raises."""
-    await begin_immediate(db)
     try:
+        # Inside: a caller cancelled while BEGIN runs (a timed-out write) still gets its transaction
+        # rolled back; the BEGIN itself completes on aiosqlite's thread all the same.
+        await begin_immediate(db)
         yield db
         await db.commit()
     except BaseException:

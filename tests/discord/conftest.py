@@ -19,6 +19,7 @@ from bot.ports import Generated, GenerationInput, Provider, ResultImage
 from bot.request import Capabilities
 from bot.wiring.app import Core, build_core, discord_adapter
 from tests.conftest import make_settings
+from tests.consent import agree
 from tests.discord import shapes
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.shapes import TOKEN, snowflake
@@ -171,10 +172,12 @@ async def make_harness(
     """Build (and afterwards tear down) a logged-in harness; keyword arguments go to Settings."""
     built: list[Harness] = []
 
-    async def make(*, login: bool = True, **settings: Any) -> Harness:
+    async def make(*, login: bool = True, consented: bool = True, **settings: Any) -> Harness:
         config = make_settings(tmp_path, discord_token=TOKEN, discord_api_base_url=fake.api, **settings)
         core = await build_core(config, providers=extra_providers)
         adapter: DiscordAdapter = discord_adapter(config, core)
+        if consented:  # the tests' person has agreed to the consent question already
+            await agree(core, OWNER)
         cast(DiscordThread, adapter.surface).retry_delay = 0.01
         harness = Harness(fake, core, adapter)
         built.append(harness)

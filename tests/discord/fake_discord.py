@@ -15,21 +15,11 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord import shapes
+from tests.discord.fake_messages import UPDATE_MESSAGE, InteractionMessages, error, reply
 
-JSON = "application/json"
 LOADING, EPHEMERAL = 1 << 7, 1 << 6
 AUTOCOMPLETE_RESULT = 8  # the interaction callback type that answers an autocomplete
 NONCE_WINDOW_S = 300.0  # how long a repeated `nonce` (with `enforce_nonce`) returns the first message
-
-
-def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A JSON answer with exactly `application/json` (no charset)."""
-    body = b"" if data is None else json.dumps(data).encode()
-    return web.Response(status=status, body=body, headers={"Content-Type": JSON, **(headers or {})})
-
-
-def error(status: int, code: int, message: str) -> web.Response:
-    return reply({"message": message, "code": code}, status)
 
 
 @dataclass
@@ -54,7 +44,7 @@ class Seen:
 
 
 @dataclass
-class FakeDiscord:
+class FakeDiscord(InteractionMessages):
     """Discord's REST API, CDN and gateway, with recordings and failure knobs."""
 
     runner: web.AppRunner | None = None
@@ -104,6 +94,7 @@ class FakeDiscord:
         r.add_put(f"{a}/applications/{{app}}/guilds/{{guild}}/commands", self._sync)
         r.add_post(f"{a}/interactions/{{iid}}/{{token}}/callback", self._callback)
         r.add_route("*", f"{a}/webhooks/{{app}}/{{token}}/messages/@original", self._original)
+        r.add_patch(f"{a}/webhooks/{{app}}/{{token}}/messages/{{mid}}", self._webhook_edit)
         r.add_post(f"{a}/webhooks/{{app}}/{{token}}", self._followup)
         r.add_post(f"{a}/channels/{{cid}}/messages", self._send)
         r.add_get(f"{a}/channels/{{cid}}/messages", self._history)
@@ -272,6 +263,8 @@ class FakeDiscord:
         data = body.get("data") or {}
         if "content" in data:
             self.mention_rules.append((request.path, data.get("allowed_mentions")))
+        if body["type"] == UPDATE_MESSAGE:  # a component's own message is changed; no new message
+            return self.update_pressed(interaction, data)
         flags = int(data.get("flags") or 0) | (LOADING if body["type"] == 5 else 0)
         channel_id = interaction["channel"]["id"]
         user = (interaction.get("member") or interaction)["user"]
@@ -280,6 +273,7 @@ class FakeDiscord:
         if "name" in interaction["data"]:
             metadata["name"] = interaction["data"]["name"]
         message = shapes.message(channel_id, data.get("content", ""), flags=flags, interaction_metadata=metadata)
+        message["components"] = data.get("components") or []
         self.originals[token] = message
         if not flags & EPHEMERAL:
             self.messages.setdefault(channel_id, []).append(message)
@@ -319,6 +313,7 @@ class FakeDiscord:
         channel_id = self.interactions[token]["channel"]["id"]
         body = await self._body(request, channel_id, "followup")
         message = shapes.message(channel_id, body.get("content", ""), flags=int(body.get("flags") or 0))
+        message["components"] = body.get("components") or []
         self.followups.append({"token": token, "message": message})
         if not message["flags"] & EPHEMERAL:
             self.messages.setdefault(channel_id, []).append(message)

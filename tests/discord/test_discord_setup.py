@@ -17,9 +17,8 @@ async def test_commands_are_synced_globally_with_the_configured_providers(make_h
     harness = await make_harness()
     synced = {c["name"]: c for c in harness.fake.commands["global"]}
     assert set(synced) == {
-        "headshot", "Make headshots", "headshot-status", "headshot-settings", "headshot-usage", "headshot-forget",
-        "headshot-favourites",
-        "headshot-admin",
+        "headshot", "Make headshots", "headshot-status", "headshot-settings", "headshot-usage", "headshot-my-data",
+        "headshot-forget", "headshot-favourites", "headshot-admin",
     }
     assert synced["Make headshots"]["type"] == 3
     options = {o["name"]: o for o in synced["headshot"]["options"]}

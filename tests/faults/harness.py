@@ -28,6 +28,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from storage.sqlite import SqliteJobStore
+from tests.consent import DISCORD_OWNER, agree_in_bulk, agree_to_anything, slack_people
 from tests.discord.shapes import TOKEN as SAMPLE_DISCORD_TOKEN
 from tests.fakes import small_jpeg
 from tests.fakes.agentai import FakeAgentAI
@@ -178,8 +180,11 @@ class BotProcess:
         }
 
     async def start(self, fault: str | None = None) -> None:
-        """Start the server and wait until `/healthz` answers."""
+        """Start the server and wait until `/healthz` answers (before the first start, the tests' people
+        agree to the consent question, as they would have the first time they asked)."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
+        if self.runs == 0:
+            await self.seed_consent()
         self.runs += 1
         out = (self.logs / f"run-{self.runs}.out").open("wb")
         err = (self.logs / f"run-{self.runs}.err").open("wb")
@@ -202,6 +207,21 @@ class BotProcess:
             if time.monotonic() > deadline:
                 raise AssertionError("serve did not become healthy in 30 s")
             await asyncio.sleep(0.05)
+
+    async def seed_consent(self) -> None:
+        """The tests' Slack and Discord people agree, in the store this bot will open."""
+        url = self.env_overrides.get("DATABASE_URL")
+        if not url:
+            await (await SqliteJobStore.open(self.data_dir / "headshot-bot.db")).close()  # the schema, first
+            agree_in_bulk(self.data_dir, [*slack_people(), DISCORD_OWNER])
+            return
+        from storage.postgres.store import PostgresStore
+
+        store = await PostgresStore.open(url)
+        try:
+            await agree_to_anything(store, *slack_people(), DISCORD_OWNER)
+        finally:
+            await store.close()
 
     async def died(self, timeout: float = 30.0) -> None:
         """Wait for the fault hook to SIGKILL the server."""

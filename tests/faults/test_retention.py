@@ -105,7 +105,7 @@ async def test_forget_deletes_every_row_setting_and_file_of_the_caller(bot: BotP
 
     assert (await bot.command("forget")).status == 200
     await eventually(lambda: fakes.slack.responses, 20, "the answer to forget")
-    assert fakes.slack.responses[-1]["text"] == "Deleted 1 job and your settings."
+    assert fakes.slack.responses[-1]["text"] == "Deleted 1 job, your settings and your consent."
     owner = "slack:T0TEAM:U0USER"
     assert bot.rows("SELECT id FROM jobs WHERE owner = ?", (owner,)) == []
     assert bot.rows("SELECT owner FROM user_settings WHERE owner = ?", (owner,)) == []

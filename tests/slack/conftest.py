@@ -26,6 +26,7 @@ from adapters.slack import SlackAdapter
 from bot.ports import Provider
 from bot.wiring.app import Core, build_core, slack_adapter
 from tests.conftest import make_settings
+from tests.consent import agree, slack_people
 from tests.doubles import ScriptedProvider
 from tests.slack.fake_slack import TOKEN, FakeSlack
 
@@ -166,10 +167,12 @@ def extra_settings() -> dict[str, Any]:
 
 @asynccontextmanager
 async def slack_bot(
-    tmp_path: Path, fake: FakeSlack, providers: dict[str, Provider] | None = None, **settings: Any
+    tmp_path: Path, fake: FakeSlack, providers: dict[str, Provider] | None = None, *, consented: bool = True,
+    **settings: Any,
 ) -> AsyncIterator[SlackHarness]:
     """A bot with Slack over HTTP on the data in `tmp_path` (a second one on the same data is a restart);
-    keyword arguments go to Settings."""
+    keyword arguments go to Settings. With `consented`, the tests' users have agreed to the consent
+    question already."""
     from tests.servers import running
 
     config = make_settings(
@@ -179,6 +182,8 @@ async def slack_bot(
     scripted = ScriptedProvider()
     core = await build_core(config, providers={"scripted": scripted, **(providers or {})})
     adapter = slack_adapter(config, core)
+    if consented:
+        await agree(core, *slack_people())
     app: web.Application = core.web_app([adapter.install_routes])
     try:
         async with running(app) as url, aiohttp.ClientSession() as http:

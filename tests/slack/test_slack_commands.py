@@ -76,7 +76,7 @@ async def test_forget_deletes_my_jobs_and_settings(harness: SlackHarness) -> Non
     await harness.core.service.save_defaults(OWNER, (await harness.core.service.defaults(OWNER))[0], "scripted")
     await harness.command("forget")
     await wait_for(lambda: harness.fake.responses)
-    assert harness.fake.responses[-1]["text"] == "Deleted 1 job and your settings."
+    assert harness.fake.responses[-1]["text"] == "Deleted 1 job, your settings and your consent."
     assert await harness.core.service.recent_jobs(OWNER) == []
     assert (await harness.core.service.defaults(OWNER))[1] == harness.core.service.default_provider
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from adapters.slack.modals import FILE_TYPES
 from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
+from tests.consent import agree, slack_people
 from tests.slack.conftest import SlackHarness, payload, wait_for
 from tests.slack.fake_slack import APP_TOKEN, TOKEN, FakeSlack
 
@@ -65,6 +66,7 @@ async def test_socket_mode_connects_and_handles_a_command_without_any_route(tmp_
                              slack_api_base_url=f"{fake.url}/api/")
     core = await build_core(settings)
     adapter = slack_adapter(settings, core)
+    await agree(core, *slack_people())
     app = web.Application()
     adapter.install_routes(app)
     assert not any(r.resource and r.resource.canonical == "/slack/events" for r in app.router.routes())

@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.ports import Submitted
 from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
+from tests.consent import agree, slack_people
 from tests.doubles import ScriptedProvider
 from tests.servers import running
 from tests.slack.conftest import SECRET, SlackHarness, payload
@@ -54,6 +55,7 @@ async def oauth_bot(tmp_path: Path, fake: FakeSlack, *, secret_key: str = KEY) -
     scripted.capabilities = replace(scripted.capabilities, asynchronous=True)  # results arrive by callback
     core = await build_core(settings, callback_base=CALLBACK_BASE, providers={"scripted": scripted})
     adapter = slack_adapter(settings, core)
+    await agree(core, *slack_people((ALPHA, BRAVO)), *(f"slack:{team}:{USER[team]}" for team in (ALPHA, BRAVO)))
     app: web.Application = core.web_app([adapter.install_routes])
     async with running(app) as url, aiohttp.ClientSession() as http:
         fake.redirect_url = f"{url}/slack/oauth_redirect"  # the app's redirect URL as configured at Slack

@@ -35,6 +35,7 @@ class StudioProvider:
         max_outputs=4,
         honours=frozenset({"style", "background", "count", "quality", "aspect_ratio"}),
         expected_seconds=5,
+        runs_here=True,
     )
 
     def wait_seconds(self) -> float:

@@ -36,6 +36,8 @@ SLACK_USERS = (
     "U0BAD3",
     "U0HALF",
     "U0NONE",
+    "URUNFLOW",
+    *(f"USTUDIO{n}" for n in range(30)),
     *(f"U0Q{n:02d}" for n in range(10)),
     *(f"U0B{n:03d}" for n in range(300)),
 )

@@ -15,23 +15,25 @@ from discord import app_commands
 
 from adapters.discord.intake import OWNER_PREFIX, guild_workspace, owner_key
 from adapters.discord.surface import fit
-from adapters.discord.translator import discord_locale
+from adapters.discord.translator import discord_locale, localized
 from bot.brand_kit import BrandKit, parse_kit_words
 from bot.errors import UserError
 from bot.export.publish import Exports
-from bot.i18n import t
+from bot.i18n import phrase, t
 from bot.workspace_admin import WorkspaceAdmin
 from bot.workspace_retention import KeepFor, describe_keep
 
 ADMIN_HELP = {
-    "styles": "Allowed styles, e.g. “executive, professional” (“any” for all)",
-    "backgrounds": "Allowed backgrounds, e.g. “studio white, office”",
-    "attire": "Allowed attire, e.g. “business formal”",
-    "aspect_ratios": "Allowed aspect ratios, e.g. “1:1, 3:4”",
-    "lock": "Lock one look for everyone: give exactly one value of each",
-    "photo_keep_hours": "Keep photos this many hours after their job ends (at most the bot's own setting)",
-    "result_retention_days": "Keep headshots this many days (at most the bot's own setting)",
-    "export": "A link to one zip of everyone's favourite headshot (valid 24 hours)",
+    "styles": localized(phrase("Allowed styles, e.g. “executive, professional” (“any” for all)")),
+    "backgrounds": localized(phrase("Allowed backgrounds, e.g. “studio white, office”")),
+    "attire": localized(phrase("Allowed attire, e.g. “business formal”")),
+    "aspect_ratios": localized(phrase("Allowed aspect ratios, e.g. “1:1, 3:4”")),
+    "lock": localized(phrase("Lock one look for everyone: give exactly one value of each")),
+    "photo_keep_hours": localized(
+        phrase("Keep photos this many hours after their job ends (at most the bot's own setting)")
+    ),
+    "result_retention_days": localized(phrase("Keep headshots this many days (at most the bot's own setting)")),
+    "export": localized(phrase("A link to one zip of everyone's favourite headshot (valid 24 hours)")),
 }
 
 
@@ -50,7 +52,11 @@ class DiscordAdminCheck:
 def admin_commands(admin: WorkspaceAdmin, exports: Exports) -> list[Any]:
     """`/headshot-admin`."""
 
-    @app_commands.command(name="headshot-admin", description="Server admins: the brand kit for everyone's headshots")
+    @app_commands.command(
+        name="headshot-admin", description=localized(phrase("Server admins: the brand kit for everyone's headshots"))
+    )
+    @app_commands.allowed_installs(guilds=True, users=False)
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     @app_commands.describe(**ADMIN_HELP)
     @app_commands.default_permissions(manage_guild=True)
     async def headshot_admin(

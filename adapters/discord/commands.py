@@ -267,7 +267,10 @@ def account_commands(service: HeadshotService, my_data: MyDataLinks) -> list[Any
         )
         await interaction.response.send_message(text, ephemeral=True)
 
-    @app_commands.command(name="headshot-my-data", description="A download of everything I keep about you")
+    @everywhere
+    @app_commands.command(
+        name="headshot-my-data", description=localized(phrase("A download of everything I keep about you"))
+    )
     async def my_data_link(interaction: discord.Interaction) -> None:
         text = await my_data.answer(owner_key(interaction.user.id), discord_locale(interaction))
         await interaction.response.send_message(fit(text), ephemeral=True)

@@ -12,17 +12,18 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 
+from adapters.discord.commands import everywhere
 from adapters.discord.intake import owner_key
 from adapters.discord.pick_items import UnfavouriteMenu, picked_view
 from adapters.discord.surface import fit
-from adapters.discord.translator import discord_locale
+from adapters.discord.translator import discord_locale, localized
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import phrase, t
 from bot.picks import HeadshotPicks, ListedFavourite, Picked
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,8 @@ async def _say(
 def favourites_command(picks: DiscordPicks) -> app_commands.Command[Any, Any, None]:
     """`/headshot-favourites`: the headshots the person marked, only to them."""
 
-    @app_commands.command(name="headshot-favourites", description="The headshots you marked with ★")
+    @app_commands.command(name="headshot-favourites", description=localized(phrase("The headshots you marked with ★")))
     async def favourites(interaction: discord.Interaction) -> None:
         await picks.listing(interaction)
 
-    return favourites
+    return cast(app_commands.Command[Any, Any, None], everywhere(favourites))

@@ -79,7 +79,9 @@ async def test_a_public_status_speaks_the_servers_language_and_a_private_one_the
 async def test_synced_commands_carry_localizations_and_every_install_and_context(harness: Harness) -> None:
     synced = {c["name"]: c for c in harness.fake.commands["global"]}
     assert set(synced) == {"headshot", "Make headshots", "headshot-status", "headshot-settings", "headshot-usage",
-                           "headshot-forget"}
+                           "headshot-forget", "headshot-my-data", "headshot-favourites", "headshot-admin"}
+    admin = synced.pop("headshot-admin")  # a server's own setting: installed with the bot, used in the server
+    assert admin["integration_types"] == [0] and admin["contexts"] == [0]
     for command in synced.values():
         assert command["integration_types"] == [0, 1] and sorted(command["contexts"]) == [0, 1, 2]
     headshot = synced["headshot"]

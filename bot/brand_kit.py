@@ -15,37 +15,21 @@ from dataclasses import dataclass, fields, replace
 
 from bot.errors import UserError
 from bot.i18n import t
-from bot.options import Options, choices
+from bot.labels import label, label_phrase
+from bot.options import Attire, Background, Options, Style, choices
 from bot.request import Field, Problem
 
 # The options a kit speaks about, in the order people read them.
 KIT_OPTIONS = ("style", "background", "attire", "aspect_ratio")
 
-# What people read for each value (never the raw value: "Studio white", not `studio_white`).
-LABELS = {
-    "professional": "Professional",
-    "casual": "Casual",
-    "creative": "Creative",
-    "executive": "Executive",
-    "friendly": "Friendly",
-    "editorial": "Editorial",
-    "studio_white": "Studio white",
-    "studio_gray": "Studio gray",
-    "office": "Office",
-    "outdoor": "Outdoor",
-    "gradient": "Gradient",
-    "abstract": "Abstract",
-    "business_formal": "Business formal",
-    "business_casual": "Business casual",
-    "smart_casual": "Smart casual",
-    "scrubs": "Scrubs",
-    "keep_original": "Keep my own clothes",
-}
+# Each value of the options a kit speaks about, as its option's member (its label comes from `bot.labels`).
+_MEMBERS = {member.value: member for kind in (Style, Background, Attire) for member in kind}
 
 
 def value_label(locale: str | None, value: str) -> str:
     """A value as people read it, in their language (aspect ratios read as they are: "3:4")."""
-    return t(locale, LABELS[value]) if value in LABELS else value
+    member = _MEMBERS.get(value)
+    return label(locale, member) if member is not None else value
 
 
 def labels(locale: str | None, values: Iterable[str]) -> str:
@@ -192,7 +176,10 @@ def parse_kit_words(name: str, text: str, locale: str | None = None) -> list[str
     if text.strip().lower() in ANY_WORDS:
         return []
     by_word = {_word(value): value for value in choices(name)}
-    by_word.update({_word(LABELS[value]): value for value in choices(name) if value in LABELS})
+    for known in choices(name):  # a label reads as its value too, in English and in the admin's language
+        if (member := _MEMBERS.get(known)) is not None:
+            by_word.setdefault(_word(str(label_phrase(member))), known)
+            by_word.setdefault(_word(label(locale, member)), known)
     found: list[str] = []
     for part in (piece for piece in text.split(",") if piece.strip()):
         words = [part] if _word(part) in by_word else part.split()

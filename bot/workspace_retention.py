@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import t, tn
 
 if TYPE_CHECKING:  # the port names `KeepFor` in its signatures
     from bot.ports import WorkspaceRetention
@@ -52,12 +52,16 @@ def hours_in_words(locale: str | None, hours: float) -> str:
     """ "24 hours", "1 hour", "30 minutes"."""
     if 0 < hours < 1:
         return t(locale, "{n} minutes", n=f"{hours * 60:g}")
-    return t(locale, "1 hour") if hours == 1 else t(locale, "{n} hours", n=f"{hours:g}")
+    if hours == int(hours):
+        return tn(locale, "1 hour", "{n} hours", int(hours))
+    return t(locale, "{n} hours", n=f"{hours:g}")
 
 
 def days_in_words(locale: str | None, days: float) -> str:
     """ "30 days", "1 day"."""
-    return t(locale, "1 day") if days == 1 else t(locale, "{n} days", n=f"{days:g}")
+    if days == int(days):
+        return tn(locale, "1 day", "{n} days", int(days))
+    return t(locale, "{n} days", n=f"{days:g}")
 
 
 class RetentionRules:

@@ -79,7 +79,8 @@ def home_view(page: HomePage, locale: str | None = None) -> dict[str, Any]:
             }
         )
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": t(locale, "Campaigns")}})
-        blocks += roster_blocks(page.admin.rosters, locale) or [_section(f"_{escaped(t(locale, 'None yet.'))}_")]
+        none_yet = escaped(t(locale, "None yet."))
+        blocks += roster_blocks(page.admin.rosters, locale) or [_section(f"_{none_yet}_")]
         blocks.append({"type": "actions", "block_id": "headshot_admin_actions", "elements": admin_buttons(locale)})
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
 

@@ -19,9 +19,14 @@ from bot.wiring.provider_table import provider_names
 from storage.consent_rows import CONSENT_COLUMNS, consent_values
 
 COMMANDS = DataCommands(export="/headshot my-data", forget="/headshot forget")
-SLACK_TEAMS = ("T0TEAM",)
+SLACK_TEAMS = ("T0TEAM", "T0GUEST")
 SLACK_USERS = (
     "U0USER",
+    "U0ADA",
+    "U0BEA",
+    "U0ZOE",
+    "U0EVA",
+    "U0NOFAV",
     "U0OTHER",
     "U0STUDIO",
     "U0AGENT",

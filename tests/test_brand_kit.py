@@ -33,10 +33,10 @@ def test_defaults_move_into_the_kit_but_what_was_asked_for_is_checked() -> None:
 def test_a_locked_kit_names_its_one_look() -> None:
     chosen = {"style": "executive", "background": "studio_gray", "aspect_ratio": "3:4"}
     look = BrandKit.one_look(Options.from_dict(chosen))
-    assert look.is_locked and look.describe() == "Executive, Studio gray, Keep my own clothes, 3:4"
+    assert look.is_locked and look.describe() == "Executive, Studio grey, Own clothes, 3:4"
     problem = look.check(Options.from_dict({"background": "office"}))
     assert problem is not None and problem.sentence == (
-        "This workspace uses one look for everyone: Executive, Studio gray, Keep my own clothes, 3:4."
+        "This workspace uses one look for everyone: Executive, Studio grey, Own clothes, 3:4."
     )
 
 
@@ -49,7 +49,7 @@ def test_forms_are_narrowed_to_the_kit() -> None:
 def test_words_are_read_by_value_or_label() -> None:
     assert parse_kit_words("background", "Studio white, office") == ["studio_white", "office"]
     assert parse_kit_words("style", "executive professional") == ["executive", "professional"]
-    assert parse_kit_words("attire", "keep my own clothes") == ["keep_original"]
+    assert parse_kit_words("attire", "own clothes") == ["keep_original"]
     assert parse_kit_words("style", "any") == []
     with pytest.raises(KitError, match="“glam” is not one of the choices"):
         parse_kit_words("style", "executive, glam")

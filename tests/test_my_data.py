@@ -37,7 +37,7 @@ class Photos:
 
 
 class Status:
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None = None) -> ThreadAddress:
         return {"channel": "C1", "thread_ts": "1.0"}
 
 
@@ -95,20 +95,20 @@ async def test_the_zip_holds_every_row_and_file_kept_about_the_person(served: Se
     assert archive.testzip() is None
     (job,) = await core.store.jobs_for_owner(OWNER)
     names = archive.namelist()
-    assert names[:6] == [
+    assert names[:7] == [
         "README.txt",
         "jobs.json",
         "settings.json",
         "usage.json",
         "consent.json",
+        "favourites.json",
         f"jobs/{job.id}/headshot-01.jpg",
     ]
-    assert set(names[6:]) == {
+    assert set(names[7:]) == {
         f"jobs/{job.id}/headshot-02.jpg",
         f"jobs/{job.id}/photo-1.jpg",
         f"jobs/{job.id}/photo-2.jpg",
     }
-    assert "favourites.json" not in names  # this store keeps no favourites yet
 
     (row,) = json.loads(archive.read("jobs.json"))
     assert row["id"] == job.id and row["state"] == "delivered" and row["provider"] == "scripted"

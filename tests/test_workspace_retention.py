@@ -39,7 +39,7 @@ class _Photos:
 
 
 class _Status:
-    async def open(self, photo_count: int, *, private: bool) -> ThreadAddress:
+    async def open(self, photo_count: int, *, private: bool, intake_id: str | None = None) -> ThreadAddress:
         return {"thread": "t1"}
 
 

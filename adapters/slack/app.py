@@ -181,7 +181,7 @@ class SlackAdapter:
         self.surface = SlackThread(self.workspaces, self.transfer, profile_photos=photos is not None)
         consent = SlackConsent(consents, self.workspaces)
         slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface, consent)
-        self.people = SlackPeople(self.workspaces)
+        self.people = SlackPeople(self.workspaces, locales=slack.locales)
         self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns, my_data)
         if picks is not None:
             self.listeners.picks = SlackPicks(picks, photos)

@@ -86,8 +86,12 @@ class UserLocales:
             log.info("Slack did not say a user's language (%s); English it is", exc.response.get("error"))
         except Exception as exc:  # the language is a nicety: never a reason to fail a request
             log.warning("could not look up a user's language: %s", type(exc).__name__)
-        self._known[(team, user)] = (locale, self._clock() + ttl)
+        self.remember(team, user, locale, ttl)
+        return locale
+
+    def remember(self, team: str, user: str, locale: str | None, ttl: float | None = None) -> None:
+        """Keep a user's locale learnt elsewhere (another `users.info` answer with `include_locale`)."""
+        self._known[(team, user)] = (locale, self._clock() + (self._ttl_s if ttl is None else ttl))
         self._known.move_to_end((team, user))
         while len(self._known) > self._max_users:
             self._known.popitem(last=False)
-        return locale

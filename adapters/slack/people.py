@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.ports import Person
 
 if TYPE_CHECKING:
+    from adapters.slack.locales import UserLocales
     from adapters.slack.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,20 @@ class SlackPeople:
     """`users.info` per team and user, each answer kept `ttl_s` seconds."""
 
     def __init__(
-        self, workspaces: Workspaces, *, ttl_s: float = PERSON_TTL_S, clock: Callable[[], float] = time.monotonic
+        self,
+        workspaces: Workspaces,
+        *,
+        ttl_s: float = PERSON_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+        locales: UserLocales | None = None,
     ) -> None:
         self._workspaces = workspaces
         self._ttl_s = ttl_s
         self._clock = clock
         self._known: dict[tuple[str, str], tuple[float, SlackPerson]] = {}
+        # A person's answer also tells their language (the language's own lookups never stand in for
+        # this one: who is an admin is read afresh when the cache runs out, not from a language lookup).
+        self._locales = locales
 
     async def person(self, team: str, user: str) -> SlackPerson:
         """The user as the team knows them; raises `SlackApiError` when Slack cannot say."""
@@ -67,9 +76,12 @@ class SlackPeople:
         if known is not None and now - known[0] < self._ttl_s:
             return known[1]
         client = await self._workspaces.client(team)
-        answer = await client.users_info(user=user)
-        person = person_from(user, dict(answer.get("user") or {}))
+        answer = await client.users_info(user=user, include_locale=True)
+        described = dict(answer.get("user") or {})
+        person = person_from(user, described)
         self._known[(team, user)] = (now, person)
+        if self._locales is not None and isinstance(described.get("locale"), str):
+            self._locales.remember(team, user, described["locale"])
         return person
 
     async def people(self, owners: Sequence[str]) -> dict[str, Person]:

@@ -160,6 +160,7 @@ class PostgresRecords:
             rows = await conn.fetch("DELETE FROM jobs WHERE owner = $1 RETURNING id", owner)
             await conn.execute("DELETE FROM user_settings WHERE owner = $1", owner)
             await conn.execute("DELETE FROM intakes WHERE owner = $1", owner)
+            await conn.execute("DELETE FROM user_credentials WHERE owner = $1", owner)
             await conn.execute("DELETE FROM campaign_people WHERE owner = $1", owner)
             await conn.execute("DELETE FROM export_links WHERE created_by = $1", owner)
             for table in FORGOTTEN_WITH_OWNER:

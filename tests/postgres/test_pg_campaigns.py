@@ -9,6 +9,9 @@ import uuid
 from collections import Counter
 
 import aiohttp
+import pytest
+
+pytest.importorskip("asyncpg", reason="the PostgreSQL tests need asyncpg: pip install -e '.[postgres]'")
 
 from adapters.slack.campaign_messages import SlackCampaignMessenger
 from adapters.slack.workspaces import OneWorkspace

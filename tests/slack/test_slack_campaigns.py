@@ -140,7 +140,7 @@ async def test_the_invitation_opens_the_ordinary_request_and_the_roster_follows(
     await harness.settle()
     request = opened_views(harness)[-1]
     assert request["callback_id"] == "headshot_request"
-    assert json.loads(request["private_metadata"]) == {"channel": dm("U0ADA")}
+    assert json.loads(request["private_metadata"]) == {"channel": dm("U0ADA"), "locale": "en-US"}
 
     photo = harness.fake.add_user_file("ada.jpg", portrait_jpeg())
     body = harness.submission([photo], "studio")

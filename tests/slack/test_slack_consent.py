@@ -96,7 +96,7 @@ async def test_a_mention_asks_privately_fetches_nothing_and_resumes_after_agree(
     assert fake.responses[-1]["replace_original"] and fake.responses[-1]["text"].startswith("Thank you")
     assert len(fake.calls_to("files.info")) == 1 and len(fake.downloads) == 1
     status, _result = fake.thread(CHANNEL, TS)  # the mention's own thread, its words kept
-    assert status["text"].startswith("✅") and "(executive" in status["text"]
+    assert status["text"].startswith("✅") and "(Executive" in status["text"]
     (job,) = await fresh.core.store.jobs_for_owner(OWNER)
     assert job.state is JobState.DELIVERED and job.options.count == 2
     (record,) = await fresh.core.store.consent_records(OWNER)

@@ -48,7 +48,7 @@ async def test_the_home_tab_shows_my_jobs_favourites_allowance_and_defaults(harn
     assert "Your recent headshots" in shown and f"job {job.short_id}" in shown and "✅" in shown
     assert f"Headshot 1 of job {job.short_id}, picked on" in shown
     assert "No headshot limits are set on this bot" in shown
-    assert "Studio: Professional, Studio white, Keep my own clothes, 1:1; 1 headshot, standard quality" in shown
+    assert "Studio: Professional, Studio white, Own clothes, 1:1; 1 headshot, standard quality" in shown
     assert "Brand kit" not in shown  # not an admin
 
 

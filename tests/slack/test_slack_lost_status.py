@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 from adapters.slack.intake import Origin
-from bot.interrupted import INTERRUPTED
+from bot.interrupted import INTERRUPTED as SAID
 from bot.jobs import PendingIntake
 from tests.slack.conftest import SlackHarness
+
+INTERRUPTED = SAID.say(None)
 
 CHANNEL = "C0GENERAL"
 MENTION_TS = "1699999100.000200"

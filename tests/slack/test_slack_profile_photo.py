@@ -26,6 +26,7 @@ from bot.profile_photo import profile_square
 from bot.providers.studio.face import find_face
 from bot.wiring.app import build_core, slack_adapter
 from tests.conftest import make_settings
+from tests.consent import agree, slack_people
 from tests.doubles import ScriptedProvider
 from tests.images import wide_result_jpeg
 from tests.slack.conftest import SECRET, SlackHarness, payload, portrait_jpeg
@@ -49,6 +50,7 @@ async def photo_bot(tmp_path: Path, fake: FakeSlack, **settings: Any) -> AsyncIt
     config = make_settings(tmp_path, **values)
     scripted = ScriptedProvider()
     core = await build_core(config, providers={"scripted": scripted})
+    await agree(core, *slack_people())  # the people here have answered the consent question
     adapter = slack_adapter(config, core)
     runner = web.AppRunner(core.web_app([adapter.install_routes]), access_log=None)
     await runner.setup()

@@ -131,7 +131,7 @@ class StatusOpener(Protocol):
 
 class AdminCheck(Protocol):
     """An adapter's answer to one question about the person asking: are they an admin of the workspace
-    they ask in (Slack: an admin or owner of the team; Discord: Manage Server)? The rule that only
+    they ask in (as the platform says: its admins or owners, or whoever may manage it)? The rule that only
     admins change a workspace's settings is the core's (`bot.workspace_admin`)."""
 
     async def is_admin(self) -> bool:

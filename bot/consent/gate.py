@@ -22,7 +22,7 @@ from bot.i18n import t
 from bot.jobs import JSONValue
 from bot.ports import ConsentLog
 
-# An unanswered question's request is dropped after this long (a platform's signed links to the photos expire within a day).
+# An unanswered question's request is dropped after this long (platforms' signed photo links expire within a day).
 PENDING_KEEP_S = 24 * 3600.0
 
 

@@ -33,7 +33,7 @@ from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import TOKEN, FakeSlack
 
 IMAGES = 60
-LIMIT_MB = 250.0
+LIMIT_MB = 200.0
 _CHUNK = 256 * 1024
 
 

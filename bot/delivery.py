@@ -11,7 +11,6 @@ if it is not. Retries of a platform call (429, 5xx) happen inside the surface, b
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AsyncExitStack
@@ -24,6 +23,7 @@ from bot.i18n import t, tn
 from bot.jobs import Job, StoredResult
 from bot.messages import status_text
 from bot.ports import BlobStore, Button, ChatSurface, DeliveryLog, Link, OutgoingFile, ResultLog, ThreadGone
+from bot.rendering import render
 from bot.request import Capabilities
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ async def _render_sheet(files: Sequence[OutgoingFile]) -> bytes:
     """The contact sheet of these files; the renderer reads them from local files, one at a time."""
     async with AsyncExitStack() as stack:
         paths = [await stack.enter_async_context(item.local_file()) for item in files]
-        return await asyncio.to_thread(render_contact_sheet, paths)
+        return await render(render_contact_sheet, paths)
 
 
 def _outgoing(blobs: BlobStore, result: StoredResult) -> OutgoingFile:

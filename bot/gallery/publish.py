@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from bot.gallery.tokens import new_token, same_hash, token_hash, well_formed
 from bot.i18n import phrase
 from bot.jobs import Job, JobState, numbered_results
 from bot.ports import BlobStore, Favourites, GalleryLinks, JobRecords, Link, ResultLog
+from bot.rendering import render
 from bot.request import Capabilities
 from bot.workspace_retention import RetentionRules
 
@@ -125,15 +127,15 @@ class Galleries:
         for result in await self._store.results(job.id):
             if not result.blob_key:
                 continue
-            async with self._rendering:
-                data = await self._blobs.get(result.blob_key)
-                thumb = await asyncio.to_thread(render_thumbnail, data)
+            # Read from its file on the rendering thread, one image at a time in the process.
+            async with self._rendering, self._blobs.as_file(result.blob_key) as path:
+                thumb, head = await render(_thumbnail_and_head, path)
             key = thumbnail_key(job.id, result.index)
             await self._blobs.put(key, thumb)
             first_thumb = first_thumb or thumb
-            media_type = sniff_image(data[:64]) or UNKNOWN_TYPE
+            media_type = sniff_image(head) or UNKNOWN_TYPE
             images.append(GalleryImage(
-                key=result.blob_key, size=len(data), media_type=media_type, thumb_key=key, thumb_size=len(thumb)
+                key=result.blob_key, size=result.size, media_type=media_type, thumb_key=key, thumb_size=len(thumb)
             ))
         if not images or first_thumb is None:
             return None
@@ -141,3 +143,10 @@ class Galleries:
         manifest = GalleryManifest(images=images, thumb_width=width, thumb_height=height)
         await self._blobs.put(gallery_manifest_key(job.id), manifest.model_dump_json().encode())
         return manifest
+
+
+def _thumbnail_and_head(path: Path) -> tuple[bytes, bytes]:
+    """A result's preview, and its first bytes (what its type is told by)."""
+    with path.open("rb") as file:
+        head = file.read(64)
+    return render_thumbnail(path), head

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from PIL import Image, ImageOps
 
@@ -12,10 +13,11 @@ QUALITY = 78
 PLACEHOLDER = (214, 214, 220)
 
 
-def render_thumbnail(data: bytes) -> bytes:
-    """A JPEG about `THUMB_WIDTH` pixels wide of an image's bytes (a grey tile if they do not decode)."""
+def render_thumbnail(data: bytes | Path) -> bytes:
+    """A JPEG about `THUMB_WIDTH` pixels wide of an image's bytes, or of the file at a path (a grey tile
+    if they do not decode)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(data if isinstance(data, Path) else io.BytesIO(data)) as image:
             width, height = image.size
             # JPEG: decode at the smallest scale still at least as large as the thumbnail (much faster).
             image.draft("RGB", (THUMB_WIDTH, max(1, THUMB_WIDTH * height // max(1, width))))

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.export.archive import zip_entries
 from bot.export.publish import PREFIX, Exports
 from bot.gallery.page import PageRenderer
-from bot.gallery.routes import MEDIA_CSP, SECURITY_HEADERS
+from bot.gallery.routes import guard
 from bot.gallery.zipstream import zip_size, zip_stream
 from bot.ports import BlobStore
 
@@ -38,13 +38,7 @@ class ExportRoutes:
         app.router.add_get(PREFIX + "/{token}.zip", self.archive)
         app.router.add_get(PREFIX, self.refuse)
         app.router.add_get(PREFIX + "/{rest:.*}", self.refuse)
-        app.on_response_prepare.append(self._secure)
-
-    async def _secure(self, request: web.Request, response: web.StreamResponse) -> None:
-        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
-            response.headers.update(SECURITY_HEADERS)
-            page = response.content_type == "text/html"
-            response.headers["Content-Security-Policy"] = self.renderer.csp if page else MEDIA_CSP
+        app.on_response_prepare.append(guard(PREFIX, self.renderer.csp))
 
     async def refuse(self, _request: web.Request) -> web.Response:
         """The one answer to a wrong token, an expired link or a strange path."""

@@ -8,7 +8,7 @@ any kind is the same short 404 page, and only reads.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
 
@@ -32,6 +32,20 @@ SECURITY_HEADERS = {
 }
 # An image opened on its own is laid out by the browser with style attributes of its own making.
 MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+
+
+def guard(prefix: str, page_csp: str) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """The hook that gives every answer under `prefix` (a page of links to people's pictures) the
+    headers that keep it private: no caching by others, no referrer, no index, and a CSP (`page_csp`
+    for its HTML pages, `MEDIA_CSP` for images and archives)."""
+
+    async def secure(request: web.Request, response: web.StreamResponse) -> None:
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            response.headers.update(SECURITY_HEADERS)
+            page = response.content_type == "text/html"
+            response.headers["Content-Security-Policy"] = page_csp if page else MEDIA_CSP
+
+    return secure
 
 
 # The pages speak the browser's language (else their owner's).
@@ -58,13 +72,7 @@ class GalleryRoutes:
         app.router.add_get(PREFIX + r"/{token}/{number:[0-9]{1,4}}/thumbnail", self.thumbnail)
         app.router.add_get(PREFIX, self.refuse)
         app.router.add_get(PREFIX + "/{rest:.*}", self.refuse)
-        app.on_response_prepare.append(self._secure)
-
-    async def _secure(self, request: web.Request, response: web.StreamResponse) -> None:
-        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
-            response.headers.update(SECURITY_HEADERS)
-            page = response.content_type == "text/html"
-            response.headers["Content-Security-Policy"] = self.renderer.csp if page else MEDIA_CSP
+        app.on_response_prepare.append(guard(PREFIX, self.renderer.csp))
 
     async def refuse(self, request: web.Request) -> web.Response:
         """The one answer to a wrong token, an ended gallery, a number out of range or a strange path

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from bot.gallery.page import PageRenderer
-from bot.gallery.routes import MEDIA_CSP, SECURITY_HEADERS
+from bot.gallery.routes import guard
 from bot.gallery.zipstream import zip_size, zip_stream
 from bot.i18n import t
 from bot.my_data.archive import PersonalArchive
@@ -46,13 +46,7 @@ class MyDataRoutes:
         app.router.add_get(PREFIX + "/{token}.zip", self.archive_zip)
         app.router.add_get(PREFIX, self.refuse)
         app.router.add_get(PREFIX + "/{rest:.*}", self.refuse)
-        app.on_response_prepare.append(self._secure)
-
-    async def _secure(self, request: web.Request, response: web.StreamResponse) -> None:
-        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
-            response.headers.update(SECURITY_HEADERS)
-            page = response.content_type == "text/html"
-            response.headers["Content-Security-Policy"] = self.renderer.csp if page else MEDIA_CSP
+        app.on_response_prepare.append(guard(PREFIX, self.renderer.csp))
 
     async def refuse(self, _request: web.Request) -> web.Response:
         """The one answer to a wrong token, an expired link, a forgotten person or a strange path."""

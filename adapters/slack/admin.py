@@ -225,12 +225,7 @@ def register_admin(app: AsyncApp, shared: ListenerContext) -> None:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        origin = Origin(
-            team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
-            user=str(body["user"]["id"]),
-            channel=str(decode_metadata(view).get("channel") or ""),
-            installation_team=context.team_id,
-        )
+        origin = Origin.of_view(body, decode_metadata(view), context.team_id)
         await ack()
         keep = KeepFor(typed[PHOTOS_BLOCK], typed[RESULTS_BLOCK])
         shared.tasks.spawn(save(origin, kit, keep), name="slack-admin")

@@ -145,12 +145,7 @@ def register_campaigns(app: AsyncApp, shared: ListenerContext, desk: CampaignDes
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        origin = Origin(
-            team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
-            user=str(body["user"]["id"]),
-            channel=str(decode_metadata(view).get("channel") or ""),
-            installation_team=context.team_id,
-        )
+        origin = Origin.of_view(body, decode_metadata(view), context.team_id)
         await ack()
         bot_user = str(context.bot_user_id or "")
         shared.tasks.spawn(start(origin, name, deadline, channel, people, bot_user), name="slack-campaign")

@@ -96,6 +96,22 @@ class Origin:
             installation_team=str(installation) if installation else None, locale=str(locale) if locale else None,
         )
 
+    @classmethod
+    def of_view(
+        cls, body: Mapping[str, Any], metadata: Mapping[str, Any], installation_team: str | None, **where: Any
+    ) -> Origin:
+        """Who submitted a modal, and where it was opened (its `private_metadata`, decoded): the
+        channel, and the language the modal was opened in."""
+        locale = metadata.get("locale")
+        return cls(
+            team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
+            user=str(body["user"]["id"]),
+            channel=str(metadata.get("channel") or ""),
+            installation_team=installation_team,
+            locale=str(locale) if locale else None,
+            **where,
+        )
+
     @property
     def owner(self) -> str:
         """The core's owner key."""

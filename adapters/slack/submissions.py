@@ -46,16 +46,7 @@ def problem_blocks(problems: Sequence[Problem], *, photos_block: str, locale: st
 
 
 def _origin(body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext, **where: Any) -> Origin:
-    metadata = decode_metadata(view)
-    locale = metadata.get("locale")  # the modal was opened in the user's language, and keeps it
-    return Origin(
-        team=str((body.get("team") or {}).get("id") or body["user"].get("team_id")),
-        user=str(body["user"]["id"]),
-        channel=str(metadata.get("channel") or ""),
-        installation_team=context.team_id,
-        locale=str(locale) if locale else None,
-        **where,
-    )
+    return Origin.of_view(body, decode_metadata(view), context.team_id, **where)
 
 
 def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:

@@ -32,8 +32,10 @@ _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _SNIFF_BYTES = 16
 # An image's header is checked from at most this much of its start (a JPEG's comes after its EXIF).
 HEADER_BYTES = 512 * 1024
-# What one download's connection buffers besides: aiohttp reads up to twice its 64 KiB buffer
-# ahead, and one chunk is on its way to the blob store.
+# A response reads ahead up to twice this much before it pauses the socket: small, because each of
+# the many downloads in flight holds its own (a result's bytes go straight on to the blob store).
+READ_BUFFER_BYTES = 16 * 1024
+# What one download holds besides its header: the read-ahead, a socket read, a chunk on its way.
 BUFFER_BYTES = 3 * 64 * 1024
 # Sixty result downloads of a pack, each reserving a whole header, fit in one round.
 MAX_BYTES_IN_FLIGHT = 48 * 1024 * 1024
@@ -250,7 +252,8 @@ class Downloader:
                 send.update(headers or {})
             try:
                 async with self._session.get(
-                    target, headers=send, allow_redirects=False, server_hostname=tls_name
+                    target, headers=send, allow_redirects=False, server_hostname=tls_name,
+                    read_bufsize=READ_BUFFER_BYTES,
                 ) as response:
                     if response.status in _REDIRECTS and "Location" in response.headers:
                         current = current.join(URL(response.headers["Location"]))

@@ -105,7 +105,7 @@ class ResultKeeper:
         return sum(1 for r in await self._results.results(job.id) if r.blob_key)
 
     async def fetch_results(self, job: Job) -> int:
-        """Download every pending result URL of a job, a few at a time; returns how many are stored.
+        """Download every pending result URL of a job, a pack in one round; returns how many are stored.
 
         A restart continues where this stopped. An image that still fails after a few tries is
         left out (and counted as missing).

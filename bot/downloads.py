@@ -310,7 +310,7 @@ def _check_pixels(url: str, pixels: int | None, max_pixels: int) -> None:
 
 
 def _connection_limit(session: aiohttp.ClientSession) -> int:
-    connector = session.connector
+    connector = getattr(session, "connector", None)  # a downloader that never downloads may have no session
     limit = connector.limit if connector is not None else 0
     return limit or 100  # 0 means unlimited; a hundred at once is plenty for any CDN
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.callback_groups import CallbackGroups
 from storage.sqlite.brand_kits import SqliteBrandKits
 from storage.sqlite.campaigns import SqliteCampaigns
 from storage.sqlite.charges import SqliteCharges
@@ -52,6 +53,8 @@ class SqliteJobStore(
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         self._writing = asyncio.Lock()
+        # A failed read or write on the file is the file's, not one callback's (see `CallbackGroups`).
+        self._callbacks = CallbackGroups(self._record_callbacks, (sqlite3.OperationalError,))
 
     @classmethod
     async def open(cls, path: Path, *, serving: bool = True) -> SqliteJobStore:
@@ -69,7 +72,8 @@ class SqliteJobStore(
         return store
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, once the callbacks being recorded are."""
+        await self._callbacks.close()
         await self._db.close()
 
     async def ping(self) -> bool:

@@ -42,37 +42,34 @@ class CallbackGroups:
 
     A group holds each callback secret at most once, so copies of one callback are answered as if
     they came one after another: the first True, the rest False. A group that fails is rolled back
-    whole; then each of its callbacks is tried alone, so that one callback's fault is only its own,
-    except for `shared_failures` (the store is away or wedged), which every member is given at once
-    rather than waiting for it again, one by one.
+    whole; then each of its callbacks is tried alone, so that one callback's fault is only its
+    own, except for `shared_failures` (the store is away or wedged), which every member is given
+    at once rather than meeting it again, one by one.
     """
 
     def __init__(self, record: RecordGroup, shared_failures: tuple[type[BaseException], ...]) -> None:
         self._record = record
         self._shared_failures = shared_failures
         self._waiting: list[_Waiting] = []
-        self._draining: asyncio.Task[None] | None = None
+        self._recorder: asyncio.Task[None] | None = None
 
     async def accept(self, completion: Completion) -> Answer:
         """Record one completion with whatever others are waiting; its answer once committed."""
         waiting = _Waiting(completion, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
-        if self._draining is None:
-            # Started on the loop's next turn, so the callbacks that arrive in this one join the first group.
-            self._draining = asyncio.create_task(self._drain())
+        if self._recorder is None:
+            # It starts on the loop's next turn, so the callbacks that arrive in this one join its group.
+            self._recorder = asyncio.create_task(self._record_groups())
         return await waiting.answer
 
     async def close(self) -> None:
         """Let the groups already waiting be recorded (before the store closes under them)."""
-        if self._draining is not None:
-            await asyncio.shield(self._draining)
+        if self._recorder is not None:
+            await asyncio.wait([self._recorder])
 
-    async def _drain(self) -> None:
+    async def _record_groups(self) -> None:
         try:
-            while self._waiting:
-                group = self._next_group()
-                if not group:
-                    continue
+            while group := self._next_group():
                 try:
                     await self._settle(group)
                 except BaseException:  # cancelled: the loop is closing
@@ -83,7 +80,8 @@ class CallbackGroups:
             self._waiting = []
             raise
         finally:
-            self._draining = None
+            # Here, not in a done callback: a callback that arrives after this must start a recorder.
+            self._recorder = None
 
     def _next_group(self) -> list[_Waiting]:
         group: list[_Waiting] = []

@@ -108,3 +108,12 @@ async def test_a_caller_that_gives_up_leaves_the_others_answered(store: JobStore
     job = await store.get(f"{0:032x}")
     assert job is not None and job.state is JobState.FETCHING and retry in (True, False)
     assert [r.url for r in await store.results(job.id)] == _urls(0)
+
+
+async def test_a_job_that_already_has_results_still_takes_its_callback(store: JobStore) -> None:
+    await _waiting_jobs(store, 3)
+    assert await store.add_result(f"{1:032x}", 0, "jobs/1/out/00.jpg", 10)  # a row the callback will meet
+    answers = await asyncio.gather(*(store.accept_callback(_hash(n), f"r-{n}", _urls(n)) for n in range(3)))
+    assert answers == [True, True, True]
+    for n in range(3):
+        assert [r.url for r in await store.results(f"{n:032x}")] == _urls(n)

@@ -6,6 +6,8 @@ import json
 import time
 from collections.abc import Mapping
 
+import asyncpg
+
 from bot.jobs import GalleryLink, JSONValue, StoredResult
 from storage.callback_groups import CallbackGroups, Completion
 from storage.consent_rows import FORGOTTEN_WITH_OWNER
@@ -17,8 +19,10 @@ from storage.postgres.wakeups import WAKE_CHANNEL
 # callback's place in the group, the URL's place in its pack, the URL. `known` reads the rows as
 # they were before this statement, which is what tells a repeat from a stranger. Each job is
 # found by its callback secret's index, however many jobs there are and whatever the planner
-# believes their number to be.
-_ACCEPT = f"""
+# believes their number to be. A job moving on has no results yet, so the URLs are inserted
+# plainly (a third cheaper for the server than an upsert); should one have some all the same, the
+# statement fails whole and runs again as `_ACCEPT_OVER`, which writes over them.
+_ACCEPT_TEMPLATE = f"""
 WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::integer[]) WITH ORDINALITY AS c(callback_hash, remote_id, total, n)
 ), moved AS (
@@ -33,7 +37,7 @@ WITH input AS (
     INSERT INTO results (job_id, idx, url)
     SELECT moved.id, u.idx, u.url
     FROM moved JOIN unnest($4::bigint[], $5::integer[], $6::text[]) AS u(n, idx, url) ON u.n = moved.n
-    ON CONFLICT (job_id, idx) DO UPDATE SET url = excluded.url
+    {{conflict}}
 ), woke AS (
     SELECT pg_notify('{WAKE_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM moved)
 )
@@ -43,6 +47,8 @@ SELECT moved.id IS NOT NULL AS moved,
 FROM input LEFT JOIN moved ON moved.n = input.n
 ORDER BY input.n
 """
+_ACCEPT = _ACCEPT_TEMPLATE.format(conflict="")
+_ACCEPT_OVER = _ACCEPT_TEMPLATE.format(conflict="ON CONFLICT (job_id, idx) DO UPDATE SET url = excluded.url")
 _KNOWN = """
 SELECT c.callback_hash FROM unnest($1::text[], $2::text[]) AS c(callback_hash, remote_id)
 WHERE EXISTS (SELECT 1 FROM jobs WHERE jobs.callback_hash = c.callback_hash AND jobs.remote_id = c.remote_id)
@@ -65,11 +71,14 @@ class PostgresRecords:
         """One statement for a group of callbacks with distinct secrets; see `_ACCEPT`."""
         places = [n for n, c in enumerate(group, start=1) for _ in c.urls]
         indexes = [i for c in group for i in range(len(c.urls))]
-        rows = await self._pool.fetch(
-            _ACCEPT,
+        values = (
             [c.callback_hash for c in group], [c.remote_id for c in group], [len(c.urls) for c in group],
             places, indexes, [url for c in group for url in c.urls], time.time(),
         )
+        try:
+            rows = await self._pool.fetch(_ACCEPT, *values)
+        except asyncpg.UniqueViolationError:
+            rows = await self._pool.fetch(_ACCEPT_OVER, *values)
         answers: list[bool | None] = [True if r["moved"] else False if r["known"] else None for r in rows]
         unknown = [c for c, answer in zip(group, answers, strict=True) if answer is None]
         if unknown:

@@ -38,50 +38,62 @@ class _Waiting:
 
 
 class CallbackGroups:
-    """Gathers concurrent `accept_callback` calls into groups that `record` writes one at a time.
+    """Gathers concurrent `accept_callback` calls into groups that `record` writes, up to
+    `recorders` groups at a time (more than one only where the store runs transactions side by side).
 
-    A group holds each callback secret at most once, so copies of one callback are answered as if
-    they came one after another: the first True, the rest False. A group that fails is rolled back
-    whole; then each of its callbacks is tried alone, so that one callback's fault is only its
-    own, except for `shared_failures` (the store is away or wedged), which every member is given
-    at once rather than meeting it again, one by one.
+    A group holds each callback secret at most once, and no two groups being recorded share one,
+    so copies of one callback are answered as if they came one after another: the first True, the
+    rest False. A group that fails is rolled back whole; then each of its callbacks is tried alone,
+    so that one callback's fault is only its own, except for `shared_failures` (the store is away
+    or wedged), which every member is given at once rather than meeting it again, one by one.
     """
 
-    def __init__(self, record: RecordGroup, shared_failures: tuple[type[BaseException], ...]) -> None:
+    def __init__(
+        self, record: RecordGroup, shared_failures: tuple[type[BaseException], ...], *, recorders: int = 1
+    ) -> None:
         self._record = record
         self._shared_failures = shared_failures
+        self._most = recorders
         self._waiting: list[_Waiting] = []
-        self._recorder: asyncio.Task[None] | None = None
+        self._recording: set[str] = set()
+        self._recorders: set[asyncio.Task[None]] = set()
 
     async def accept(self, completion: Completion) -> Answer:
         """Record one completion with whatever others are waiting; its answer once committed."""
         waiting = _Waiting(completion, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
-        if self._recorder is None:
+        if len(self._recorders) < self._most:
             # It starts on the loop's next turn, so the callbacks that arrive in this one join its group.
-            self._recorder = asyncio.create_task(self._record_groups())
+            recorder = asyncio.create_task(self._record_groups())
+            self._recorders.add(recorder)
+            recorder.add_done_callback(self._recorders.discard)  # for one cancelled before it ran
         return await waiting.answer
 
     async def close(self) -> None:
         """Let the groups already waiting be recorded (before the store closes under them)."""
-        if self._recorder is not None:
-            await asyncio.wait([self._recorder])
+        while self._recorders:
+            await asyncio.wait(list(self._recorders))
 
     async def _record_groups(self) -> None:
+        """Record groups until none is left that another recorder is not busy with. Callbacks held
+        back for a secret another recorder has are taken by that one when it is done."""
         try:
             while group := self._next_group():
+                secrets = {w.completion.callback_hash for w in group}
+                self._recording |= secrets
                 try:
                     await self._settle(group)
                 except BaseException:  # cancelled: the loop is closing
                     _cancel(group)
+                    if len(self._recorders) == 1:
+                        _cancel(self._waiting)
+                        self._waiting = []
                     raise
-        except BaseException:
-            _cancel(self._waiting)
-            self._waiting = []
-            raise
+                finally:
+                    self._recording -= secrets
         finally:
-            # Here, not in a done callback: a callback that arrives after this must start a recorder.
-            self._recorder = None
+            # Here, not in a done callback: a callback that arrives after this must find a place free.
+            self._recorders.discard(asyncio.current_task())
 
     def _next_group(self) -> list[_Waiting]:
         group: list[_Waiting] = []
@@ -91,7 +103,7 @@ class CallbackGroups:
             secret = waiting.completion.callback_hash
             if waiting.answer.done():
                 continue  # its caller gave up before its turn came
-            if secret in secrets or len(group) == MAX_GROUP:
+            if secret in secrets or secret in self._recording or len(group) == MAX_GROUP:
                 later.append(waiting)
             else:
                 secrets.add(secret)

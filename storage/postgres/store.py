@@ -47,8 +47,9 @@ class PostgresStore(
         self._pool = pool
         self.url = url
         self.description = describe(url)
-        # A server that is away is away for the whole group (see `CallbackGroups`).
-        self._callbacks = CallbackGroups(self._record_callbacks, (StoreUnavailable,))
+        # A server that is away is away for the whole group (see `CallbackGroups`); two groups at
+        # once keep a second server process busy while the first one's answer comes back.
+        self._callbacks = CallbackGroups(self._record_callbacks, (StoreUnavailable,), recorders=2)
 
     @classmethod
     async def open(cls, url: str, *, max_connections: int = 10) -> PostgresStore:

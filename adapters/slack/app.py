@@ -182,7 +182,7 @@ class SlackAdapter:
         consent = SlackConsent(consents, self.workspaces)
         slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface, consent)
         self.people = SlackPeople(self.workspaces, locales=slack.locales)
-        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns, my_data)
+        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns, my_data, follow_ups)
         if picks is not None:
             self.listeners.picks = SlackPicks(picks, photos)
         self.app.error(answer_malformed)
@@ -195,8 +195,8 @@ class SlackAdapter:
         self.messenger = SlackCampaignMessenger(self.workspaces)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
-        register_follow_ups(self.app, self.listeners, follow_ups)
-        register_consent(self.app, consent, lambda work: self.listeners.tasks.spawn(work, name="slack-consent"))
+        register_follow_ups(self.app, self.listeners)
+        register_consent(self.app, self.listeners)
         if self.listeners.picks is not None:
             register_picks(self.app, self.listeners, self.listeners.picks)
         if self.installations is not None or self.user_tokens is not None:

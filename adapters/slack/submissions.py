@@ -25,6 +25,7 @@ from bot.i18n import t
 from bot.labels import defaults_line
 from bot.options import OptionError, Options
 from bot.request import Field, Problem
+from bot.work_queue import BUSY
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,14 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
         )
         if not from_message and (not_photos := declared_not_photos(files)) is not None:
             problems = [Problem(Field.PHOTOS, not_photos), *problems]  # closing the modal would only hide it
+        # A message's photos have no upload block to point at: their problems go on the provider select.
+        target = PROVIDER_BLOCK if from_message else PHOTOS_BLOCK
         if problems:
-            # A message's photos have no upload block to point at: their problems go on the provider select.
-            target = PROVIDER_BLOCK if from_message else PHOTOS_BLOCK
             await ack(response_action="errors", errors=problem_blocks(problems, photos_block=target,
                                                                       locale=origin.locale))
+            return
+        if not shared.tasks.has_room():  # the modal stays open, filled in, to be sent again
+            await ack(response_action="errors", errors={target: BUSY.say(origin.locale)})
             return
         # Only an accepted submission counts: after errors the same view (id and hash) is sent again, fixed.
         # The store remembers it, so a replay reaching another replica is recognised too.
@@ -80,8 +84,8 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
             log.info("a view submission came again (a retry or a replay); it was already taken on")
             await ack()
             return
-        work = shared.slack.start_job(origin, files, submission.values, provider)
-        shared.tasks.spawn(work, name="slack-request")
+        values = submission.values
+        shared.tasks.spawn(lambda there: there.slack.start_job(origin, files, values, provider), name="slack-request")
         await ack()
 
     async def on_settings(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -94,18 +98,23 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
             await ack(response_action="errors", errors={exc.option: exc.say(origin.locale)})
             return
 
-        async def save() -> None:
+        if not shared.tasks.has_room():
+            await ack(response_action="errors", errors={PROVIDER_BLOCK: BUSY.say(origin.locale)})
+            return
+
+        async def save(there: ListenerContext) -> None:
+            service = there.service
             try:
                 await service.save_defaults(origin.owner, options, provider)
             except UserError as exc:
-                await shared.slack.tell(origin, exc.say(origin.locale))
+                await there.slack.tell(origin, exc.say(origin.locale))
                 return
             chosen = provider or service.default_provider
             label_of = next((p.capabilities.label for p in service.providers if p.name == chosen), chosen)
             summary = defaults_line(origin.locale, options, label_of)
-            await shared.slack.tell(origin, t(origin.locale, "Saved your defaults: {summary}.", summary=summary))
+            await there.slack.tell(origin, t(origin.locale, "Saved your defaults: {summary}.", summary=summary))
 
-        shared.tasks.spawn(save(), name="slack-settings")
+        shared.tasks.spawn(save, name="slack-settings")
         await ack()
 
     app.view(REQUEST_CALLBACK)(on_request)

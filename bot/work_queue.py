@@ -3,9 +3,11 @@
 A platform's listeners answer a request, then hand what follows to `spawn` as a function of the
 context it should run against. Alone, the queue runs it on the current loop against its own context.
 Handed to a counterpart built on a `WorkerLoop` (`hand_to`), it runs there, against the counterpart's
-context, so that the loop answering requests does nothing else. Either way at most `capacity` pieces of
-work wait or run at once: past that, `has_room` is False and the listener answers with a sentence
-instead of taking the request on.
+context, so that the loop answering requests does nothing else; and there a piece of work starts only
+once no request is being answered (or after `ANSWERS_FIRST_MAX_S`, so that a modal still opens within its
+trigger's three seconds), because both loops share one interpreter lock. Either way at most `capacity`
+pieces of work wait or run at once: past that, `has_room` is False and the listener answers with a
+sentence instead of taking the request on.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from bot.i18n import phrase
@@ -25,8 +29,52 @@ C = TypeVar("C")
 Work = Callable[[C], Coroutine[Any, Any, None]]
 
 DEFAULT_CAPACITY = 500
+ANSWERS_FIRST_MAX_S = 1.0
+ANSWERS_FIRST_POLL_S = 0.005
 # What a request is answered with while the queue is full; it was not taken on, so nothing of it is kept.
 BUSY = phrase("Many requests are arriving at once and I can't take yours on right now; please try again in a minute.")
+
+
+class Answering:
+    """How many requests the answering loop is in the middle of (read from the worker loop's thread)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._counting = threading.Lock()
+        self._watch: asyncio.Future[None] | None = None
+
+    @contextmanager
+    def one(self) -> Iterator[None]:
+        """Around the answer to one request."""
+        with self._counting:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._counting:
+                self._count -= 1
+
+    @property
+    def busy(self) -> bool:
+        """Whether any request is being answered now."""
+        return self._count > 0
+
+    async def quiet(self, at_most: float = ANSWERS_FIRST_MAX_S) -> None:
+        """Wait until no request is being answered, or at most `at_most` seconds (on one loop: the worker's).
+
+        Whoever waits meanwhile waits on the same look-out, so a burst of work costs one poll, not one each.
+        """
+        if not self._count:
+            return
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.ensure_future(self._until_quiet(at_most))
+        await asyncio.shield(self._watch)
+
+    async def _until_quiet(self, at_most: float) -> None:
+        until = time.monotonic() + at_most
+        # The count changes on the answering loop's thread: polling it costs that thread nothing.
+        while self._count and time.monotonic() < until:  # noqa: ASYNC110
+            await asyncio.sleep(ANSWERS_FIRST_POLL_S)
 
 
 class WorkQueue(Generic[C]):
@@ -34,6 +82,7 @@ class WorkQueue(Generic[C]):
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
+        self.answering = Answering()  # the listeners' answers, which work handed off lets go first
         self._context: C | None = None
         self._there: tuple[WorkQueue[C], WorkerLoop] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -67,12 +116,19 @@ class WorkQueue(Generic[C]):
             return
         other, worker = self._there
         done = self._done_threadsafe(asyncio.get_running_loop())
-        worker.soon(lambda: other._run_here(work, name, done))
+        worker.soon(lambda: other._run_here(work, name, done, after=self.answering))
 
-    def _run_here(self, work: Work[C], name: str, done: Callable[[], None]) -> None:
-        if self._context is None:
+    def _run_here(self, work: Work[C], name: str, done: Callable[[], None], after: Answering | None = None) -> None:
+        context = self._context
+        if context is None:
             raise RuntimeError("the work queue has no context bound")
-        task = asyncio.create_task(work(self._context), name=name)
+
+        async def run() -> None:
+            if after is not None:
+                await after.quiet()
+            await work(context)
+
+        task = asyncio.create_task(run(), name=name)
         self._tasks.add(task)
 
         def finished(task: asyncio.Task[None]) -> None:

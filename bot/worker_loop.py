@@ -88,3 +88,21 @@ class WorkerLoop:
         await asyncio.to_thread(self._thread.join)
         self._thread = None
         self._loop = None
+
+
+class JobsOnWorker:
+    """A runner on the worker loop as the answering loop sees it (`bot.runner.RunningJobs`)."""
+
+    def __init__(self, worker: WorkerLoop, wake: Callable[[], object], busy: Callable[[], int]) -> None:
+        self._worker = worker
+        self._wake = wake
+        self._busy = busy
+
+    def wake(self) -> None:
+        """Wake the runner, on its own loop."""
+        self._worker.soon(self._wake)
+
+    @property
+    def busy(self) -> int:
+        """How many jobs it is working on (read across threads: a moment's figure)."""
+        return self._busy()

@@ -28,8 +28,9 @@ from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.my_data.links import MyDataLinks
 from bot.picks import HeadshotPicks
-from bot.ports import ExclusiveConnection
+from bot.ports import ChatAdapter, ExclusiveConnection
 from bot.service import HeadshotService
+from bot.worker_loop import WorkerLoop
 from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,15 @@ class DiscordAdapter:
     async def start(self) -> None:
         """Log in over REST: every replica delivers; only the lease holder opens the gateway (`exclusive`)."""
         await self.login()
+
+    async def start_work(self) -> None:
+        """Behind the answers: log in over REST for deliveries; the commands are the answering twin's to sync."""
+        self.client.sync_at_login = False
+        await self.login()
+
+    def hand_off(self, behind: ChatAdapter, worker: WorkerLoop) -> None:
+        """Discord's interactions are answered and worked on where the gateway runs; the job runner, and
+        with it every delivery, runs behind (on `behind`'s surface)."""
 
     async def open_gateway(self) -> None:
         """Connect to the gateway in a background task; returns once connected (or still trying)."""

@@ -22,6 +22,7 @@ from adapters.slack.modals import (
 )
 from bot.errors import UserError
 from bot.i18n import t
+from bot.jobs import PendingIntake
 from bot.labels import defaults_line
 from bot.options import OptionError, Options
 from bot.request import Field, Problem
@@ -46,13 +47,22 @@ def problem_blocks(problems: Sequence[Problem], *, photos_block: str, locale: st
     return errors
 
 
+async def noted(shared: ListenerContext, origin: Origin) -> PendingIntake | None:
+    """The request's note in the intake log; None when the store would not take it (the work behind the
+    answer then writes it, as it begins)."""
+    try:
+        return await shared.intake.note(origin.owner, shared.slack.surface.name, origin.to_json(), origin.locale)
+    except Exception as exc:
+        log.warning("could not write a request down before answering it: %s", type(exc).__name__)
+        return None
+
+
 def _origin(body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext, **where: Any) -> Origin:
     return Origin.of_view(body, decode_metadata(view), context.team_id, **where)
 
 
 def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the request and settings modal handlers to the Bolt app."""
-    service = shared.service
 
     async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         metadata = decode_metadata(view)
@@ -79,13 +89,21 @@ def register_submissions(app: AsyncApp, shared: ListenerContext) -> None:
             await ack(response_action="errors", errors={target: BUSY.say(origin.locale)})
             return
         # Only an accepted submission counts: after errors the same view (id and hash) is sent again, fixed.
-        # The store remembers it, so a replay reaching another replica is recognised too.
-        if not await service.first_sighting(f"slack view {view.get('id')} {view.get('hash')}", SEEN_FOR_S):
-            log.info("a view submission came again (a retry or a replay); it was already taken on")
-            await ack()
-            return
-        values = submission.values
-        shared.tasks.spawn(lambda there: there.slack.start_job(origin, files, values, provider), name="slack-request")
+        # The store remembers it, so a replay reaching another replica is recognised too; the answer is
+        # the same either way, so the store is asked behind it.
+        seen_as, values = f"slack view {view.get('id')} {view.get('hash')}", submission.values
+        # Written down before the answer: a process killed before the work behind it starts leaves a note,
+        # and the next start tells the person.
+        taken = await noted(shared, origin)
+
+        async def start(there: ListenerContext) -> None:
+            if not await there.service.first_sighting(seen_as, SEEN_FOR_S):
+                log.info("a view submission came again (a retry or a replay); it was already taken on")
+                await there.intake.cross_off(taken)
+                return
+            await there.slack.start_job(origin, files, values, provider, taken=taken)
+
+        shared.tasks.spawn(start, name="slack-request")
         await ack()
 
     async def on_settings(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:

@@ -130,6 +130,8 @@ class JobIntake:
         """
         if taken is None and reply is not None:
             taken = await self.note(ask.owner, surface.name, reply, ask.asker_locale or ask.locale)
+        else:
+            self._fault("answered")  # written down and answered; the work behind the answer only begins
         try:
             job = await self._start(ask, photos, status, surface, taken)
         except asyncio.CancelledError:

@@ -36,6 +36,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from benchmarks import common
 from benchmarks.common import make_settings, ms, percentile
 from benchmarks.load import Hit, Shot, fire, pool
 from benchmarks.slack_process import fake_slack_process
@@ -151,7 +152,7 @@ class RealApp:
             core = await build_core(settings)
             adapters = build_adapters(settings, core)
             return cls(core, adapters, core.web_app([a.install_routes for a in adapters]))
-        behind = await Behind.open(settings)
+        behind = await Behind.open(settings, common.LOOPS)
         core, adapters = await answering(settings, behind)
         return cls(core, adapters, core.web_app([a.install_routes for a in adapters]), behind)
 

@@ -17,6 +17,7 @@ from bot.scrape import metrics_route
 from bot.singleton import while_leased
 from bot.web import web_runner
 from bot.wiring.behind import Behind, answering
+from bot.wiring.loops import LoopFactory, loop_name
 from bot.wiring.settings import Settings
 from bot.wiring.stores import hold_data_folders
 
@@ -31,8 +32,12 @@ def port_refusal(port: int, exc: OSError) -> UserError:
     return UserError(f"cannot listen on port {port} ({exc.strerror or exc}).")
 
 
-async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:  # noqa: S104
-    """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work resumes at the next start."""
+async def serve(
+    settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None,  # noqa: S104
+    loops: LoopFactory = asyncio.new_event_loop,
+) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work resumes at the next start. `loops` makes
+    the worker loop (the same kind as the running one)."""
     problem = settings.secret_key_problem()
     if problem:
         raise UserError(problem)
@@ -40,15 +45,18 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     locks = hold_data_folders(settings)
     try:
         # Holding the data folder, this process is its store's only user: whatever it finds unfinished is dead.
-        await _serve(settings, host, stop, started_at if locks else None)
+        await _serve(settings, host, stop, started_at if locks else None, loops)
     finally:
         for lock in locks:
             lock.close()
 
 
-async def _serve(settings: Settings, host: str, stop: asyncio.Event | None, alone_since: float | None) -> None:
+async def _serve(
+    settings: Settings, host: str, stop: asyncio.Event | None, alone_since: float | None, loops: LoopFactory
+) -> None:
     # Behind the answers first: the answering core wakes its runner and shares its metrics.
-    behind = await Behind.open(settings)
+    behind = await Behind.open(settings, loops)
+    log.info("answers on one %s loop, the work behind them on another", loop_name(loops))
     try:
         await _answer(settings, behind, host, stop, alone_since)
     finally:

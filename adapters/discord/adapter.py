@@ -51,6 +51,7 @@ class DiscordAdapter:
         self.surface = surface
         self._token = token
         self.people = DiscordPeople(client)  # names for the favourites export
+        self.intake: DiscordIntake | None = None  # the commands' way to jobs (set by `build`)
         self._gateway: asyncio.Task[None] | None = None
         self._reconnecting = False
         self._stopping = False
@@ -89,7 +90,9 @@ class DiscordAdapter:
         if picks is not None:
             client.picks = DiscordPicks(picks)
             client.tree.add_command(favourites_command(client.picks))
-        return cls(client, surface, token)
+        adapter = cls(client, surface, token)
+        adapter.intake = intake_here
+        return adapter
 
     def install_routes(self, app: web.Application) -> None:
         """Discord reaches the bot over the gateway: no HTTP routes."""

@@ -22,7 +22,7 @@ BENCHMARKS: dict[str, tuple[str, float, float]] = {
     "discord_defer": ("benchmarks.discord_defer", 180, 45),
     "follow_ups": ("benchmarks.follow_ups", 90, 30),
     "ingest": ("benchmarks.ingest", 60, 20),
-    "fanout": ("benchmarks.fanout", 60, 30),
+    "fanout": ("benchmarks.fanout", 150, 60),
     "memory": ("benchmarks.memory", 120, 40),
     "photo_memory": ("benchmarks.photo_memory", 120, 60),
     "studio": ("benchmarks.studio", 90, 30),

@@ -6,16 +6,21 @@ being DELIVERED, through the real web route, job runner, downloader, blob store,
 Slack surface. The critical path is what no implementation can avoid: one CDN latency, then for
 each post in the thread one getUploadURLExternal, one upload and one completeUploadExternal. The
 sequential baseline is every call the fakes actually received, one after another.
+
+Each round is a pack of its own on a core of its own (fresh store, sessions and fakes); the row
+gives the median of the rounds' ratios to their critical paths, and their range.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+import statistics
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -36,7 +41,8 @@ IMAGES = 60
 CDN_LATENCY_S = 0.1
 SLACK_LATENCY_S = 0.05
 CALLS_PER_POST = 3  # getUploadURLExternal -> upload -> completeUploadExternal
-TARGET = 1.5
+TARGET = 1.4
+ROUNDS, QUICK_ROUNDS = 15, 5
 DELIVERY_TIMEOUT_S = 50.0
 
 
@@ -51,9 +57,42 @@ async def _delivered(job_id: str, get: Callable[[str], Awaitable[Job | None]], t
     raise TimeoutError(f"the job was not delivered within {timeout:.0f} s")
 
 
-async def run(quick: bool) -> list[Row]:
-    """One pack of 60, end to end (the same in quick and full runs: it is latency-bound)."""
-    del quick
+@dataclass(frozen=True)
+class Round:
+    """One pack's figures."""
+
+    elapsed: float
+    delivered: bool
+    files: int
+    posts: int
+    cdn_gets: int
+    slack_calls: int
+
+    @property
+    def critical(self) -> float:
+        """What no implementation can avoid for this many posts."""
+        return CDN_LATENCY_S + self.posts * CALLS_PER_POST * SLACK_LATENCY_S
+
+    @property
+    def sequential(self) -> float:
+        """Every call the fakes received, one after another."""
+        return self.cdn_gets * CDN_LATENCY_S + self.slack_calls * SLACK_LATENCY_S
+
+    @property
+    def ratio(self) -> float:
+        """Time to delivered over the critical path."""
+        return self.elapsed / self.critical
+
+
+async def _settled(fake: FakeSlack, updates: int, timeout: float = 2.0) -> None:
+    """Wait for the status updates that follow the job's end, so that none is cut off at shutdown."""
+    deadline = time.perf_counter() + timeout
+    while len(fake.calls_to("chat.update")) < updates and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+
+
+async def one_round() -> Round:
+    """One pack of 60, end to end, on a core of its own."""
     cdn = FakeCDN()
     cdn_delay = Delay(CDN_LATENCY_S).install(cdn.app)
     fake = FakeSlack()
@@ -87,6 +126,7 @@ async def run(quick: bool) -> list[Row]:
                         answer = await response.json()
                     state = await _delivered(job.id, core.store.get, DELIVERY_TIMEOUT_S)
                     elapsed = time.perf_counter() - started
+                    await _settled(fake, 2)  # "delivering", then "delivered"
             finally:
                 await core.runner.stop()
                 runner.cancel()
@@ -94,20 +134,34 @@ async def run(quick: bool) -> list[Row]:
                 for adapter in adapters:
                     await adapter.stop()
                 await core.close()
-    posted = sum(len(m.get("files", [])) for m in fake.thread("C0BENCH", status["ts"]))
-    posts = len(fake.calls_to("files.completeUploadExternal"))
-    critical = CDN_LATENCY_S + posts * CALLS_PER_POST * SLACK_LATENCY_S
-    sequential = cdn_delay.count * CDN_LATENCY_S + slack_delay.count * SLACK_LATENCY_S
-    ratio = elapsed / critical
-    ok = answer.get("status") == "accepted" and state is JobState.DELIVERED and ratio <= TARGET
+    return Round(
+        elapsed=elapsed,
+        delivered=answer.get("status") == "accepted" and state is JobState.DELIVERED,
+        files=sum(len(m.get("files", [])) for m in fake.thread("C0BENCH", status["ts"])),
+        posts=len(fake.calls_to("files.completeUploadExternal")),
+        cdn_gets=cdn_delay.count,
+        slack_calls=slack_delay.count,
+    )
+
+
+async def run(quick: bool) -> list[Row]:
+    """Several packs of 60, one after another (a round is latency-bound: quick runs only fewer)."""
+    rounds = [await one_round() for _ in range(QUICK_ROUNDS if quick else ROUNDS)]
+    ratios = [r.ratio for r in rounds]
+    ratio = statistics.median(ratios)
+    last = rounds[-1]
+    ok = all(r.delivered for r in rounds) and ratio <= TARGET
     return [
         Row(
             "60-image fan-in/out",
-            f"{elapsed:.2f} s to delivered, {posted} files in {posts} posts",
-            f"critical path {critical:.2f} s; sequential {sequential:.2f} s",
+            f"{statistics.median(r.elapsed for r in rounds):.2f} s to delivered, {last.files} files in "
+            f"{last.posts} posts",
+            f"critical path {last.critical:.2f} s; sequential {last.sequential:.2f} s",
             ratio,
             f"<= {TARGET}x critical path",
             ok,
-            f"{cdn_delay.count} CDN GETs, {slack_delay.count} Slack calls; {elapsed / sequential:.2f}x sequential",
+            f"median of {len(rounds)} rounds, {min(ratios):.2f}-{max(ratios):.2f}x; {last.cdn_gets} CDN GETs, "
+            f"{last.slack_calls} Slack calls; {statistics.median(r.elapsed / r.sequential for r in rounds):.2f}x "
+            "sequential",
         )
     ]

@@ -32,7 +32,7 @@ def render_contact_sheet(paths: Sequence[Path], columns: int = 10) -> bytes:
             with Image.open(path) as image:
                 if image.width * image.height > MAX_SOURCE_PIXELS:
                     raise ValueError(f"{image.width} x {image.height} pixels")
-                image.draft("RGB", (THUMB * 2, THUMB * 2))  # JPEG: decode at a reduced scale
+                image.draft("RGB", (THUMB, THUMB))  # JPEG: decode at the smallest scale still as large as a cell
                 thumb = image.convert("RGB")
                 thumb.thumbnail((THUMB, THUMB))
         except Exception:  # one unreadable image (even a decompression bomb) must not cost the whole sheet

@@ -20,7 +20,7 @@ from bot.blob_keys import contact_sheet_key
 from bot.buttons import follow_ups, result_picks
 from bot.contact_sheet import render_contact_sheet
 from bot.i18n import t, tn
-from bot.jobs import Job, StoredResult
+from bot.jobs import Job, StoredResult, numbered_results
 from bot.messages import status_text
 from bot.ports import BlobStore, Button, ChatSurface, DeliveryLog, Link, OutgoingFile, ResultLog, ThreadGone
 from bot.rendering import render
@@ -87,18 +87,15 @@ async def deliver_results(
     the gallery link (`gallery_follows`) bringing every image; the images count as delivered.
     """
     results = await results_log.results(job.id)
-    stored = [r for r in results if r.blob_key]
-    files = [_outgoing(blobs, r) for r in stored]
+    files = [_outgoing(blobs, r) for r in numbered_results(results)]
     batches = plan_batches(files, surface.max_files_per_post, surface.max_bytes_per_post)
     total = len(files)
     limit = surface.post_limit(job.thread)
     sheet_only = limit is not None and len(batches) > 1 and len(batches) + 1 + int(gallery_follows) > limit
     if len(batches) > 1:
         sheet_key = f"job {job.short_id} · contact sheet"
-        sheet_blob = contact_sheet_key(job.id)
         if await store.delivery_state(job.id, sheet_key) != POSTED:
-            if not await blobs.exists(sheet_blob):
-                await blobs.put(sheet_blob, await _render_sheet(files))
+            sheet_blob = await _stored_sheet(blobs, job, files)
             if not sheet_only:
                 text = t(job.locale, "All {total} headshots at a glance; the full images follow", total=total)
             elif gallery_follows:
@@ -147,6 +144,30 @@ async def announce_failure(store: DeliveryLog, surface: ChatSurface, job: Job) -
     """Tell the thread that the job failed, once."""
     message = job.error or t(job.locale, "Something went wrong while making your headshots.")
     await post_once(store, surface, job, f"job {job.short_id} · failed", f"❌ {message}")
+
+
+async def prepare_contact_sheet(
+    results_log: ResultLog, blobs: BlobStore, surface: ChatSurface | None, job: Job
+) -> None:
+    """Draw and store the contact sheet of a pack that will take more than one post, ahead of its
+    delivery (which then posts the stored one instead of drawing it again). Never raises: a sheet
+    that cannot be drawn now is drawn by the delivery."""
+    if surface is None:
+        return
+    try:
+        files = [_outgoing(blobs, r) for r in numbered_results(await results_log.results(job.id))]
+        if len(plan_batches(files, surface.max_files_per_post, surface.max_bytes_per_post)) > 1:
+            await _stored_sheet(blobs, job, files)
+    except Exception:
+        log.warning("could not draw the contact sheet ahead of delivery", exc_info=True)
+
+
+async def _stored_sheet(blobs: BlobStore, job: Job, files: Sequence[OutgoingFile]) -> str:
+    """The blob key of the job's contact sheet, drawn and stored unless it already is."""
+    sheet_blob = contact_sheet_key(job.id)
+    if not await blobs.exists(sheet_blob):
+        await blobs.put(sheet_blob, await _render_sheet(files))
+    return sheet_blob
 
 
 async def _render_sheet(files: Sequence[OutgoingFile]) -> bytes:

@@ -12,11 +12,12 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 
 import aiohttp
 from yarl import URL
 
+from bot.byte_budget import ByteBudget
 from bot.i18n import Phrase, phrase, say
 from bot.photos import declared_pixels
 from bot.ports import BlobStore
@@ -24,12 +25,20 @@ from bot.ports import BlobStore
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 AddressPolicy = Callable[[IPAddress], bool]
 Resolve = Callable[[str, int], Awaitable[list[str]]]
+Sized = Callable[[int | None], Awaitable[None]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _SNIFF_BYTES = 16
 # An image's header is checked from at most this much of its start (a JPEG's comes after its EXIF).
 HEADER_BYTES = 512 * 1024
+# A response reads ahead up to twice this much before it pauses the socket: small, because each of
+# the many downloads in flight holds its own (a result's bytes go straight on to the blob store).
+READ_BUFFER_BYTES = 16 * 1024
+# What one download holds besides its header: the read-ahead, a socket read, a chunk on its way.
+BUFFER_BYTES = 3 * 64 * 1024
+# Sixty result downloads of a pack, each reserving a whole header, fit in one round.
+MAX_BYTES_IN_FLIGHT = 48 * 1024 * 1024
 RESOLVE_SECONDS = 15.0
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"})
 
@@ -104,11 +113,14 @@ class Downloader:
         require_https: bool | None = None,
         resolve: Resolve = resolve_host,
         policy: AddressPolicy = is_public_address,
-        max_parallel: int = 32,
+        max_bytes_in_flight: int = MAX_BYTES_IN_FLIGHT,
     ) -> None:
         self._session = session
         # Process-wide: many jobs fetching packs at once must not multiply buffers without bound.
-        self._parallel = asyncio.Semaphore(max_parallel)
+        self.in_flight = ByteBudget(max_bytes_in_flight)
+        # No more requests at once than the session has connections: a request queued for one would
+        # spend its timeout waiting. A download takes its connection first, then its bytes.
+        self._connections = asyncio.Semaphore(_connection_limit(session))
         self.allow_private = allow_private
         self.max_redirects = max_redirects
         self.require_https = (not allow_private) if require_https is None else require_https
@@ -161,9 +173,15 @@ class Downloader:
         return url.with_host(str(address)), {"Host": host_header}, tls_name
 
     async def fetch(self, url: str, *, max_bytes: int, headers: Mapping[str, str] | None = None) -> bytes:
-        """The body of `url`, at most `max_bytes`."""
-        async with self._parallel, aclosing(self._stream(url, max_bytes, headers)) as chunks:
-            return b"".join([chunk async for chunk in chunks])
+        """The body of `url`, at most `max_bytes`; its bytes are reserved once the answer says how many."""
+        async with AsyncExitStack() as held:
+
+            async def sized(declared: int | None) -> None:
+                body = max_bytes if declared is None else min(declared, max_bytes)
+                await held.enter_async_context(self.in_flight.reserve(body + BUFFER_BYTES))
+
+            async with self._connections, aclosing(self._stream(url, max_bytes, headers, sized)) as chunks:
+                return b"".join([chunk async for chunk in chunks])
 
     async def save_image(
         self,
@@ -179,27 +197,41 @@ class Downloader:
 
         The image's header is read as it arrives: a body that is not an image (an HTML login
         page, garbage) or declares more than `max_pixels` (a decompression bomb) leaves no blob.
+        Only the header is held until it can be read; the rest streams through, so what is reserved
+        in flight is the header's bytes, given back as soon as the answer says the file is smaller.
         """
-        async with self._parallel:
-            return await blobs.put_stream(key, self._image_stream(url, max_bytes, max_pixels, headers), max_bytes)
+        head_bytes = min(max_bytes, HEADER_BYTES)
+        async with self._connections, self.in_flight.reserve(head_bytes + BUFFER_BYTES) as held:
+
+            async def sized(declared: int | None) -> None:
+                if declared is not None:
+                    held.shrink(min(declared, head_bytes) + BUFFER_BYTES)
+
+            chunks = self._image_stream(url, self._stream(url, max_bytes, headers, sized), max_pixels)
+            return await blobs.put_stream(key, chunks, max_bytes)
 
     async def _image_stream(
-        self, url: str, max_bytes: int, max_pixels: int, headers: Mapping[str, str] | None
+        self, url: str, body: AsyncGenerator[bytes, None], max_pixels: int
     ) -> AsyncGenerator[bytes, None]:
         head = b""
         checked = False
-        async with aclosing(self._stream(url, max_bytes, headers)) as chunks:
+        async with aclosing(body) as chunks:
             async for chunk in chunks:
                 if checked:
                     yield chunk
                     continue
                 head += chunk
-                if len(head) >= _SNIFF_BYTES and sniff_image(head) is None:
+                if len(head) < _SNIFF_BYTES:
+                    continue
+                if sniff_image(head) is None:
                     raise DownloadError(phrase("The file at {place} is not an image.", place=describe(URL(url))))
-                if len(head) >= HEADER_BYTES:
-                    check_image_header(url, head, max_pixels)
-                    checked = True
-                    yield head
+                pixels = declared_pixels(head)
+                if pixels is None and len(head) < HEADER_BYTES:
+                    continue  # not all of the header is here yet
+                _check_pixels(url, pixels, max_pixels)
+                checked = True
+                yield head
+                head = b""
         if not checked:
             if sniff_image(head) is None:
                 raise DownloadError(phrase("The file at {place} is not an image.", place=describe(URL(url))))
@@ -207,9 +239,10 @@ class Downloader:
             yield head
 
     async def _stream(
-        self, url: str, max_bytes: int, headers: Mapping[str, str] | None
+        self, url: str, max_bytes: int, headers: Mapping[str, str] | None, sized: Sized
     ) -> AsyncGenerator[bytes, None]:
-        """The body of `url` in chunks, after following redirects safely."""
+        """The body of `url` in chunks, after following redirects safely; `sized` hears the length
+        the answer declares (None when it declares none) before the body is read."""
         origin = URL(url)
         current = origin
         for _hop in range(self.max_redirects + 1):
@@ -219,7 +252,8 @@ class Downloader:
                 send.update(headers or {})
             try:
                 async with self._session.get(
-                    target, headers=send, allow_redirects=False, server_hostname=tls_name
+                    target, headers=send, allow_redirects=False, server_hostname=tls_name,
+                    read_bufsize=READ_BUFFER_BYTES,
                 ) as response:
                     if response.status in _REDIRECTS and "Location" in response.headers:
                         current = current.join(URL(response.headers["Location"]))
@@ -228,6 +262,7 @@ class Downloader:
                     declared = response.content_length
                     if declared is not None and declared > max_bytes:
                         raise _too_large(current, max_bytes)
+                    await sized(declared)
                     size = 0
                     async for chunk in response.content.iter_chunked(64 * 1024):
                         size += len(chunk)
@@ -261,7 +296,10 @@ class Downloader:
 
 def check_image_header(url: str, head: bytes, max_pixels: int) -> None:
     """Refuse an image whose header cannot be read or declares more than `max_pixels`."""
-    pixels = declared_pixels(head)
+    _check_pixels(url, declared_pixels(head), max_pixels)
+
+
+def _check_pixels(url: str, pixels: int | None, max_pixels: int) -> None:
     if pixels is None:
         raise DownloadError(phrase("The file at {place} is not a readable image.", place=describe(URL(url))))
     if pixels > max_pixels:
@@ -269,6 +307,12 @@ def check_image_header(url: str, head: bytes, max_pixels: int) -> None:
             "The image at {place} has {megapixels} megapixels, too many to handle safely.",
             place=describe(URL(url)), megapixels=f"{pixels / 1_000_000:.0f}",
         ))
+
+
+def _connection_limit(session: aiohttp.ClientSession) -> int:
+    connector = session.connector
+    limit = connector.limit if connector is not None else 0
+    return limit or 100  # 0 means unlimited; a hundred at once is plenty for any CDN
 
 
 def _literal(host: str) -> IPAddress | None:

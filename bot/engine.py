@@ -8,6 +8,7 @@ repeat; work that must not be repeated (posting into a thread) goes through `bot
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -16,7 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.blob_keys import job_prefix, photo_key, photos_prefix
 from bot.catalog import ProviderCatalog
-from bot.delivery import announce_failure, announce_gallery, deliver_results, post_once, show_status
+from bot.delivery import (
+    announce_failure,
+    announce_gallery,
+    deliver_results,
+    post_once,
+    prepare_contact_sheet,
+    show_status,
+)
 from bot.downloads import DownloadError
 from bot.errors import StoreUnavailable
 from bot.gallery.publish import Galleries
@@ -301,7 +309,13 @@ class JobEngine:
             ))
             return
         await self._results.forget_result_urls(job.id)
-        await self._move(job, JobState.DELIVERING, expect=JobState.FETCHING)
+        # The contact sheet is drawn while the status message says the images are on their way.
+        sheet = prepare_contact_sheet(self._results, self._blobs, self._surfaces.get(job.surface), job)
+        _, moved = await asyncio.gather(
+            sheet, self._move(job, JobState.DELIVERING, expect=JobState.FETCHING), return_exceptions=True
+        )
+        if isinstance(moved, BaseException):
+            raise moved
 
     async def _deliver(self, job: Job) -> None:
         surface = self._metrics.counted(self._surfaces[job.surface])

@@ -8,13 +8,15 @@ from collections.abc import Callable, Sequence
 
 from bot.blob_keys import result_key
 from bot.downloads import Downloader, DownloadError
-from bot.jobs import Job
+from bot.jobs import Job, StoredResult
 from bot.photos import declared_pixels
 from bot.ports import BlobStore, ResultImage, ResultLog
 
 log = logging.getLogger(__name__)
 
-FETCH_CONCURRENCY = 32  # CDN latency, not bandwidth, bounds a pack: fetch many at once
+# CDN latency, not bandwidth, bounds a pack: a pack of 60 is fetched in one round (the
+# downloader's budget of bytes in flight bounds the memory of all jobs' downloads together).
+FETCH_CONCURRENCY = 64
 FETCH_ATTEMPTS = 3
 DEFAULT_MAX_RESULT_BYTES = 25 * 1024 * 1024
 # A provider's 2K or 4K headshot has 4-16 megapixels; far more is a decompression bomb.
@@ -25,6 +27,42 @@ _SUFFIX = {"image/png": ".png", "image/webp": ".webp"}
 
 class JobGone(Exception):
     """The job was deleted (forgotten) while its results came in; what it wrote must go too."""
+
+
+class ResultRecorder:
+    """Records a job's stored results in batches: whatever lands while a batch is being written
+    goes into the next one, so a pack takes a few transactions instead of one per image, and each
+    result is recorded as soon as the store can take it (`record` returns once it is)."""
+
+    def __init__(self, results: ResultLog, job_id: str) -> None:
+        self._results = results
+        self._job_id = job_id
+        self._pending: list[tuple[StoredResult, asyncio.Future[bool]]] = []
+        self._writing = asyncio.Lock()
+
+    async def record(self, result: StoredResult) -> None:
+        """Record one stored result (with the others waiting by then); raises `JobGone` if the job is gone."""
+        recorded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((result, recorded))
+        async with self._writing:
+            if not recorded.done():
+                await self._write_pending()
+        if not recorded.result():
+            raise JobGone(self._job_id)
+
+    async def _write_pending(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            recorded = await self._results.add_results(self._job_id, [result for result, _ in batch])
+        except Exception as exc:  # every result of the batch failed alike; each caller sees it
+            for _, outcome in batch:
+                outcome.set_exception(exc)
+            return
+        except BaseException:  # cancelled: not written, the next one in tries again
+            self._pending[:0] = batch
+            raise
+        for _, outcome in batch:
+            outcome.set_result(recorded)
 
 
 class ResultKeeper:
@@ -67,13 +105,14 @@ class ResultKeeper:
         return sum(1 for r in await self._results.results(job.id) if r.blob_key)
 
     async def fetch_results(self, job: Job) -> int:
-        """Download every pending result URL of a job, a few at a time; returns how many are stored.
+        """Download every pending result URL of a job, a pack in one round; returns how many are stored.
 
         A restart continues where this stopped. An image that still fails after a few tries is
         left out (and counted as missing).
         """
         pending = [r for r in await self._results.results(job.id) if r.blob_key is None and r.url]
         gate = asyncio.Semaphore(FETCH_CONCURRENCY)
+        recorder = ResultRecorder(self._results, job.id)
 
         async def fetch_one(index: int, url: str) -> None:
             key = result_key(job.id, index)
@@ -89,8 +128,7 @@ class ResultKeeper:
                             return
                         await asyncio.sleep(0.5 * 2**attempt)
                     else:
-                        if not await self._results.add_result(job.id, index, key, size, url):
-                            raise JobGone(job.id)
+                        await recorder.record(StoredResult(job.id, index, url, key, size))
                         self._fault("mid-download")
                         return
 

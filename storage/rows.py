@@ -1,5 +1,6 @@
 """What both stores share: the job's columns, a job to and from a row, the fields a `JobChange`
-sets, and a pending intake to and from a row. Only the SQL around them differs per store.
+sets, a pending intake to and from a row, and stored results as rows. Only the SQL around them
+differs per store.
 
 A row is anything read by column name (`sqlite3.Row`, `asyncpg.Record`); the thread, the
 options and an intake's addresses are stored as JSON text (TEXT in SQLite, jsonb in PostgreSQL).
@@ -8,11 +9,11 @@ options and an intake's addresses are stored as JSON text (TEXT in SQLite, jsonb
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from bot.jobs import Job, JobChange, JobState, PendingIntake
+from bot.jobs import Job, JobChange, JobState, PendingIntake, StoredResult
 from bot.options import Options
 
 JOB_COLUMNS: tuple[str, ...] = tuple(
@@ -26,6 +27,20 @@ class Row(Protocol):
     """A row as either driver returns it, read by column name."""
 
     def __getitem__(self, name: str) -> Any: ...
+
+
+ResultValues = tuple[str, int, str | None, str, int]
+
+
+def stored_result_values(job_id: str, results: Sequence[StoredResult]) -> list[ResultValues]:
+    """Stored results of one job as (job_id, idx, url, blob_key, size) rows; refuses a result of
+    another job or one without a blob (nothing stored yet), which no caller means to record."""
+    values: list[ResultValues] = []
+    for result in results:
+        if result.job_id != job_id or result.blob_key is None:
+            raise ValueError(f"not a stored result of job {job_id}: {result!r}")
+        values.append((job_id, result.index, result.url, result.blob_key, result.size))
+    return values
 
 
 def job_values(job: Job) -> list[Any]:

@@ -114,6 +114,11 @@ class ResultLog(Protocol):
         gone, forgotten while it ran."""
         ...
 
+    async def add_results(self, job_id: str, results: Sequence[StoredResult]) -> bool:
+        """Record several stored result images of one job (each with its blob) in one transaction and
+        count them; False (and nothing recorded) when the job is gone."""
+        ...
+
     async def results(self, job_id: str) -> list[StoredResult]:
         """A job's results in order."""
         ...

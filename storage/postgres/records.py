@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.jobs import GalleryLink, JSONValue, StoredResult
 from storage.consent_rows import FORGOTTEN_WITH_OWNER
 from storage.postgres.connect import GuardedPool
 from storage.postgres.wakeups import WAKE_CHANNEL
+from storage.rows import stored_result_values
 
 # One statement: move the job on, store the URLs, wake the replicas. `known` reads the rows as
 # they were before this statement, which is what tells a repeat from a stranger.
@@ -62,6 +63,25 @@ class PostgresRecords:
                 "INSERT INTO results (job_id, idx, url, blob_key, size) VALUES ($1, $2, $3, $4, $5) "
                 "ON CONFLICT (job_id, idx) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size",
                 job_id, index, url, blob_key, size,
+            )
+            await conn.execute(
+                "UPDATE jobs SET results_done = (SELECT count(*) FROM results WHERE job_id = $1 "
+                "AND blob_key IS NOT NULL), updated_at = $2 WHERE id = $1",
+                job_id, time.time(),
+            )
+        return True
+
+    async def add_results(self, job_id: str, results: Sequence[StoredResult]) -> bool:
+        """Record several stored result images of one job in one transaction and count them; False
+        (nothing recorded) when the job is gone. The job's row is locked first, as for one result."""
+        values = stored_result_values(job_id, results)
+        async with self._pool.acquire() as conn, conn.transaction():
+            if await conn.fetchval("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", job_id) is None:
+                return False  # forgotten while it ran
+            await conn.executemany(
+                "INSERT INTO results (job_id, idx, url, blob_key, size) VALUES ($1, $2, $3, $4, $5) "
+                "ON CONFLICT (job_id, idx) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size",
+                values,
             )
             await conn.execute(
                 "UPDATE jobs SET results_done = (SELECT count(*) FROM results WHERE job_id = $1 "

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.ports import BlobError
 
@@ -47,10 +48,12 @@ class FileBlobStore:
         await asyncio.to_thread(self._write, key, [data])
 
     async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int) -> int:
-        """Stream chunks into `key` without holding them in memory; returns the size written."""
+        """Stream chunks into `key` without holding them in memory; returns the size written.
+
+        Every file operation runs off the event loop: a pack's sixty fsyncs in a row would stall it.
+        """
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        fd, tmp = await asyncio.to_thread(_temporary_beside, target)
         size = 0
         try:
             with os.fdopen(fd, "wb") as out:
@@ -59,9 +62,8 @@ class FileBlobStore:
                     if size > max_bytes:
                         raise BlobError(f"more than {max_bytes} bytes")
                     await asyncio.to_thread(out.write, chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
+                await asyncio.to_thread(_flush_to_disk, out)
+            await asyncio.to_thread(os.replace, tmp, target)
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
             if isinstance(exc, OSError) and not isinstance(exc, BlobError):
@@ -136,3 +138,14 @@ class FileBlobStore:
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise BlobError(str(exc)) from exc
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in the folder of `target` (made if need be), to be renamed into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+
+
+def _flush_to_disk(out: BinaryIO) -> None:
+    out.flush()
+    os.fsync(out.fileno())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.jobs import TERMINAL_STATES, GalleryLink, JobState, JSONValue, StoredResult
 from storage.consent_rows import FORGOTTEN_WITH_OWNER
+from storage.rows import stored_result_values
 from storage.sqlite.writes import SqliteRole
 
 _TERMINAL = [state.value for state in TERMINAL_STATES]
@@ -62,6 +63,25 @@ class SqliteRecords(SqliteRole):
                 (job_id, time.time(), job_id),
             ),
         ) > 0
+
+    async def add_results(self, job_id: str, results: Sequence[StoredResult]) -> bool:
+        """Record several stored result images of one job in one transaction and count them; False
+        (nothing recorded) when the job is gone."""
+        values = stored_result_values(job_id, results)
+        async with self._immediate() as db:
+            if not await db.execute_fetchall("SELECT 1 FROM jobs WHERE id = ?", (job_id,)):
+                return False
+            await db.executemany(
+                "INSERT INTO results (job_id, idx, url, blob_key, size) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (job_id, idx) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size",
+                values,
+            )
+            await db.execute(
+                "UPDATE jobs SET results_done = (SELECT COUNT(*) FROM results WHERE job_id = ? "
+                "AND blob_key IS NOT NULL), updated_at = ? WHERE id = ?",
+                (job_id, time.time(), job_id),
+            )
+        return True
 
     async def results(self, job_id: str) -> list[StoredResult]:
         """A job's results in order."""

@@ -20,6 +20,8 @@ from aiohttp import web
 from bot.wiring.settings import Settings
 
 LOOPBACK = "127.0.0.1"
+# The kind of event loop every benchmark runs on, worker loops included (`--uvloop` sets uvloop's).
+LOOPS: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
 # Every secret-bearing setting: passed explicitly so nothing leaks in from the caller's environment.
 _SECRETS = (
     "slack_bot_token", "slack_signing_secret", "slack_app_token", "discord_token", "agentai_api_key", "runflow_api_key"
@@ -101,6 +103,7 @@ def serve_env(data_dir: Path, port: int, **values: str) -> dict[str, str]:
         RUNFLOW_BASE_URL=f"http://{LOOPBACK}:9",
         PYTHONUNBUFFERED="1",
     )
+    env["EVENT_LOOP"] = "auto" if LOOPS.__module__.startswith("uvloop") else "asyncio"  # as the run's own
     env.update(values)
     return env
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks.common import make_settings, ms, percentile
 from benchmarks.load import Shot, fire, pool
-from benchmarks.slack_ack import REQUESTS, ROUND_TIMEOUT_S, _check, _signed, real_app, settle, shots
+from benchmarks.slack_ack import REQUESTS, ROUND_TIMEOUT_S, RealApp, _check, _signed, settle, shots
 from benchmarks.slack_process import fake_slack_process
 from benchmarks.table import Row
 from bot import i18n
@@ -101,20 +101,20 @@ async def slack_ack(quick: bool, cached: bool) -> Row:
             settings = make_settings(
                 Path(tmp), slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_base_url=f"{fake_url}/api/"
             )
-            apps[side] = await real_app(settings, Path(tmp) / side)
-        for adapter in apps["en"][1]:
+            apps[side] = await RealApp.open(settings, Path(tmp) / side, two_loops=False)
+        for adapter in apps["en"].adapters:
             listeners = getattr(adapter, "listeners", None)
             if listeners is not None:
                 listeners.slack.locales = _EveryoneEnglish()
         try:
-            async with running(apps["en"][2]) as en_url, running(apps["de"][2]) as de_url:
+            async with running(apps["en"].web) as en_url, running(apps["de"].web) as de_url:
                 urls = {"en": en_url, "de": de_url}
                 with pool() as executor:
                     for side in sides:  # warm-up: auth.test, imports, the catalog's first use
                         fake_url, photo = sides[side]
                         warm = shots(urls[side], fake_url, photo, f"W{side}", 4)
                         _check((await fire(executor, warm, 4, ROUND_TIMEOUT_S)).hits)
-                        await settle(apps[side][1])
+                        await settle(apps[side].adapters)
                     for n in range(rounds):
                         measured = {}
                         for side in (("en", "de") if n % 2 == 0 else ("de", "en")):
@@ -123,17 +123,15 @@ async def slack_ack(quick: bool, cached: bool) -> Row:
                             if side == "de":
                                 batch = _in_german(batch, urls[side])
                                 if cached:
-                                    await _look_up(apps["de"][1], f"{side}{n}")
+                                    await _look_up(apps["de"].adapters, f"{side}{n}")
                             hits = await fire(executor, batch, REQUESTS, ROUND_TIMEOUT_S, f"{urls[side]}/healthz")
                             measured[side] = percentile(_check(hits.hits), 99)
                             p99[side].append(measured[side])
-                            await settle(apps[side][1])
+                            await settle(apps[side].adapters)
                         ratios.append(measured["de"] / measured["en"])
         finally:
-            for core, adapters, _app in apps.values():
-                for adapter in adapters:
-                    await adapter.stop()
-                await core.close()
+            for app in apps.values():
+                await app.close()
     ratio = statistics.median(ratios)
     ratios.sort()
     return Row(

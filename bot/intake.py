@@ -119,26 +119,27 @@ class JobIntake:
         status: StatusOpener,
         surface: ChatSurface,
         reply: ThreadAddress | None = None,
+        taken: PendingIntake | None = None,
     ) -> Job:
         """The whole sequence, from an ask to an accepted job with its first status shown.
 
         With `reply` (the adapter's address for telling the person), the request is written down
         before anything slow happens to it and crossed off once it is a job or refused, so that a
-        process killed in between leaves a note for the next start (`InterruptedIntakes`).
+        process killed in between leaves a note for the next start (`InterruptedIntakes`). `taken`
+        is that note when the adapter wrote it already (`note`, before its answer).
         """
-        taken = None
-        if reply is not None:
-            locale = ask.asker_locale or ask.locale
-            taken = PendingIntake(uuid.uuid4().hex, ask.owner, surface.name, reply, time.time(), locale=locale)
-            await self._intakes.begin_intake(taken)
+        if taken is None and reply is not None:
+            taken = await self.note(ask.owner, surface.name, reply, ask.asker_locale or ask.locale)
+        else:
+            self._fault("answered")  # written down and answered; the work behind the answer only begins
         try:
             job = await self._start(ask, photos, status, surface, taken)
         except asyncio.CancelledError:
             raise  # stopped half-way (a shutdown): the next start tells the person
         except BaseException:
-            await self._cross_off(taken)  # a refusal: the adapter tells the person why
+            await self.cross_off(taken)  # a refusal: the adapter tells the person why
             raise
-        await self._cross_off(taken)
+        await self.cross_off(taken)
         await show_status(surface, job, self._catalog.capabilities(job.provider))
         return job
 
@@ -177,7 +178,15 @@ class JobIntake:
                 locale=ask.locale,
             )
 
-    async def _cross_off(self, taken: PendingIntake | None) -> None:
+    async def note(self, owner: str, surface: str, reply: ThreadAddress, locale: str | None) -> PendingIntake:
+        """Write a request down before it is taken on, so that a process killed before it is a job leaves a
+        note for the next start; `start` (given it as `taken`) or `cross_off` ends it."""
+        taken = PendingIntake(uuid.uuid4().hex, owner, surface, reply, time.time(), locale=locale)
+        await self._intakes.begin_intake(taken)
+        return taken
+
+    async def cross_off(self, taken: PendingIntake | None) -> None:
+        """End the note of a request that will not become a job here (or already is one)."""
         if taken is None:
             return
         try:

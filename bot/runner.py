@@ -14,6 +14,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from bot.engine import JobEngine, backoff
 from bot.holds import Throttled
@@ -32,6 +33,19 @@ DEFAULT_LEASE_SECONDS = 30.0
 def worker_name() -> str:
     """This process's name on the job queue's leases: host, pid and a random tail."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class RunningJobs(Protocol):
+    """What the parts that add jobs see of the runner: a way to wake it, and how busy it is."""
+
+    def wake(self) -> None:
+        """Look at the store again now."""
+        ...
+
+    @property
+    def busy(self) -> int:
+        """How many jobs are being worked on."""
+        ...
 
 
 class JobRunner:

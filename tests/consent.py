@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.consent.gate import ConsentGate
@@ -65,8 +66,17 @@ async def agreed(gate: ConsentGate, *owners: str) -> None:
 
 
 async def agree(core: Core, *owners: str) -> None:
-    """Each owner agrees to the core's terms in force."""
-    await agreed(core.consents, *owners)
+    """Each owner agrees to the core's terms in force. The first asks and answers through the core's
+    gate; the others get the record that answer left, under their own names: the same rows, one write
+    each instead of a question held and answered (a harness seeds hundreds of people)."""
+    if not owners:
+        return
+    first, *others = owners
+    await agreed(core.consents, first)
+    record = await core.store.latest_consent(first)
+    assert record is not None, "the gate kept no record of an agreement"
+    for owner in others:
+        await core.store.record_consent(replace(record, owner=owner))
 
 
 async def agree_to_anything(log: ConsentLog, *owners: str) -> None:

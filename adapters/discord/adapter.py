@@ -28,8 +28,9 @@ from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.my_data.links import MyDataLinks
 from bot.picks import HeadshotPicks
-from bot.ports import ExclusiveConnection
+from bot.ports import ChatAdapter, ExclusiveConnection
 from bot.service import HeadshotService
+from bot.worker_loop import WorkerLoop
 from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class DiscordAdapter:
         self.surface = surface
         self._token = token
         self.people = DiscordPeople(client)  # names for the favourites export
+        self.intake: DiscordIntake | None = None  # the commands' way to jobs (set by `build`)
         self._gateway: asyncio.Task[None] | None = None
         self._reconnecting = False
         self._stopping = False
@@ -88,7 +90,9 @@ class DiscordAdapter:
         if picks is not None:
             client.picks = DiscordPicks(picks)
             client.tree.add_command(favourites_command(client.picks))
-        return cls(client, surface, token)
+        adapter = cls(client, surface, token)
+        adapter.intake = intake_here
+        return adapter
 
     def install_routes(self, app: web.Application) -> None:
         """Discord reaches the bot over the gateway: no HTTP routes."""
@@ -101,6 +105,15 @@ class DiscordAdapter:
     async def start(self) -> None:
         """Log in over REST: every replica delivers; only the lease holder opens the gateway (`exclusive`)."""
         await self.login()
+
+    async def start_work(self) -> None:
+        """Behind the answers: log in over REST for deliveries; the commands are the answering twin's to sync."""
+        self.client.sync_at_login = False
+        await self.login()
+
+    def hand_off(self, behind: ChatAdapter, worker: WorkerLoop) -> None:
+        """Discord's interactions are answered and worked on where the gateway runs; the job runner, and
+        with it every delivery, runs behind (on `behind`'s surface)."""
 
     async def open_gateway(self) -> None:
         """Connect to the gateway in a background task; returns once connected (or still trying)."""

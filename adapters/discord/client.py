@@ -39,11 +39,13 @@ class HeadshotClient(discord.Client):
         # Answers to consent questions go here (`adapters.discord.consent.ConsentButton`).
         self.consent: AnswerHandler | None = None
         self.add_dynamic_items(*DYNAMIC_ITEMS, *PICK_ITEMS, ConsentButton)
+        self.sync_at_login = True  # False for a client that only delivers (its twin syncs)
 
     async def setup_hook(self) -> None:
         """Runs at login, before the gateway: make the commands known to Discord, in every language."""
         await self.tree.set_translator(CatalogTranslator())
-        await sync_commands(self.tree, self.guild_ids)
+        if self.sync_at_login:
+            await sync_commands(self.tree, self.guild_ids)
 
 
 async def sync_commands(tree: app_commands.CommandTree[HeadshotClient], guild_ids: Sequence[int]) -> None:

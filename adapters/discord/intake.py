@@ -34,6 +34,7 @@ from bot.intake import START_FAILED, Ask, JobIntake
 from bot.jobs import JSONValue, ThreadAddress
 from bot.ports import DirectMessagesClosed
 from bot.service import HeadshotService
+from bot.work_queue import Answering
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,18 @@ def interrupted_reply(
     return reply
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A request answered (deferred), as the work behind the answer goes on with it."""
+
+    owner: str
+    asker: str
+    audience: str
+    private: bool
+    placement: Placement | None
+    only_answers: bool
+
+
 class DiscordIntake:
     """Discord's side of the core's intake: attachments become bytes, the command's answer becomes the status."""
 
@@ -108,6 +121,7 @@ class DiscordIntake:
         self.downloader = downloader
         self.surface = surface
         self.consent = consent
+        self.answering = Answering()  # the deferred answers under way, which the work behind them lets go first
         consent.resumers[HELD_COMMAND] = self._resume
 
     async def start_job(
@@ -124,31 +138,14 @@ class DiscordIntake:
         its status and results go to the person's direct messages. Someone who has not agreed to
         the consent terms is asked first (only they see it), and nothing is downloaded until they do.
         """
-        if not isinstance(interaction.user, discord.User | discord.Member):
-            log.warning("refused an interaction that names no user")  # Discord always sends one
+        with self.answering.one():
+            answered = await self._answer(interaction, attachments, values)
+        if answered is None:
             return
-        owner = owner_key(interaction.user.id)
-        asker = discord_locale(interaction)
-        private = values.get("private")
-        if private is None:
-            private = (await self.service.defaults(owner))[0].private
-        only_answers = answers_only(interaction)
-        # What everybody in the place reads speaks the place's language; what goes to the person alone, theirs.
-        audience = asker if private or only_answers or interaction.guild_id is None else audience_locale(interaction)
-        try:
-            check_sizes(attachments, self.intake.max_photo_bytes)
-            placement = None if private or only_answers else plan_placement(
-                interaction.channel.type if interaction.channel else None,
-                interaction.guild_id is not None,
-                interaction.app_permissions,
-                audience,
-            )
-        except UserError as exc:
-            await interaction.response.send_message(fit(exc.say(asker)), ephemeral=True)
-            return
-        # Within Discord's three seconds, before any download: the answer becomes the status (or, for a
-        # private request, says where the status went).
-        await interaction.response.defer(thinking=True, ephemeral=bool(private))
+        owner, asker, audience, private = answered.owner, answered.asker, answered.audience, answered.private
+        placement, only_answers = answered.placement, answered.only_answers
+        # The work behind the answer waits for every answer under way (they share this loop), within limits.
+        await self.answering.quiet()
         try:
             if not await self.consent.admits(owner, guild_workspace(interaction.guild_id)):
                 held = _held(attachments, values, provider, anchor)
@@ -174,6 +171,37 @@ class DiscordIntake:
         except Exception:
             log.exception("a Discord request could not be started")
             await self._refuse(interaction, START_FAILED.say(asker))
+
+    async def _answer(
+        self, interaction: discord.Interaction, attachments: Sequence[Attached], values: Mapping[str, object]
+    ) -> Deferred | None:
+        """Everything up to the deferred answer: None when the answer was a refusal."""
+        if not isinstance(interaction.user, discord.User | discord.Member):
+            log.warning("refused an interaction that names no user")  # Discord always sends one
+            return None
+        owner = owner_key(interaction.user.id)
+        asker = discord_locale(interaction)
+        private = values.get("private")
+        if private is None:
+            private = (await self.service.defaults(owner))[0].private
+        only_answers = answers_only(interaction)
+        # What everybody in the place reads speaks the place's language; what goes to the person alone, theirs.
+        audience = asker if private or only_answers or interaction.guild_id is None else audience_locale(interaction)
+        try:
+            check_sizes(attachments, self.intake.max_photo_bytes)
+            placement = None if private or only_answers else plan_placement(
+                interaction.channel.type if interaction.channel else None,
+                interaction.guild_id is not None,
+                interaction.app_permissions,
+                audience,
+            )
+        except UserError as exc:
+            await interaction.response.send_message(fit(exc.say(asker)), ephemeral=True)
+            return None
+        # Within Discord's three seconds, before any download: the answer becomes the status (or, for a
+        # private request, says where the status went).
+        await interaction.response.defer(thinking=True, ephemeral=bool(private))
+        return Deferred(owner, asker, audience, bool(private), placement, only_answers)
 
     async def _resume(self, held: Mapping[str, JSONValue], interaction: discord.Interaction) -> None:
         """A command held for its person's consent, run now that they agreed, on their Agree press."""

@@ -23,6 +23,7 @@ from bot.brand_kit import KIT_OPTIONS, BrandKit, KitError, value_label
 from bot.errors import UserError
 from bot.i18n import t
 from bot.options import choices
+from bot.work_queue import BUSY
 from bot.workspace_retention import (
     KeepError,
     KeepFor,
@@ -226,17 +227,20 @@ def register_admin(app: AsyncApp, shared: ListenerContext) -> None:
             await ack(response_action="errors", errors=errors)
             return
         origin = Origin.of_view(body, decode_metadata(view), context.team_id)
+        if not shared.tasks.has_room():
+            await ack(response_action="errors", errors={kit_block("style"): BUSY.say(origin.locale)})
+            return
         await ack()
         keep = KeepFor(typed[PHOTOS_BLOCK], typed[RESULTS_BLOCK])
-        shared.tasks.spawn(save(origin, kit, keep), name="slack-admin")
+        shared.tasks.spawn(lambda there: save(there, origin, kit, keep), name="slack-admin")
 
-    async def save(origin: Origin, kit: BrandKit, keep: KeepFor) -> None:
-        asker = SlackAdminCheck(shared.people, origin.installed_team, origin.user)
+    async def save(there: ListenerContext, origin: Origin, kit: BrandKit, keep: KeepFor) -> None:
+        asker = SlackAdminCheck(there.people, origin.installed_team, origin.user)
         try:
-            await shared.admin.save_kit(origin.quota_workspace, kit, asker, origin.owner)
-            kept = await shared.admin.save_retention(origin.quota_workspace, keep, asker, origin.owner)
+            await there.admin.save_kit(origin.quota_workspace, kit, asker, origin.owner)
+            kept = await there.admin.save_retention(origin.quota_workspace, keep, asker, origin.owner)
         except UserError as exc:
-            await shared.slack.tell(origin, str(exc))
+            await there.slack.tell(origin, str(exc))
             return
         text = t(
             None,
@@ -244,6 +248,6 @@ def register_admin(app: AsyncApp, shared: ListenerContext) -> None:
             kit=kit.describe(),
             keep=describe_keep(None, kept),
         )
-        await shared.slack.tell(origin, text)
+        await there.slack.tell(origin, text)
 
     app.view(ADMIN_CALLBACK)(on_admin)

@@ -58,9 +58,10 @@ from bot.intake import JobIntake
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.my_data.links import MyDataLinks
 from bot.picks import HeadshotPicks
-from bot.ports import ExclusiveConnection, ThreadGone
+from bot.ports import ChatAdapter, ExclusiveConnection, ThreadGone
 from bot.service import HeadshotService
 from bot.web import read_body
+from bot.worker_loop import WorkerLoop
 from bot.workspace_admin import WorkspaceAdmin
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class SlackAdapter:
         consent = SlackConsent(consents, self.workspaces)
         slack = SlackIntake(intake, self.workspaces, self.transfer, self.surface, consent)
         self.people = SlackPeople(self.workspaces, locales=slack.locales)
-        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns, my_data)
+        self.listeners = ListenerContext(service, intake, slack, self.people, admin, campaigns, my_data, follow_ups)
         if picks is not None:
             self.listeners.picks = SlackPicks(picks, photos)
         self.app.error(answer_malformed)
@@ -195,8 +196,8 @@ class SlackAdapter:
         self.messenger = SlackCampaignMessenger(self.workspaces)
         register_mentions(self.app, self.listeners)
         register_link_buttons(self.app)
-        register_follow_ups(self.app, self.listeners, follow_ups)
-        register_consent(self.app, consent, lambda work: self.listeners.tasks.spawn(work, name="slack-consent"))
+        register_follow_ups(self.app, self.listeners)
+        register_consent(self.app, self.listeners)
         if self.listeners.picks is not None:
             register_picks(self.app, self.listeners, self.listeners.picks)
         if self.installations is not None or self.user_tokens is not None:
@@ -242,7 +243,9 @@ class SlackAdapter:
                 bolt_request = AsyncBoltRequest(
                     body=body.decode("utf-8"), query=request.query_string, headers=dict(request.headers)
                 )
-                return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+                with self.listeners.tasks.answering.one():
+                    answer = await self.app.async_dispatch(bolt_request)
+                return await to_aiohttp_response(answer)
             except MALFORMED as exc:
                 log.warning("refused a malformed Slack request: %s", type(exc).__name__)
                 return web.Response(status=400, text="malformed request body")
@@ -264,6 +267,15 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.app, app_token=self.app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected over Socket Mode")
+
+    async def start_work(self) -> None:
+        """Behind the answers Slack needs nothing connected: every call carries its token."""
+
+    def hand_off(self, behind: ChatAdapter, worker: WorkerLoop) -> None:
+        """Run what follows each acknowledgement on `behind` (a `SlackAdapter` on `worker`'s loop)."""
+        if not isinstance(behind, SlackAdapter):
+            raise TypeError("Slack's work goes to a Slack adapter")
+        self.listeners.tasks.hand_to(behind.listeners.tasks, worker)
 
     async def stop(self) -> None:
         """Disconnect, stop background work and close connections."""

@@ -27,6 +27,7 @@ from bot.campaigns.desk import CampaignDesk
 from bot.campaigns.model import Invitee
 from bot.errors import UserError
 from bot.i18n import t, tn
+from bot.work_queue import BUSY
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +147,17 @@ def register_campaigns(app: AsyncApp, shared: ListenerContext, desk: CampaignDes
             await ack(response_action="errors", errors=errors)
             return
         origin = Origin.of_view(body, decode_metadata(view), context.team_id)
+        if not shared.tasks.has_room():
+            await ack(response_action="errors", errors={NAME: BUSY.say(origin.locale)})
+            return
         await ack()
         bot_user = str(context.bot_user_id or "")
-        shared.tasks.spawn(start(origin, name, deadline, channel, people, bot_user), name="slack-campaign")
+        shared.tasks.spawn(lambda there: start(there, origin, name, deadline, channel, people, bot_user),
+                           name="slack-campaign")
 
     async def start(
-        origin: Origin, name: str, deadline: float, channel: str | None, people: list[str], bot_user: str
+        shared: ListenerContext, origin: Origin, name: str, deadline: float, channel: str | None, people: list[str],
+        bot_user: str,
     ) -> None:
         team = origin.installed_team
         try:
@@ -159,7 +165,7 @@ def register_campaigns(app: AsyncApp, shared: ListenerContext, desk: CampaignDes
                 client = await shared.slack.workspaces.client(team)
                 people = [*await channel_members(client, channel), *people]
             invitees = [Invitee(owner_key(team, u), {"team": team, "user": u}) for u in people if u != bot_user]
-            campaign = await desk.start(
+            campaign = await shared.campaigns.start(
                 workspace=origin.quota_workspace,
                 surface=shared.slack.surface.name,
                 name=name,
@@ -195,25 +201,35 @@ def register_campaigns(app: AsyncApp, shared: ListenerContext, desk: CampaignDes
             ),
         )
 
-    async def on_open(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
+    async def on_open(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
         origin = Origin(team=team, user=str(body["user"]["id"]), channel=str(channel or ""),
                         installation_team=context.team_id)
-        origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
+        trigger, token = str(body["trigger_id"]), context.bot_token
+        shared.tasks.spawn(lambda there: open_request(there, origin, trigger, channel, token), name="slack-invitation")
+
+    async def open_request(
+        there: ListenerContext, origin: Origin, trigger: str, channel: str | None, token: str | None
+    ) -> None:
+        client = await there.slack.workspaces.for_request(token, origin.installed_team)
+        origin = replace(origin, locale=await there.slack.locales.quickly(origin.installed_team, origin.user, client))
         try:
-            await open_request_modal(shared, client, str(body["trigger_id"]), origin, {"channel": channel})
+            await open_request_modal(there, client, trigger, origin, {"channel": channel})
         except SlackApiError as exc:
             log.warning("could not open the request modal from an invitation: %s", exc.response.get("error"))
 
-    async def on_new(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_new(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         team = str(context.team_id or (body.get("team") or {}).get("id"))
+        user, trigger, token = str(body["user"]["id"]), str(body["trigger_id"]), context.bot_token
+        shared.tasks.spawn(lambda there: open_new(there, team, user, trigger, token), name="slack-new-campaign")
+
+    async def open_new(there: ListenerContext, team: str, user: str, trigger: str, token: str | None) -> None:
+        client = await there.slack.workspaces.for_request(token, team)
         try:
-            await open_campaign_modal(shared, client, str(body["trigger_id"]), team, str(body["user"]["id"]), None)
+            await open_campaign_modal(there, client, trigger, team, user, None)
         except UserError as exc:
             log.info("a campaign button was pressed by someone who may not start one: %s", exc)
 

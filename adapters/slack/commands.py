@@ -24,6 +24,7 @@ from bot.errors import UserError
 from bot.i18n import t, tn
 from bot.jobs import JSONValue
 from bot.photos import NAMED_TYPES
+from bot.work_queue import BUSY
 
 COMMAND = "/headshot"
 SHORTCUT = "make_headshots"
@@ -56,16 +57,15 @@ def help_text(locale: str | None) -> str:
 
 def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the slash command and the message shortcut to the Bolt app."""
-    service = shared.service
-    consent = shared.slack.consent
 
     async def ask_or_open(
-        client: AsyncWebClient, respond: AsyncRespond, trigger_id: str, origin: Origin,
+        there: ListenerContext, client: AsyncWebClient, respond: AsyncRespond, trigger_id: str, origin: Origin,
         metadata: dict[str, JSONValue], photos: int = 0,
     ) -> None:
         """The request modal, or first the consent question (the modal opens when the person agrees)."""
+        consent = there.slack.consent
         if await consent.admits(origin.owner, origin.quota_workspace):
-            await open_request_modal(shared, client, trigger_id, origin, dict(metadata), photos)
+            await open_request_modal(there, client, trigger_id, origin, dict(metadata), photos)
             return
         held: dict[str, JSONValue] = {"origin": dict(origin.to_json()), "metadata": metadata, "photos": photos}
         await consent.ask_in_reply(
@@ -84,9 +84,8 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
         await open_request_modal(shared, answered.client, answered.trigger_id, origin, metadata,
                                  photos if isinstance(photos, int) else 0)
 
-    consent.resumers[HELD_MODAL] = resume_modal
+    shared.slack.consent.resumers[HELD_MODAL] = resume_modal
 
-    # `client` is Bolt's client for this request: it carries the token of the workspace that sent it.
     async def on_command(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
@@ -101,26 +100,39 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             prefix = t(locale, "I don't know `{command}`.", command=unknown) + "\n" if unknown else ""
             await ack(text=message_text(prefix + help_text(locale)))
             return
+        if not shared.tasks.has_room():
+            await ack(text=BUSY.say(shared.slack.locales.cached(origin.installed_team, origin.user)))
+            return
         await ack()  # everything below may take longer than Slack's three seconds allow
+        token = context.bot_token
+        shared.tasks.spawn(lambda there: follow_command(there, sub, body, origin, respond, token), name="slack-command")
+
+    async def follow_command(
+        there: ListenerContext, sub: str, body: dict[str, Any], origin: Origin, respond: AsyncRespond,
+        token: str | None,
+    ) -> None:
+        client = await there.slack.workspaces.for_request(token, origin.installed_team)
         # Asked briefly: a modal must open while the trigger lives (3 s).
-        origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
+        origin = replace(origin, locale=await there.slack.locales.quickly(origin.installed_team, origin.user, client))
         try:
             if sub in ("admin", "campaign"):  # for the workspace whose installation answers
                 trigger = str(body["trigger_id"])
                 opener = open_admin_modal if sub == "admin" else open_campaign_modal
-                await opener(shared, client, trigger, origin.installed_team, origin.user, body.get("channel_id"))
+                await opener(there, client, trigger, origin.installed_team, origin.user, body.get("channel_id"))
                 return
-            await answer(sub, body, origin, respond, client)
+            await answer(there, sub, body, origin, respond, client)
         except UserError as exc:  # e.g. the store is away
             await respond(text=exc.say(origin.locale), response_type="ephemeral")
 
     async def answer(
-        sub: str, body: dict[str, Any], origin: Origin, respond: AsyncRespond, client: AsyncWebClient
+        there: ListenerContext, sub: str, body: dict[str, Any], origin: Origin, respond: AsyncRespond,
+        client: AsyncWebClient,
     ) -> None:
+        service = there.service
         owner, locale = origin.owner, origin.locale
         metadata = {"channel": body.get("channel_id"), "locale": locale}
         if sub == "":
-            await ask_or_open(client, respond, str(body["trigger_id"]), origin, metadata)
+            await ask_or_open(there, client, respond, str(body["trigger_id"]), origin, metadata)
         elif sub == "settings":
             (options, provider), kit = await asyncio.gather(
                 service.defaults(owner), service.brand_kit(owner, origin.quota_workspace)
@@ -131,16 +143,16 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             text = await service.usage(owner, origin.quota_workspace, locale)
             await respond(text=message_text(text), response_type="ephemeral")
         elif sub in ("favourites", "favorites"):
-            if shared.picks is None:
+            if there.picks is None:
                 await respond(text=t(locale, "This bot keeps no favourites."), response_type="ephemeral")
             else:
-                await answer_privately(respond, await shared.picks.listing(origin.team, origin.user, locale))
+                await answer_privately(respond, await there.picks.listing(origin.team, origin.user, locale))
         elif sub == "status":
             lines = await service.recent_jobs(owner, locale=locale)
             text = "\n".join(f"• {line}" for line in lines) if lines else t(locale, "You have no headshot jobs yet.")
             await respond(text=message_text(text), response_type="ephemeral")
         elif sub == "my-data":
-            await respond(text=message_text(await shared.my_data.answer(owner)), response_type="ephemeral")
+            await respond(text=message_text(await there.my_data.answer(owner)), response_type="ephemeral")
         elif sub == "forget":
             count = await service.forget(owner)
             text = tn(locale, "Deleted {n} job, your settings and your consent.",
@@ -148,14 +160,26 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             await respond(text=text, response_type="ephemeral")
 
     async def on_shortcut(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
     ) -> None:
-        await ack()
-        message: dict[str, Any] = body.get("message") or {}
-        files: list[SlackFile] = [f for f in message.get("files") or [] if is_image_file(f)]
         origin = Origin(team=str((body.get("team") or {}).get("id")), user=str(body["user"]["id"]),
                         channel=str((body.get("channel") or {}).get("id") or ""), installation_team=context.team_id)
-        origin = replace(origin, locale=await shared.slack.locales.quickly(origin.installed_team, origin.user, client))
+        if not shared.tasks.has_room():
+            await ack()
+            await respond(text=BUSY.say(shared.slack.locales.cached(origin.installed_team, origin.user)),
+                          response_type="ephemeral")
+            return
+        await ack()
+        token = context.bot_token
+        shared.tasks.spawn(lambda there: follow_shortcut(there, body, origin, respond, token), name="slack-shortcut")
+
+    async def follow_shortcut(
+        there: ListenerContext, body: dict[str, Any], origin: Origin, respond: AsyncRespond, token: str | None
+    ) -> None:
+        client = await there.slack.workspaces.for_request(token, origin.installed_team)
+        message: dict[str, Any] = body.get("message") or {}
+        files: list[SlackFile] = [f for f in message.get("files") or [] if is_image_file(f)]
+        origin = replace(origin, locale=await there.slack.locales.quickly(origin.installed_team, origin.user, client))
         if not files:
             text = t(origin.locale, "That message has no photos I can use. Pick a message with {types} photos, or run "
                      "`/headshot` to upload some.", types=NAMED_TYPES)
@@ -166,7 +190,7 @@ def register_commands(app: AsyncApp, shared: ListenerContext) -> None:
             "thread_ts": message.get("thread_ts") or message.get("ts"),
             "files": [{"id": f.get("id"), "name": f.get("name"), "url": file_url(f)} for f in files],
         }
-        await ask_or_open(client, respond, str(body["trigger_id"]), origin, metadata, photos=len(files))
+        await ask_or_open(there, client, respond, str(body["trigger_id"]), origin, metadata, photos=len(files))
 
     app.command(COMMAND)(on_command)
     app.shortcut(SHORTCUT)(on_shortcut)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from bot.intake import START_FAILED
 from bot.jobs import JSONValue
 
 if TYPE_CHECKING:
+    from adapters.slack.context import ListenerContext
     from adapters.slack.workspaces import Workspaces
 
 log = logging.getLogger(__name__)
@@ -152,23 +153,24 @@ async def _respond(respond: AsyncRespond, text: str, *, replace: bool) -> None:
         log.warning("could not answer a consent press: %s", type(exc).__name__)
 
 
-def register_consent(app: AsyncApp, consent: SlackConsent, spawn: Callable[[Coroutine[Any, Any, None]], None]) -> None:
+def register_consent(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the Agree / No thanks listener; the work happens after Slack's acknowledgement."""
 
     async def on_answer(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext,
     ) -> None:
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         user = str(body["user"]["id"])
         pending_id, agreed = str(action["value"]), action["action_id"] == AGREE_ACTION
+        installation, trigger, token = context.team_id, body.get("trigger_id"), context.bot_token
         await ack()
-        answered = Answered(team, user, context.team_id, body.get("trigger_id"), respond, client)
-        spawn(consent.answer(answered, owner_key(team, user), pending_id, agreed))
+
+        async def answer(there: ListenerContext) -> None:
+            client = await there.slack.workspaces.for_request(token, installation or team)
+            answered = Answered(team, user, installation, trigger, respond, client)
+            await there.slack.consent.answer(answered, owner_key(team, user), pending_id, agreed)
+
+        shared.tasks.spawn(answer, name="slack-consent")
 
     app.action(AGREE_ACTION)(on_answer)
     app.action(DECLINE_ACTION)(on_answer)

@@ -1,62 +1,31 @@
 """What the Slack listeners share: the core's service, intake and data links, Slack's side of intake (its
-consent question too), background tasks."""
+consent question too), and the queue of work that follows each acknowledgement."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.slack.intake import SlackIntake
 from adapters.slack.people import SlackPeople
 from bot.campaigns.desk import CampaignDesk
+from bot.export.publish import Exports
+from bot.followups import FollowUps
 from bot.intake import JobIntake
 from bot.my_data.links import MyDataLinks
 from bot.service import HeadshotService
+from bot.work_queue import WorkQueue
 from bot.workspace_admin import WorkspaceAdmin
 
 if TYPE_CHECKING:
+    from adapters.slack.home import HomeDebounce
     from adapters.slack.picks import SlackPicks
-
-log = logging.getLogger(__name__)
-
-
-class BackgroundTasks:
-    """Work started after Slack was acknowledged; references are kept so tasks are not collected."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        """Run `work` in the background; its failure is logged, never lost silently."""
-        task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s failed", task.get_name(), exc_info=task.exception())
-
-    async def drain(self) -> None:
-        """Wait until no background work is left (work may start more work)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def cancel(self, grace: float = 10.0) -> None:
-        """At shutdown: let running work finish for `grace` seconds, then stop it."""
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=grace)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 @dataclass
 class ListenerContext:
-    """What every listener works with; work after the acknowledgement goes to `tasks`."""
+    """What every listener works with; work after the acknowledgement goes to `tasks`, as a function of
+    the context it runs against (this one, or its counterpart on the worker loop)."""
 
     service: HeadshotService
     intake: JobIntake
@@ -65,5 +34,11 @@ class ListenerContext:
     admin: WorkspaceAdmin
     campaigns: CampaignDesk
     my_data: MyDataLinks
-    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    follow_ups: FollowUps
+    tasks: WorkQueue[ListenerContext] = field(default_factory=WorkQueue)
     picks: SlackPicks | None = None  # favourites and profile photos, when the core offers them
+    exports: Exports | None = None  # the favourites export, once its listener is registered
+    home: HomeDebounce | None = None  # the Home tab's publishing, once its listener is registered
+
+    def __post_init__(self) -> None:
+        self.tasks.bind(self)

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.context import ListenerContext
 from adapters.slack.intake import owner_key, team_workspace
@@ -60,15 +59,19 @@ def link_view(url: str | None, sentence: str, locale: str | None = None) -> dict
 def register_export(app: AsyncApp, shared: ListenerContext, exports: Exports) -> None:
     """Attach the export button's listener."""
 
-    async def on_export(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    async def on_export(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         team, user = str(context.team_id or (body.get("team") or {}).get("id")), str(body["user"]["id"])
+        trigger, token = str(body["trigger_id"]), context.bot_token
+        shared.tasks.spawn(lambda there: issue(there, team, user, trigger, token), name="slack-export")
+
+    async def issue(there: ListenerContext, team: str, user: str, trigger: str, token: str | None) -> None:
         try:
-            url: str | None = await exports.issue(
+            url: str | None = await (there.exports or exports).issue(
                 workspace=team_workspace(team),
                 owner_prefix=owner_key(team, ""),
-                surface=shared.slack.surface.name,
-                asker=SlackAdminCheck(shared.people, team, user),
+                surface=there.slack.surface.name,
+                asker=SlackAdminCheck(there.people, team, user),
                 by=owner_key(team, user),
             )
             sentence = t(
@@ -79,8 +82,10 @@ def register_export(app: AsyncApp, shared: ListenerContext, exports: Exports) ->
         except UserError as exc:
             url, sentence = None, str(exc)
         try:
-            await client.views_open(trigger_id=str(body["trigger_id"]), view=link_view(url, sentence))
+            client = await there.slack.workspaces.for_request(token, team)
+            await client.views_open(trigger_id=trigger, view=link_view(url, sentence))
         except SlackApiError as exc:
             log.warning("could not show an export link: %s", exc.response.get("error"))
 
+    shared.exports = exports
     app.action(EXPORT_ACTION)(on_export)

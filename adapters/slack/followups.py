@@ -25,7 +25,7 @@ from adapters.slack.surface import SlackAddress, status_with_note
 from adapters.slack.text import message_text
 from bot.buttons import FollowUpKind
 from bot.errors import UserError
-from bot.followups import FollowUps, Press
+from bot.followups import Press
 from bot.i18n import phrase, t
 from bot.intake import START_FAILED
 from bot.jobs import JSONValue, ThreadAddress
@@ -36,23 +36,28 @@ log = logging.getLogger(__name__)
 HELD_PRESS = "press"  # a follow-up press held for consent, pressed again when the person agrees
 
 
-def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: FollowUps) -> None:
+def register_follow_ups(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the follow-up buttons' action listener."""
 
     async def on_press(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext,
-        client: AsyncWebClient,
     ) -> None:
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         press = read_press(action, owner_key(team, str(body["user"]["id"])))  # a malformed one is refused (400)
         channel = str((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id"))
         origin = Origin(team=team, user=str(body["user"]["id"]), channel=channel, installation_team=context.team_id)
         await ack()  # within Slack's three seconds; everything else happens after
-        shared.tasks.spawn(handle(press, origin, respond, client), name="slack-follow-up")
+        token = context.bot_token
+        shared.tasks.spawn(lambda there: handle(there, press, origin, respond, token=token), name="slack-follow-up")
 
-    async def handle(press: Press, origin: Origin, respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def handle(
+        shared: ListenerContext, press: Press, origin: Origin, respond: AsyncRespond,
+        client: AsyncWebClient | None = None, token: str | None = None,
+    ) -> None:
+        client = client or await shared.slack.workspaces.for_request(token, origin.installed_team)
         origin = await shared.slack.with_locale(origin, client)
         press = replace(press, locale=origin.locale)
+        follow_ups, consent = shared.follow_ups, shared.slack.consent
         try:
             job = await follow_ups.check(press)
             if not await consent.admits(press.presser, origin.quota_workspace):
@@ -80,10 +85,10 @@ def register_follow_ups(app: AsyncApp, shared: ListenerContext, follow_ups: Foll
         choice = asked.get("choice")
         press = Press(FollowUpKind(str(asked["kind"])), str(asked["job"]), owner_key(answered.team, answered.user),
                       str(choice) if choice is not None else None)
-        await handle(press, Origin.from_json(cast(ThreadAddress, held["origin"])), answered.respond, answered.client)
+        await handle(shared, press, Origin.from_json(cast(ThreadAddress, held["origin"])), answered.respond,
+                     answered.client)
 
-    consent = shared.slack.consent
-    consent.resumers[HELD_PRESS] = resume
+    shared.slack.consent.resumers[HELD_PRESS] = resume
     app.action(FOLLOW_UP_ACTION)(on_press)
 
 

@@ -155,12 +155,21 @@ def register_home(app: AsyncApp, shared: ListenerContext, pages: HomePages) -> H
         except SlackApiError as exc:
             log.warning("could not publish a home tab: %s", exc.response.get("error"))
 
-    debounce = HomeDebounce(publish, shared.tasks.spawn)
+    def spawn(work: Coroutine[Any, Any, None], name: str) -> None:
+        shared.tasks.spawn(lambda _here: work, name)
+
+    debounce = HomeDebounce(publish, spawn)
+    shared.home = debounce
+
+    async def opened(there: ListenerContext, team: str, user: str) -> None:
+        if there.home is not None:
+            there.home.opened(team, user)  # the debounce of the loop that publishes
 
     async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        debounce.opened(str(context.team_id or event.get("view", {}).get("team_id")), str(event["user"]))
+        team, user = str(context.team_id or event.get("view", {}).get("team_id")), str(event["user"])
+        shared.tasks.spawn(lambda there: opened(there, team, user), name="slack-home-opened")
 
     app.event("app_home_opened")(on_home_opened)
     return debounce

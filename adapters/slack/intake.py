@@ -24,7 +24,7 @@ from adapters.slack.text import escaped, message_text
 from bot.errors import UserError
 from bot.i18n import phrase, t, tn
 from bot.intake import START_FAILED, Ask, JobIntake
-from bot.jobs import JSONValue, ThreadAddress
+from bot.jobs import JSONValue, PendingIntake, ThreadAddress
 from bot.ports import ChatSurface, DirectMessagesClosed, ThreadGone
 from bot.quota_guard import QuotaExceeded
 
@@ -157,10 +157,13 @@ class SlackIntake:
         provider: str | None,
         *,
         note: str | None = None,
+        taken: PendingIntake | None = None,
     ) -> None:
         """Make a job of the files and explicit options, or tell the user why not; `note` (Slack text,
-        already escaped) stays above the job's status. Someone who has not agreed to the consent terms
-        is asked first, and nothing is fetched: the request waits for their answer."""
+        already escaped) stays above the job's status; `taken`, the request's note in the intake log when
+        it was written before the acknowledgement. Someone who has not agreed to the consent terms is asked
+        first, and nothing is fetched: the request waits for their answer."""
+        started = False
         try:
             origin = await self.with_locale(origin)
             if not await self.consent.admits(origin.owner, origin.quota_workspace):
@@ -171,7 +174,8 @@ class SlackIntake:
             ask = Ask(owner=origin.owner, values=values, provider=provider, workspace=origin.quota_workspace,
                       locale=origin.locale)
             photos, status = _SlackPhotos(self, origin, files), _StatusInChannel(self, origin, note)
-            await self.intake.start(ask, photos, status, self.surface, reply=origin.to_json())
+            started = True
+            await self.intake.start(ask, photos, status, self.surface, reply=origin.to_json(), taken=taken)
         except ThreadGone:
             log.info("a Slack request was dropped: its workspace is not installed any more")
         except QuotaExceeded as exc:  # a shortcut's refusal goes in the thread of its message, like a mention's
@@ -181,6 +185,9 @@ class SlackIntake:
         except Exception:
             log.exception("a Slack request could not be started")
             await self.tell(origin, START_FAILED.say(origin.locale))
+        finally:
+            if not started:  # asked to agree first, or stopped before: the note has done its part
+                await self.intake.cross_off(taken)
 
     async def _resume(self, held: Mapping[str, JSONValue], _answered: Answered) -> None:
         """A request held for its person's consent, run now that they agreed."""

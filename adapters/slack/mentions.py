@@ -26,6 +26,7 @@ from adapters.slack.intake import Origin
 from adapters.slack.text import escaped
 from bot.i18n import t, tn
 from bot.options import ParsedWords, option_words, parse_option_words
+from bot.work_queue import BUSY
 
 # Slack's entities (<@U…>, <#C…|name>, <https://…|label>, <!here>): names and links, never options.
 _ENTITY = re.compile(r"<[^<>]*>")
@@ -70,51 +71,66 @@ def guess_note(guessed: list[tuple[str, str]], shown: int = 3, locale: str | Non
     return t(locale, "I left out {words}.", words=parts)
 
 
+def _origin(body: dict[str, Any], event: dict[str, Any], team: str | None, *, errors_in_thread: bool) -> Origin:
+    ts = str(event.get("ts"))
+    return Origin(
+        team=str(body.get("team_id") or event.get("team")),
+        user=str(event.get("user")),
+        channel=str(event.get("channel")),
+        thread_ts=str(event.get("thread_ts") or ts),
+        errors_in_thread=errors_in_thread,
+        installation_team=team,
+    )
+
+
 def register_mentions(app: AsyncApp, shared: ListenerContext) -> None:
     """Attach the `app_mention` and `message` (file share) listeners."""
 
-    # `client` is Bolt's client for this event: it carries the token of the workspace that sent it.
-    async def on_mention(
-        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        shared.tasks.spawn(handle(body, event, context, client), name="slack-mention")
+    async def on_mention(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        take_on(body, event, context)
 
-    async def on_message(
-        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
+    async def on_message(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in str(event.get("text") or "")
         in_dm = event.get("channel_type") == "im" and event.get("subtype") in (None, "file_share")
         if (event.get("subtype") == "file_share" and mentioned) or in_dm:
-            shared.tasks.spawn(handle(body, event, context, client), name="slack-mention")
+            take_on(body, event, context)
+
+    def take_on(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        # Plain values only: the work may run on another loop, with clients of its own.
+        team, bot_user, token = context.team_id, context.bot_user_id, context.bot_token
+        if shared.tasks.has_room():
+            shared.tasks.spawn(lambda there: handle(there, body, event, team, bot_user, token), name="slack-mention")
+        else:
+            shared.tasks.spawn(lambda there: too_busy(there, body, event, team), name="slack-busy")
+
+    async def too_busy(there: ListenerContext, body: dict[str, Any], event: dict[str, Any], team: str | None) -> None:
+        origin = _origin(body, event, team, errors_in_thread=True)
+        await there.slack.tell(origin, BUSY.say(there.slack.locales.cached(origin.installed_team, origin.user)))
 
     async def handle(
-        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+        there: ListenerContext, body: dict[str, Any], event: dict[str, Any], team: str | None, bot_user: str | None,
+        token: str | None,
     ) -> None:
         channel, ts = str(event.get("channel")), str(event.get("ts"))
-        if not event.get("user") or event.get("bot_id") or event.get("user") == context.bot_user_id:
+        if not event.get("user") or event.get("bot_id") or event.get("user") == bot_user:
             return  # the bot's own messages (its status in a direct message, say)
         # Retries and the two events of one message may reach different processes: the store decides.
-        if not await shared.service.first_sighting(f"slack message {channel} {ts}", SEEN_FOR_S):
+        if not await there.service.first_sighting(f"slack message {channel} {ts}", SEEN_FOR_S):
             return
-        parsed = read_mention(str(event.get("text") or ""), [p.name for p in shared.service.providers])
-        origin = Origin(
-            team=str(body.get("team_id") or event.get("team")),
-            user=str(event["user"]),
-            channel=channel,
-            thread_ts=str(event.get("thread_ts") or ts),
-            errors_in_thread=parsed.values.get("private") != "private",  # who asks privately is answered privately
-            installation_team=context.team_id,
-        )
-        origin = await shared.slack.with_locale(origin, client)
+        parsed = read_mention(str(event.get("text") or ""), [p.name for p in there.service.providers])
+        # Who asks privately is answered privately.
+        origin = _origin(body, event, team, errors_in_thread=parsed.values.get("private") != "private")
+        client = await there.slack.workspaces.for_request(token, origin.installed_team)
+        origin = await there.slack.with_locale(origin, client)
         locale = origin.locale
         files = event.get("files") or await message_files(client, channel, ts, event.get("thread_ts"))
         if not files:
-            await shared.slack.tell(origin, no_photos(locale))
+            await there.slack.tell(origin, no_photos(locale))
             return
         # Files described as something else are read too when nothing else came: the bytes then say why.
         photos: list[SlackFile] = [f for f in files if is_image_file(f)] or list(files)
         note = guess_note(parsed.guessed, locale=locale)
-        await shared.slack.start_job(origin, photos, parsed.values, parsed.provider, note=note)
+        await there.slack.start_job(origin, photos, parsed.values, parsed.provider, note=note)
 
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)

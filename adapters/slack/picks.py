@@ -96,12 +96,12 @@ def register_picks(app: AsyncApp, shared: ListenerContext, picks: SlackPicks) ->
         team = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))  # as the follow-ups read it
         user = str(body["user"]["id"])
         await ack()  # within Slack's three seconds; everything else happens after
-        shared.tasks.spawn(handle(pressed, team, user, respond), name="slack-pick")
+        shared.tasks.spawn(lambda there: handle(there, pressed, team, user, respond), name="slack-pick")
 
-    async def handle(pressed: PickPress, team: str, user: str, respond: AsyncRespond) -> None:
+    async def handle(there: ListenerContext, pressed: PickPress, team: str, user: str, respond: AsyncRespond) -> None:
         locale = None  # Slack's users.info locale is not read yet
         try:
-            reply = await picks.answer(pressed, team, user, locale)
+            reply = await (there.picks or picks).answer(pressed, team, user, locale)
         except UserError as exc:
             reply = PrivateReply(str(exc))
         except Exception:

@@ -44,7 +44,16 @@ class Workspaces:
 
     async def client(self, team: str | None) -> AsyncWebClient:
         """A Web API client carrying `team`'s bot token (all clients share one connection pool)."""
-        return web_client(await self.token(team), self.api_base_url, self._http, self._on_rate_limited)
+        return self.with_token(await self.token(team))
+
+    def with_token(self, token: str) -> AsyncWebClient:
+        """A Web API client carrying `token` (the one a request was authorised with, say)."""
+        return web_client(token, self.api_base_url, self._http, self._on_rate_limited)
+
+    async def for_request(self, token: str | None, team: str | None) -> AsyncWebClient:
+        """The client for work that follows a request: with the token Slack's request was authorised with
+        (already refreshed if it had to be), else `team`'s."""
+        return self.with_token(token) if token else await self.client(team)
 
 
 class OneWorkspace(Workspaces):

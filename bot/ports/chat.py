@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.jobs import PendingIntake, ThreadAddress
 from bot.photos import Photo
 from bot.ports.blobs import BlobStore
+from bot.worker_loop import WorkerLoop
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,16 @@ class ChatAdapter(Protocol):
 
     async def stop(self) -> None:
         """Disconnect cleanly."""
+        ...
+
+    async def start_work(self) -> None:
+        """For an adapter that only does the work behind answers (on a worker loop): connect what that
+        work needs (a REST login), never a socket or gateway."""
+        ...
+
+    def hand_off(self, behind: ChatAdapter, worker: WorkerLoop) -> None:
+        """From now on hand the work that follows each answer to `behind`, this platform's adapter
+        built on `worker`'s loop."""
         ...
 
     async def health(self) -> str:

@@ -39,7 +39,7 @@ from bot.ports import BlobStore, ChatAdapter, ChatSurface, JobStore, Provider, Q
 from bot.quota_guard import QuotaGuard
 from bot.results import ResultKeeper
 from bot.retention import RetentionSweep
-from bot.runner import JobRunner
+from bot.runner import JobRunner, RunningJobs
 from bot.service import HeadshotService
 from bot.slots import StoredSlots
 from bot.web import RouteInstaller, create_web_app
@@ -91,13 +91,15 @@ class Core:
     my_data: MyDataLinks
     http_clients: list[aiohttp.ClientSession] = field(default_factory=list)
     galleries: Galleries | None = None
+    jobs: RunningJobs | None = None  # the runner that runs this core's jobs: its own, or another core's
 
     def web_app(
         self, installers: Sequence[RouteInstaller] = (), adapters: Sequence[ChatAdapter] = ()
     ) -> web.Application:
         """The web server: health (the store's and each platform's), the providers' callback routes,
         the galleries (with PUBLIC_BASE_URL), and the given (adapters', metrics) routes."""
-        inbox = CallbackInbox(self.engine, self.runner.wake, self.metrics)
+        jobs = self.jobs or self.runner
+        inbox = CallbackInbox(self.engine, jobs.wake, self.metrics)
         platforms = {adapter.surface.name: adapter.health for adapter in adapters}
         routes = [*callback_routes(inbox), *installers]
         if self.galleries is not None:
@@ -107,7 +109,7 @@ class Core:
             routes.append(ExportRoutes(self.exports, self.blobs, retention_days=days).install)
         if self.my_data.base_url is not None:
             routes.append(MyDataRoutes(self.my_data, PersonalArchive(self.store, self.blobs, self.store)).install)
-        return create_web_app(self.store, lambda: self.runner.busy, routes, platforms)
+        return create_web_app(self.store, lambda: jobs.busy, routes, platforms)
 
     def add_surface(self, surface: ChatSurface) -> None:
         """A chat platform's surface joins the engine's (and the metrics' labels)."""
@@ -164,6 +166,8 @@ async def build_core(
     ledger: QuotaLedger | None = None,
     callback_base: str | None = None,
     galleries: bool = True,
+    metrics: Metrics | None = None,
+    jobs_elsewhere: RunningJobs | None = None,
 ) -> Core:
     """Open the store (unless `storage` is given) and build providers, engine, runner, intake and service.
 
@@ -171,6 +175,8 @@ async def build_core(
     `surfaces` are the chat surfaces known from the start (`build_adapters` adds the platforms').
     `ledger` counts the quotas when they are kept in another store than the jobs (`generate`).
     With PUBLIC_BASE_URL (and `galleries`), every delivered job gets a gallery.
+    `metrics` are shared with another core of the process; `jobs_elsewhere` is the runner of that core
+    when it, not this one, runs the jobs (this one's accepted jobs and callbacks wake it).
     """
     storage = storage or await open_storage(settings, serving=True)
     store, blobs = storage.store, storage.blobs
@@ -189,7 +195,7 @@ async def build_core(
     running = {**configured, **(providers or {})}
     catalog = ProviderCatalog(running, default_provider(settings.default_provider, list(running)))
     surface_map: dict[str, ChatSurface] = dict(surfaces or {})
-    metrics = Metrics()
+    metrics = metrics or Metrics()
     metrics.declare(catalog.names(), surface_map)
     fault = fault_hook(settings.fault_point)
     calls_back = callback_url((callback_base or settings.public_base_url or "").rstrip("/") or None)
@@ -244,7 +250,7 @@ async def build_core(
         defaults=defaults,
         slots=StoredSlots(store),
         photos=photo_reader,
-        on_accepted=runner.wake,
+        on_accepted=(jobs_elsewhere or runner).wake,
         can_take_callbacks=calls_back is not None,
         quotas=quotas,
         intakes=store,
@@ -273,7 +279,7 @@ async def build_core(
         settings, storage, catalog, engine, runner, intake, follow_ups, service, retention, downloader,
         surface_map, metrics, photo_reader, quotas, admin, CampaignDesk(store, admin, campaign_worker.wake),
         campaign_worker, Exports(store, store, store, store, admin, base_url=settings.public_base_url),
-        consents, my_data, http_clients, gallery_links,
+        consents, my_data, http_clients, gallery_links, jobs_elsewhere or runner,
     )
 
 

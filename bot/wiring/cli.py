@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.logs import configure_logging
 from bot.options import MAX_COUNT, MIN_COUNT, choices
 from bot.quotas import QuotaSettingError
+from bot.wiring.loops import loop_factory
 from bot.wiring.provider_table import provider_names
 from bot.wiring.settings import Settings
 
@@ -77,7 +78,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.wiring.serve import serve
 
         configure_logging(settings.secrets(), quiet=QUIET_LOGGERS, fmt=settings.log_format)
-        asyncio.run(serve(settings))
+        factory = loop_factory(prefer_uvloop=settings.event_loop == "auto")
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(serve(settings, loops=factory))
         return 0
     if args.command == "generate":
         from bot.wiring.generate import GenerateArgs, run_generate

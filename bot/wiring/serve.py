@@ -12,12 +12,12 @@ import time
 from aiohttp import web
 
 from bot.errors import UserError
-from bot.interrupted import InterruptedIntakes
 from bot.ports import ChatAdapter
 from bot.scrape import metrics_route
 from bot.singleton import while_leased
 from bot.web import web_runner
-from bot.wiring.app import build_adapters, build_core
+from bot.wiring.behind import Behind, answering
+from bot.wiring.loops import LoopFactory, loop_name
 from bot.wiring.settings import Settings
 from bot.wiring.stores import hold_data_folders
 
@@ -32,8 +32,12 @@ def port_refusal(port: int, exc: OSError) -> UserError:
     return UserError(f"cannot listen on port {port} ({exc.strerror or exc}).")
 
 
-async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:  # noqa: S104
-    """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work resumes at the next start."""
+async def serve(
+    settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None,  # noqa: S104
+    loops: LoopFactory = asyncio.new_event_loop,
+) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work resumes at the next start. `loops` makes
+    the worker loop (the same kind as the running one)."""
     problem = settings.secret_key_problem()
     if problem:
         raise UserError(problem)
@@ -41,15 +45,28 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     locks = hold_data_folders(settings)
     try:
         # Holding the data folder, this process is its store's only user: whatever it finds unfinished is dead.
-        await _serve(settings, host, stop, started_at if locks else None)
+        await _serve(settings, host, stop, started_at if locks else None, loops)
     finally:
         for lock in locks:
             lock.close()
 
 
-async def _serve(settings: Settings, host: str, stop: asyncio.Event | None, alone_since: float | None) -> None:
-    core = await build_core(settings)
-    adapters = build_adapters(settings, core)
+async def _serve(
+    settings: Settings, host: str, stop: asyncio.Event | None, alone_since: float | None, loops: LoopFactory
+) -> None:
+    # Behind the answers first: the answering core wakes its runner and shares its metrics.
+    behind = await Behind.open(settings, loops)
+    log.info("answers on one %s loop, the work behind them on another", loop_name(loops))
+    try:
+        await _answer(settings, behind, host, stop, alone_since)
+    finally:
+        await behind.close()
+
+
+async def _answer(
+    settings: Settings, behind: Behind, host: str, stop: asyncio.Event | None, alone_since: float | None
+) -> None:
+    core, adapters = await answering(settings, behind)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     routes = [metrics_route(core.metrics, core.store, token), *(a.install_routes for a in adapters)]
     app = core.web_app(routes, adapters)
@@ -82,15 +99,7 @@ async def _serve(settings: Settings, host: str, stop: asyncio.Event | None, alon
                 lease = core.storage.lease(name)
                 work = while_leased(lease, name, adapter.exclusive.open, adapter.exclusive.close)
                 background.append(asyncio.create_task(work, name=name))
-        background.append(asyncio.create_task(core.runner.run(), name="job-runner"))
-        # One process at a time sends campaigns' messages, so that their pacing holds.
-        worker = core.campaign_worker
-        campaigns = while_leased(core.storage.lease("campaigns"), "campaigns", worker.start, worker.stop)
-        background.append(asyncio.create_task(campaigns, name="campaigns"))
-        if core.storage.wakeups is not None:
-            background.append(asyncio.create_task(core.storage.wakeups.listen(core.runner.wake), name="wake-ups"))
-        cut_short = InterruptedIntakes(core.store, core.store, core.surfaces, {a.surface.name: a for a in started})
-        background.append(asyncio.create_task(cut_short.watch(alone_since), name="interrupted-intakes"))
+        await behind.run(alone_since)
         await stop.wait()
         log.info("stopping")
     finally:

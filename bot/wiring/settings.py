@@ -74,6 +74,8 @@ class Settings(BaseSettings):
 
     max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     job_concurrency: int = Field(default=4, ge=1)
+    # `serve`'s event loops: uvloop's when the `uvloop` extra is installed ("auto"), or asyncio's.
+    event_loop: Literal["auto", "asyncio"] = "auto"
     # A replica's claim on a job; a replica that dies loses its jobs to the others after this long.
     job_lease_s: float = Field(default=30, gt=0)
     max_jobs_per_user: int = Field(default=2, ge=1)

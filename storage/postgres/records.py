@@ -6,32 +6,54 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 
+import asyncpg
+
 from bot.jobs import GalleryLink, JSONValue, StoredResult
+from storage.callback_groups import CallbackGroups, Completion
 from storage.consent_rows import FORGOTTEN_WITH_OWNER
 from storage.postgres.connect import GuardedPool
 from storage.postgres.wakeups import WAKE_CHANNEL
 from storage.rows import stored_result_values
 
-# One statement: move the job on, store the URLs, wake the replicas. `known` reads the rows as
-# they were before this statement, which is what tells a repeat from a stranger.
-_ACCEPT = f"""
-WITH moved AS (
-    UPDATE jobs SET state = 'fetching', remote_id = $2, results_total = cardinality($3::text[]),
-        attempts = 0, not_before = 0, updated_at = $4
-    WHERE callback_hash = $1
-        AND ((state = 'waiting' AND remote_id = $2) OR (state = 'generating' AND remote_id IS NULL))
-    RETURNING id
+# One statement for a group of callbacks (distinct secrets): move their jobs on, store the URLs
+# of those that moved, wake the replicas once. The URLs come as three parallel arrays: the
+# callback's place in the group, the URL's place in its pack, the URL. `known` reads the rows as
+# they were before this statement, which is what tells a repeat from a stranger. Each job is
+# found by its callback secret's index, however many jobs there are and whatever the planner
+# believes their number to be. A job moving on has no results yet, so the URLs are inserted
+# plainly (a third cheaper for the server than an upsert); should one have some all the same, the
+# statement fails whole and runs again as `_ACCEPT_OVER`, which writes over them.
+_ACCEPT_TEMPLATE = f"""
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::integer[]) WITH ORDINALITY AS c(callback_hash, remote_id, total, n)
+), moved AS (
+    UPDATE jobs SET state = 'fetching', remote_id = input.remote_id, results_total = input.total,
+        attempts = 0, not_before = 0, updated_at = $7
+    FROM input
+    WHERE jobs.callback_hash = ANY($1::text[]) AND jobs.callback_hash = input.callback_hash
+        AND ((jobs.state = 'waiting' AND jobs.remote_id = input.remote_id)
+            OR (jobs.state = 'generating' AND jobs.remote_id IS NULL))
+    RETURNING jobs.id, input.n
 ), stored AS (
     INSERT INTO results (job_id, idx, url)
-    SELECT moved.id, u.n - 1, u.url FROM moved, unnest($3::text[]) WITH ORDINALITY AS u(url, n)
-    ON CONFLICT (job_id, idx) DO UPDATE SET url = excluded.url
+    SELECT moved.id, u.idx, u.url
+    FROM moved JOIN unnest($4::bigint[], $5::integer[], $6::text[]) AS u(n, idx, url) ON u.n = moved.n
+    {{conflict}}
 ), woke AS (
-    SELECT pg_notify('{WAKE_CHANNEL}', '') FROM moved
+    SELECT pg_notify('{WAKE_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM moved)
 )
-SELECT (SELECT count(*) FROM woke) AS moved,
-       EXISTS (SELECT 1 FROM jobs WHERE callback_hash = $1 AND remote_id = $2) AS known
+SELECT moved.id IS NOT NULL AS moved,
+    (SELECT jobs.remote_id FROM jobs WHERE jobs.callback_hash = input.callback_hash) = input.remote_id AS known,
+    (SELECT count(*) FROM woke) AS woke
+FROM input LEFT JOIN moved ON moved.n = input.n
+ORDER BY input.n
 """
-_KNOWN = "SELECT EXISTS (SELECT 1 FROM jobs WHERE callback_hash = $1 AND remote_id = $2)"
+_ACCEPT = _ACCEPT_TEMPLATE.format(conflict="")
+_ACCEPT_OVER = _ACCEPT_TEMPLATE.format(conflict="ON CONFLICT (job_id, idx) DO UPDATE SET url = excluded.url")
+_KNOWN = """
+SELECT c.callback_hash FROM unnest($1::text[], $2::text[]) AS c(callback_hash, remote_id)
+WHERE EXISTS (SELECT 1 FROM jobs WHERE jobs.callback_hash = c.callback_hash AND jobs.remote_id = c.remote_id)
+"""
 
 
 class PostgresRecords:
@@ -39,16 +61,40 @@ class PostgresRecords:
 
     _pool: GuardedPool
 
+    _callbacks: CallbackGroups
+
     async def accept_callback(self, callback_hash: str, remote_id: str, urls: list[str]) -> bool | None:
-        """Record a completion callback's URLs once, in one round trip (callbacks come in bursts)."""
-        row = await self._pool.fetchrow(_ACCEPT, callback_hash, remote_id, urls, time.time())
-        assert row is not None
-        if row["moved"]:
-            return True
-        if row["known"]:
-            return False
-        # A copy of this callback may have moved the job after this statement's snapshot was taken.
-        return False if await self._pool.fetchval(_KNOWN, callback_hash, remote_id) else None
+        """Record a completion callback's URLs once; those that arrive together are recorded in one
+        round trip (`CallbackGroups`), since callbacks come in bursts."""
+        return await self._callbacks.accept(Completion(callback_hash, remote_id, urls))
+
+    async def _record_callbacks(self, group: list[Completion]) -> list[bool | None]:
+        """One statement for a group of callbacks with distinct secrets; see `_ACCEPT`."""
+        places = [n for n, c in enumerate(group, start=1) for _ in c.urls]
+        indexes = [i for c in group for i in range(len(c.urls))]
+        values = (
+            [c.callback_hash for c in group], [c.remote_id for c in group], [len(c.urls) for c in group],
+            places, indexes, [url for c in group for url in c.urls], time.time(),
+        )
+        try:
+            rows = await self._pool.fetch(_ACCEPT, *values)
+        except asyncpg.UniqueViolationError:
+            rows = await self._pool.fetch(_ACCEPT_OVER, *values)
+        answers: list[bool | None] = [True if r["moved"] else False if r["known"] else None for r in rows]
+        unknown = [c for c, answer in zip(group, answers, strict=True) if answer is None]
+        if unknown:
+            # A copy of a callback may have moved its job after this statement's snapshot was taken.
+            found = {
+                str(r["callback_hash"])
+                for r in await self._pool.fetch(
+                    _KNOWN, [c.callback_hash for c in unknown], [c.remote_id for c in unknown]
+                )
+            }
+            answers = [
+                False if answer is None and c.callback_hash in found else answer
+                for c, answer in zip(group, answers, strict=True)
+            ]
+        return answers
 
     async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> bool:
         """Record a stored result image and count it; False (nothing recorded) when the job is gone.

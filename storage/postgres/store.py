@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 
 from bot.errors import StoreUnavailable
+from storage.callback_groups import CallbackGroups
 from storage.postgres.brand_kits import PostgresBrandKits
 from storage.postgres.campaigns import PostgresCampaigns
 from storage.postgres.charges import PostgresCharges
@@ -46,6 +47,9 @@ class PostgresStore(
         self._pool = pool
         self.url = url
         self.description = describe(url)
+        # A server that is away is away for the whole group (see `CallbackGroups`); two groups at
+        # once keep a second server process busy while the first one's answer comes back.
+        self._callbacks = CallbackGroups(self._record_callbacks, (StoreUnavailable,), recorders=2)
 
     @classmethod
     async def open(cls, url: str, *, max_connections: int = 10) -> PostgresStore:
@@ -73,5 +77,6 @@ class PostgresStore(
         return bool(answer == 1)
 
     async def close(self) -> None:
-        """Close every connection of the pool."""
+        """Close every connection of the pool, once the callbacks being recorded are."""
+        await self._callbacks.close()
         await self._pool.close()

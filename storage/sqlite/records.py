@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from bot.jobs import TERMINAL_STATES, GalleryLink, JobState, JSONValue, StoredResult
+from storage.callback_groups import CallbackGroups, Completion
 from storage.consent_rows import FORGOTTEN_WITH_OWNER
 from storage.rows import stored_result_values
 from storage.sqlite.writes import SqliteRole
@@ -14,8 +15,17 @@ from storage.sqlite.writes import SqliteRole
 _TERMINAL = [state.value for state in TERMINAL_STATES]
 
 
+def _may_move(state: str, stored_remote_id: str | None, remote_id: str) -> bool:
+    """Whether a callback moves its job on: the job waits for this remote id, or has none yet."""
+    if state == JobState.WAITING.value:
+        return stored_remote_id == remote_id
+    return state == JobState.GENERATING.value and stored_remote_id is None
+
+
 class SqliteRecords(SqliteRole):
     """`ResultLog`, `GalleryLinks`, `DeliveryLog`, `Preferences` and `Retention` for `SqliteJobStore`."""
+
+    _callbacks: CallbackGroups
 
     async def accept_callback(self, callback_hash: str, remote_id: str, urls: list[str]) -> bool | None:
         """Record a completion callback's result URLs, once.
@@ -23,30 +33,45 @@ class SqliteRecords(SqliteRole):
         True when the job moved to fetching; False for a repeat of an accepted callback; None when
         no job has this callback secret with this remote id. A job still marked generating is
         accepted too: the callback can beat the record of the submission when the provider is fast.
-        Three trips to SQLite, because callbacks arrive in bursts.
+        Callbacks arrive in bursts: those that wait meanwhile are recorded together (`CallbackGroups`).
         """
+        return await self._callbacks.accept(Completion(callback_hash, remote_id, urls))
+
+    async def _record_callbacks(self, group: list[Completion]) -> list[bool | None]:
+        """One transaction for a group of callbacks with distinct secrets: read their jobs, then move
+        those that may move and store their URLs. The write lock is held from the first read, so
+        what is read is what is changed."""
         async with self._immediate() as db:
-            found = list(await db.execute_fetchall(
-                "UPDATE jobs SET state = ?, remote_id = ?, results_total = ?, attempts = 0, not_before = 0, "
-                "updated_at = ? WHERE callback_hash = ? "
-                "AND ((state = ? AND remote_id = ?) OR (state = ? AND remote_id IS NULL)) RETURNING id",
-                (
-                    JobState.FETCHING.value, remote_id, len(urls), time.time(), callback_hash,
-                    JobState.WAITING.value, remote_id, JobState.GENERATING.value,
-                ),
-            ))
-            if found:
-                job_id = str(found[0][0])
-                await db.executemany(
-                    "INSERT OR REPLACE INTO results (job_id, idx, url) VALUES (?, ?, ?)",
-                    [(job_id, index, url) for index, url in enumerate(urls)],
+            marks = ", ".join("?" for _ in group)
+            found = {
+                str(row["callback_hash"]): row
+                for row in await db.execute_fetchall(
+                    f"SELECT id, callback_hash, state, remote_id FROM jobs WHERE callback_hash IN ({marks})",
+                    [c.callback_hash for c in group],
                 )
-        if found:
-            return True
-        known = list(await self._db.execute_fetchall(
-            "SELECT 1 FROM jobs WHERE callback_hash = ? AND remote_id = ?", (callback_hash, remote_id)
-        ))
-        return False if known else None
+            }
+            answers: list[bool | None] = []
+            moving: list[tuple[str, Completion]] = []
+            for completion in group:
+                row = found.get(completion.callback_hash)
+                if row is not None and _may_move(row["state"], row["remote_id"], completion.remote_id):
+                    moving.append((str(row["id"]), completion))
+                    answers.append(True)
+                else:
+                    answers.append(False if row is not None and row["remote_id"] == completion.remote_id else None)
+            if moving:
+                now = time.time()
+                await db.executemany(
+                    "UPDATE jobs SET state = ?, remote_id = ?, results_total = ?, attempts = 0, not_before = 0, "
+                    "updated_at = ? WHERE id = ?",
+                    [(JobState.FETCHING.value, c.remote_id, len(c.urls), now, job_id) for job_id, c in moving],
+                )
+                # The URLs of a job as one JSON array, unpacked by SQLite: far fewer values to bind.
+                await db.executemany(
+                    "INSERT OR REPLACE INTO results (job_id, idx, url) SELECT ?, key, value FROM json_each(?)",
+                    [(job_id, json.dumps(c.urls, ensure_ascii=False)) for job_id, c in moving],
+                )
+        return answers
 
     async def add_result(self, job_id: str, index: int, blob_key: str, size: int, url: str | None = None) -> bool:
         """Record a stored result image and count it; False when the job is gone (forgotten)."""

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.callback_groups import CallbackGroups
 from storage.sqlite.brand_kits import SqliteBrandKits
 from storage.sqlite.campaigns import SqliteCampaigns
 from storage.sqlite.charges import SqliteCharges
+from storage.sqlite.checkpoints import WalCheckpoints
 from storage.sqlite.connect import connect
 from storage.sqlite.consents import SqliteConsents
 from storage.sqlite.credentials import SqliteCredentials
@@ -40,7 +42,8 @@ class SqliteJobStore(
     SqliteExportLinks,
     SqliteConsents,
 ):
-    """`bot.ports.JobStore` on aiosqlite. One connection per process; SQLite serialises writers.
+    """`bot.ports.JobStore` on aiosqlite. One connection per process does the work (SQLite serialises
+    writers); a serving process has a second that only checkpoints the log (`WalCheckpoints`).
 
     Coroutines share the connection, and with it the open transaction: `_write` runs one
     write (its statements and their commit) at a time, so no statement lands in another's
@@ -49,9 +52,12 @@ class SqliteJobStore(
     opening drops them, unless the opener only reads or counts beside it (`serving=False`).
     """
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, checkpoints: WalCheckpoints | None = None) -> None:
         self._db = db
         self._writing = asyncio.Lock()
+        self._checkpoints = checkpoints
+        # A failed read or write on the file is the file's, not one callback's (see `CallbackGroups`).
+        self._callbacks = CallbackGroups(self._record_callbacks, (sqlite3.OperationalError,))
 
     @classmethod
     async def open(cls, path: Path, *, serving: bool = True) -> SqliteJobStore:
@@ -63,13 +69,18 @@ class SqliteJobStore(
             await migrate(db)
             if serving:
                 await store._write(("UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE lease_until > 0", ()))
+                # Only the process that works the queue writes much; a reader leaves the log to it.
+                store._checkpoints = await WalCheckpoints.open(path)
         except BaseException:
             await db.close()  # an open connection's thread would keep the process alive
             raise
         return store
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, once the callbacks being recorded are."""
+        await self._callbacks.close()
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
         await self._db.close()
 
     async def ping(self) -> bool:

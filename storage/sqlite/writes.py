@@ -11,6 +11,8 @@ from typing import Any
 
 import aiosqlite
 
+from storage.sqlite.checkpoints import WalCheckpoints
+
 BEGIN_ATTEMPTS = 200
 BEGIN_PAUSE_S = 0.01
 
@@ -70,14 +72,22 @@ class SqliteRole:
 
     _db: aiosqlite.Connection
     _writing: asyncio.Lock
+    _checkpoints: WalCheckpoints | None
 
     async def _write(self, *statements: tuple[str, Iterable[Any]]) -> int:
         """Run statements and commit them as one unit; returns the rows the first one changed."""
         async with self._writing:
-            return await write_at_once(self._db, *statements)
+            changed = await write_at_once(self._db, *statements)
+        self._written()
+        return changed
 
     @asynccontextmanager
     async def _immediate(self) -> AsyncIterator[aiosqlite.Connection]:
         """One read-then-write transaction that holds SQLite's write lock from its first statement."""
         async with self._writing, transaction(self._db) as db:
             yield db
+        self._written()
+
+    def _written(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.written()

@@ -97,6 +97,23 @@ async def test_killed_before_its_status_message_a_request_is_answered_at_the_res
     assert bot.rows("SELECT COUNT(*) FROM jobs") == [(0,)]
 
 
+async def test_killed_while_its_request_waits_behind_the_answer_the_person_is_told_at_the_restart(
+    bot: BotProcess, fakes: Fakes
+) -> None:
+    await bot.start(fault="answered")  # written down and answered; the worker loop had not begun on it
+    with contextlib.suppress(aiohttp.ClientError):  # the answer's bytes may die with the process
+        await bot.request_job("studio")
+    await bot.died()
+    assert bot.statuses() == [] and fakes.slack.ephemerals == []
+    assert len(bot.rows("SELECT id FROM intakes")) == 1  # the note written before the answer
+    await bot.start()
+    await eventually(lambda: fakes.slack.ephemerals, 20, "the person to be told")
+    [told] = fakes.slack.ephemerals
+    assert told["text"] == INTERRUPTED and told["user"] == "U0USER"
+    await eventually(lambda: bot.rows("SELECT COUNT(*) FROM intakes") == [(0,)], 10, "the request crossed off")
+    assert bot.rows("SELECT COUNT(*) FROM jobs") == [(0,)]
+
+
 async def test_killed_after_its_status_message_a_request_does_not_say_starting_forever(
     bot: BotProcess, fakes: Fakes
 ) -> None:

@@ -14,7 +14,8 @@ def loop_factory(prefer_uvloop: bool = True) -> LoopFactory:
     if prefer_uvloop and importlib.util.find_spec("uvloop") is not None:
         import uvloop
 
-        return uvloop.new_event_loop
+        factory: LoopFactory = uvloop.new_event_loop  # typed here: without the extra mypy sees no stubs
+        return factory
     return asyncio.new_event_loop
 
 

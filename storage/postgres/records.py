@@ -44,7 +44,7 @@ WITH input AS (
 )
 SELECT moved.id IS NOT NULL AS moved,
     (SELECT jobs.remote_id FROM jobs WHERE jobs.callback_hash = input.callback_hash) = input.remote_id AS known,
-    (SELECT count(*) FROM woke) AS woke
+    (SELECT count(*) FROM woke) AS woke  -- read, so that it runs: a plain CTE nobody reads is skipped
 FROM input LEFT JOIN moved ON moved.n = input.n
 ORDER BY input.n
 """
@@ -60,7 +60,6 @@ class PostgresRecords:
     """`ResultLog`, `DeliveryLog`, `Preferences` and `Retention` on an asyncpg pool."""
 
     _pool: GuardedPool
-
     _callbacks: CallbackGroups
 
     async def accept_callback(self, callback_hash: str, remote_id: str, urls: list[str]) -> bool | None:

@@ -34,6 +34,7 @@ from bot.jobs import Job, JobState
 from bot.options import Options
 from bot.ports import JobRecords
 from bot.wiring.app import build_core
+from bot.wiring.settings import Settings
 from tests.servers import running
 
 CONCURRENCY = 64
@@ -158,19 +159,24 @@ def ingest_rows(prefix: str, measured: Rounds, lost: int, where: str) -> list[Ro
     ]
 
 
+async def measure(settings: Settings, rounds: int, size: int) -> Rounds:
+    """The real app on `settings`' store against the bare handler, `rounds` alternating rounds of `size`."""
+    core = await build_core(settings)
+    try:
+        jobs = await waiting_jobs(core.store, rounds * size)
+        async with running(core.web_app()) as real_url, running(bare_app()) as bare_url:
+            with pool() as executor:
+                return await alternate(executor, real_url, bare_url, jobs, rounds)
+    finally:
+        await core.close()
+
+
 async def run(quick: bool) -> list[Row]:
     """Alternating rounds against the bare handler and the real app on SQLite."""
     rounds, size = QUICK if quick else FULL
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         settings = make_settings(Path(tmp), runflow_api_key="bench-key", public_base_url=f"http://{LOOPBACK}:9")
-        core = await build_core(settings)
-        try:
-            jobs = await waiting_jobs(core.store, rounds * size)
-            async with running(core.web_app()) as real_url, running(bare_app()) as bare_url:
-                with pool() as executor:
-                    measured = await alternate(executor, real_url, bare_url, jobs, rounds)
-        finally:
-            await core.close()
+        measured = await measure(settings, rounds, size)
         with sqlite3.connect(Path(tmp) / "headshot-bot.db") as db:
             fetching = db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'fetching'").fetchone()[0]
             rows = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]

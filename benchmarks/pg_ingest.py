@@ -15,12 +15,9 @@ from pathlib import Path
 import asyncpg
 
 from benchmarks.common import LOOPBACK, make_settings
-from benchmarks.ingest import FULL, QUICK, alternate, bare_app, ingest_rows, waiting_jobs
-from benchmarks.load import pool
+from benchmarks.ingest import FULL, QUICK, ingest_rows, measure
 from benchmarks.table import Row
-from bot.wiring.app import build_core
 from tests import pg
-from tests.servers import running
 
 
 async def _stored(url: str) -> tuple[int, int]:
@@ -45,14 +42,7 @@ async def run(quick: bool) -> list[Row]:
             url = await cluster.fresh_database()
             settings = make_settings(Path(tmp), database_url=url, runflow_api_key="bench-key",
                                      public_base_url=f"http://{LOOPBACK}:9")
-            core = await build_core(settings)
-            try:
-                jobs = await waiting_jobs(core.store, rounds * size)
-                async with running(core.web_app()) as real_url, running(bare_app()) as bare_url:
-                    with pool() as executor:
-                        measured = await alternate(executor, real_url, bare_url, jobs, rounds)
-            finally:
-                await core.close()
+            measured = await measure(settings, rounds, size)
             fetching, rows = await _stored(url)
     finally:
         cluster.stop()

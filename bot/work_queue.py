@@ -4,8 +4,8 @@ A platform's listeners answer a request, then hand what follows to `spawn` as a 
 context it should run against. Alone, the queue runs it on the current loop against its own context.
 Handed to a counterpart built on a `WorkerLoop` (`hand_to`), it runs there, against the counterpart's
 context, so that the loop answering requests does nothing else; and there a piece of work starts only
-once no request is being answered (or after `ANSWERS_FIRST_MAX_S`, so that a modal still opens within its
-trigger's three seconds), because both loops share one interpreter lock. Either way at most `capacity`
+once no request is being answered (or after `ANSWERS_FIRST_MAX_S`, so that work a platform allows only a
+few seconds for still starts in time), because both loops share one interpreter lock. Either way at most `capacity`
 pieces of work wait or run at once: past that, `has_room` is False and the listener answers with a
 sentence instead of taking the request on.
 """

@@ -1,6 +1,6 @@
 """A second event loop in a thread of its own, for the work that follows each answer.
 
-The loop that accepts requests only verifies, de-duplicates and answers them; what follows (modals,
+The loop that accepts requests only verifies, de-duplicates and answers them; what follows (forms,
 photo downloads, status messages, job records) and the job runner run here, on objects built on this
 loop (a core of their own, with their own connections), so that no burst of that work can hold an
 answer back. Work is handed over by value: the front never shares a connection with this loop.
